@@ -1,0 +1,108 @@
+// The node-postgres engine: a pool of connections to a PostgreSQL server.
+import pg from 'pg';
+import { beginScript, type Database, type Queryable, type QueryResult, type TransactionOptions } from './db.js';
+
+// int8 (counts, bigserial keys) as JS numbers: Haven's keys stay far below 2^53, and PGlite is
+// configured the same way so both engines hand back identical rows.
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+class ClientQueryable implements Queryable {
+  constructor(private readonly client: pg.PoolClient | pg.Pool) {}
+  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    const result = await this.client.query(sql, params as unknown[] | undefined);
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  }
+}
+
+class SessionDatabase implements Database {
+  readonly engine = 'postgres' as const;
+  private readonly q: ClientQueryable;
+  constructor(private readonly client: pg.PoolClient) {
+    this.q = new ClientQueryable(client);
+  }
+  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.q.query<R>(sql, params);
+  }
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return runTransaction(this.client, fn, options);
+  }
+  withSession<T>(fn: (session: Database) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  async close(): Promise<void> {
+    // The pool owns the connection; withSession releases it.
+  }
+}
+
+async function runTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
+  await client.query(beginScript(options));
+  try {
+    const result = await fn(new ClientQueryable(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+class PostgresDatabase implements Database {
+  readonly engine = 'postgres' as const;
+  private readonly q: ClientQueryable;
+  constructor(private readonly pool: pg.Pool) {
+    this.q = new ClientQueryable(pool);
+  }
+  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.q.query<R>(sql, params);
+  }
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      return await runTransaction(client, fn, options);
+    } catch (error) {
+      // A connection error leaves the client unusable; drop it rather than return it to the pool.
+      broken = isConnectionError(error);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+  async withSession<T>(fn: (session: Database) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn(new SessionDatabase(client));
+    } finally {
+      client.release();
+    }
+  }
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '08006' || code === '08003';
+}
+
+export async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener the
+  // process would crash. The next checkout simply gets a fresh connection.
+  pool.on('error', () => undefined);
+  const db = new PostgresDatabase(pool);
+  await db.query('SELECT 1');
+  return db;
+}
