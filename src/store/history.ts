@@ -1,0 +1,92 @@
+// Version history, newest first, at instance, type and system level, paged by keyset so that pages
+// never skip or repeat a version while other clients write.
+import { accessCondition } from './access.js';
+import type { Access } from './context.js';
+import type { Queryable } from './db.js';
+import type { StoredVersion, WriteMethod } from './resources.js';
+import { Statement } from './statement.js';
+
+export interface HistoryQuery {
+  resourceType?: string;
+  /** With resourceType: instance history. */
+  id?: string;
+  /** Only versions written at or after this instant (_since). */
+  since?: Date;
+  count: number;
+  /** Continue after this entry (from the previous page's last entry). */
+  after?: HistoryCursor;
+}
+
+export interface HistoryCursor {
+  lastUpdated: string;
+  resourceType: string;
+  id: string;
+  versionId: number;
+}
+
+export interface HistoryEntry extends StoredVersion {
+  method: WriteMethod;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  /** Present when more entries follow. */
+  next?: HistoryCursor;
+}
+
+interface HistoryRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  method: WriteMethod;
+  content: string | null;
+}
+
+export async function readHistory(q: Queryable, access: Access, query: HistoryQuery): Promise<HistoryPage> {
+  const stmt = new Statement();
+  const where: string[] = [accessCondition(access, 'h', stmt)];
+  let order: string;
+  if (query.resourceType) where.push(`h.resource_type = ${stmt.param(query.resourceType)}`);
+  if (query.resourceType && query.id !== undefined) {
+    where.push(`h.id = ${stmt.param(query.id)}`);
+    if (query.after) where.push(`h.version_id < ${stmt.param(query.after.versionId)}`);
+    order = 'h.version_id DESC';
+  } else if (query.resourceType) {
+    if (query.after) {
+      const a = query.after;
+      where.push(`(h.last_updated, h.id, h.version_id) < (${stmt.param(a.lastUpdated)}::timestamptz, ${stmt.param(a.id)}, ${stmt.param(a.versionId)})`);
+    }
+    order = 'h.last_updated DESC, h.id DESC, h.version_id DESC';
+  } else {
+    if (query.after) {
+      const a = query.after;
+      where.push(
+        `(h.last_updated, h.resource_type, h.id, h.version_id) < (${stmt.param(a.lastUpdated)}::timestamptz, ${stmt.param(a.resourceType)}, ${stmt.param(a.id)}, ${stmt.param(a.versionId)})`,
+      );
+    }
+    order = 'h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC';
+  }
+  if (query.since) where.push(`h.last_updated >= ${stmt.param(query.since.toISOString())}::timestamptz`);
+  const sql = `SELECT resource_type, id, version_id, last_updated, deleted, method, content
+    FROM resource_history h WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${stmt.param(query.count + 1)}`;
+  const { rows } = await q.query<HistoryRow>(sql, stmt.params);
+  const entries = rows.slice(0, query.count).map(
+    (row): HistoryEntry => ({
+      resourceType: row.resource_type,
+      id: row.id,
+      versionId: row.version_id,
+      lastUpdated: row.last_updated,
+      deleted: row.deleted,
+      method: row.method,
+      json: row.content,
+    }),
+  );
+  const last = entries[entries.length - 1];
+  const next =
+    rows.length > query.count && last
+      ? { lastUpdated: last.lastUpdated.toISOString(), resourceType: last.resourceType, id: last.id, versionId: last.versionId }
+      : undefined;
+  return { entries, next };
+}

@@ -1,0 +1,32 @@
+// The seam between resource storage and the search index. The store asks the indexer, for every
+// version it writes, which compartments the resource belongs to and which index rows go with it;
+// the indexer adds its writes to the store's single statement.
+import type { Resource } from '@medplum/fhirtypes';
+import type { Statement } from './statement.js';
+
+export interface IndexEntry {
+  /** e.g. ["Patient/123"]: drives patient-compartment access. */
+  compartments: string[];
+}
+
+export interface ResourceIndexer {
+  /** Compartments and index values of one resource version. Pure: no I/O. */
+  extract(resource: Resource): IndexEntry;
+  /**
+   * Adds to `stmt` the CTEs that write the index rows of the resource written by the CTE named
+   * `written` (one row with a column `rid`, or none when nothing was written), replacing any index
+   * rows that resource had.
+   */
+  addIndexWrites(stmt: Statement, written: string, entry: IndexEntry): void;
+  /** Adds to `stmt` the CTEs that remove every index row of the resource in CTE `written`. */
+  addIndexRemoval(stmt: Statement, written: string): void;
+}
+
+/** Until the search index exists: a Patient is in its own compartment, and nothing else is indexed. */
+export const minimalIndexer: ResourceIndexer = {
+  extract(resource) {
+    return { compartments: resource.resourceType === 'Patient' && resource.id ? [`Patient/${resource.id}`] : [] };
+  },
+  addIndexWrites() {},
+  addIndexRemoval() {},
+};

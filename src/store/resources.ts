@@ -1,0 +1,304 @@
+// Create, read, update and delete of FHIR resources, with their history and index rows, inside one
+// database transaction (or as single statements for reads). A ResourceStore is bound to one
+// transaction and one caller; Store.transaction() makes them.
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import { FhirError } from '../errors.js';
+import { accessCondition, withinAccess } from './access.js';
+import { findMatches, type Match } from './conditional.js';
+import type { StoreContext } from './context.js';
+import type { Queryable } from './db.js';
+import type { ResourceIndexer } from './indexer.js';
+import { Statement } from './statement.js';
+
+export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One version of a resource as stored. */
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  /** The resource exactly as served; null for a deletion. */
+  json: string | null;
+}
+
+export interface UpdateResult {
+  /** True when the update created the resource (new id, or a deleted resource brought back). */
+  created: boolean;
+  version: StoredVersion;
+}
+
+export interface DeleteResult {
+  /** False when there was nothing to delete (unknown or already deleted). */
+  deleted: boolean;
+  version?: StoredVersion;
+}
+
+interface VersionRow {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: string | null;
+}
+
+interface LockedRow {
+  rid: number;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  compartments: string[];
+}
+
+export type Clock = () => Date;
+
+export class ResourceStore {
+  constructor(
+    readonly q: Queryable,
+    readonly ctx: StoreContext,
+    private readonly indexer: ResourceIndexer,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The current version (possibly a deletion), or undefined when unknown or not visible. */
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const stmt = new Statement();
+    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource r
+      WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
+        AND ${accessCondition(this.ctx.access, 'r', stmt)}`;
+    const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const stmt = new Statement();
+    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource_history h
+      WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
+        AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt)}`;
+    const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  /**
+   * The current version locked for the rest of the transaction (read-modify-write, as patch does),
+   * or undefined when unknown or not visible.
+   */
+  async readForUpdate(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const stmt = new Statement();
+    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource r
+      WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
+        AND ${accessCondition(this.ctx.access, 'r', stmt)} FOR UPDATE`;
+    const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  /** Current resources of a type matching search criteria (conditional interactions). */
+  match(resourceType: string, criteria: ReadonlyArray<readonly [string, string]>, limit: number): Promise<Match[]> {
+    return findMatches(this.q, this.ctx.access, resourceType, criteria, limit);
+  }
+
+  /** Creates a resource with a server-assigned id (or the given one, for update-as-create). */
+  async create(resource: Resource, method: WriteMethod = 'POST', id: string = randomUUID()): Promise<StoredVersion> {
+    const created = await this.insert(resource, id, method);
+    if (!created) throw FhirError.conflict(`${resource.resourceType}/${id} already exists`);
+    return created;
+  }
+
+  /**
+   * Replaces the resource `resourceType/id` with `resource`, creating it when it does not exist.
+   * `ifMatch` is the version the client expects to replace (If-Match); a different current version
+   * answers 412.
+   */
+  async update(
+    resourceType: string,
+    id: string,
+    resource: Resource,
+    options: { ifMatch?: number; method?: 'PUT' | 'PATCH' } = {},
+  ): Promise<UpdateResult> {
+    const method = options.method ?? 'PUT';
+    // Two attempts: a concurrent transaction may create the same new id between our lock attempt
+    // and our insert; the second pass then finds and locks its row.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const current = await this.lockCurrent(resourceType, id);
+      if (!current) {
+        if (options.ifMatch !== undefined) {
+          throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot match`);
+        }
+        const version = await this.insert(resource, id, method);
+        if (version) return { created: true, version };
+        continue;
+      }
+      this.checkVisible(current, resourceType, id);
+      if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+        throw FhirError.preconditionFailed(
+          `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
+        );
+      }
+      const version = await this.replace(current, resource, id, method);
+      return { created: current.deleted, version };
+    }
+    throw FhirError.conflict(`${resourceType}/${id} is being created concurrently; retry`);
+  }
+
+  /** Deletes the resource; deleting something unknown or already deleted changes nothing. */
+  async delete(resourceType: string, id: string, options: { ifMatch?: number } = {}): Promise<DeleteResult> {
+    const current = await this.lockCurrent(resourceType, id);
+    if (!current) {
+      if (options.ifMatch !== undefined) throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist`);
+      return { deleted: false };
+    }
+    this.checkVisible(current, resourceType, id);
+    if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
+      throw FhirError.preconditionFailed(
+        `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
+      );
+    }
+    if (current.deleted) return { deleted: false };
+    const versionId = current.version_id + 1;
+    const lastUpdated = this.nextTimestamp(current.last_updated);
+    const stmt = new Statement();
+    const rid = stmt.param(current.rid);
+    const v = stmt.param(versionId);
+    const lu = stmt.param(lastUpdated.toISOString());
+    stmt.with(
+      'written',
+      `UPDATE resource SET version_id = ${v}, last_updated = ${lu}, deleted = true, content = NULL
+        WHERE rid = ${rid} RETURNING rid, resource_type, id, compartments`,
+    );
+    stmt.with(
+      'history',
+      `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, compartments)
+        SELECT resource_type, id, ${v}, ${lu}, true, 'DELETE', NULL, compartments FROM written`,
+    );
+    this.indexer.addIndexRemoval(stmt, 'written');
+    await this.q.query(stmt.build('SELECT rid FROM written'), stmt.params);
+    return {
+      deleted: true,
+      version: { resourceType, id, versionId, lastUpdated, deleted: true, json: null },
+    };
+  }
+
+  /**
+   * Serialises writers that decide by a search (conditional create, update, delete) on the same
+   * condition: held until the transaction ends, so the second writer sees what the first wrote.
+   */
+  async lockCondition(key: string): Promise<void> {
+    await this.q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  }
+
+  private async lockCurrent(resourceType: string, id: string): Promise<LockedRow | undefined> {
+    const { rows } = await this.q.query<LockedRow>(
+      `SELECT rid, version_id, last_updated, deleted, compartments FROM resource
+        WHERE resource_type = $1 AND id = $2 FOR UPDATE`,
+      [resourceType, id],
+    );
+    return rows[0];
+  }
+
+  private checkVisible(current: LockedRow, resourceType: string, id: string): void {
+    if (!withinAccess(this.ctx.access, current.compartments)) {
+      throw FhirError.forbidden(`${resourceType}/${id} is outside the compartments this token may change`);
+    }
+  }
+
+  /** Inserts version 1 of a new resource; undefined when the id is already taken. */
+  private async insert(resource: Resource, id: string, method: WriteMethod): Promise<StoredVersion | undefined> {
+    const lastUpdated = this.clock();
+    const { document, json } = stamp(resource, id, 1, lastUpdated);
+    const entry = this.indexer.extract(document);
+    this.checkResultAccess(entry.compartments, document);
+    const stmt = new Statement();
+    const type = stmt.param(document.resourceType);
+    const rid = stmt.param(id);
+    const lu = stmt.param(lastUpdated.toISOString());
+    const content = stmt.param(json);
+    const compartments = stmt.param(entry.compartments);
+    const verb = stmt.param(method);
+    stmt.with(
+      'written',
+      `INSERT INTO resource (resource_type, id, version_id, last_updated, content, compartments)
+        VALUES (${type}, ${rid}, 1, ${lu}, ${content}, ${compartments}::text[])
+        ON CONFLICT (resource_type, id) DO NOTHING RETURNING rid`,
+    );
+    stmt.with(
+      'history',
+      `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, compartments)
+        SELECT ${type}, ${rid}, 1, ${lu}, false, ${verb}, ${content}, ${compartments}::text[] FROM written`,
+    );
+    this.indexer.addIndexWrites(stmt, 'written', entry);
+    const { rows } = await this.q.query(stmt.build('SELECT rid FROM written'), stmt.params);
+    if (!rows.length) return undefined;
+    return { resourceType: document.resourceType, id, versionId: 1, lastUpdated, deleted: false, json };
+  }
+
+  /** Writes the next version over a locked current row. */
+  private async replace(current: LockedRow, resource: Resource, id: string, method: WriteMethod): Promise<StoredVersion> {
+    const versionId = current.version_id + 1;
+    const lastUpdated = this.nextTimestamp(current.last_updated);
+    const { document, json } = stamp(resource, id, versionId, lastUpdated);
+    const entry = this.indexer.extract(document);
+    this.checkResultAccess(entry.compartments, document);
+    const stmt = new Statement();
+    const v = stmt.param(versionId);
+    const lu = stmt.param(lastUpdated.toISOString());
+    const content = stmt.param(json);
+    const compartments = stmt.param(entry.compartments);
+    stmt.with(
+      'written',
+      `UPDATE resource SET version_id = ${v}, last_updated = ${lu}, deleted = false, content = ${content},
+          compartments = ${compartments}::text[]
+        WHERE rid = ${stmt.param(current.rid)} RETURNING rid, resource_type, id`,
+    );
+    stmt.with(
+      'history',
+      `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, compartments)
+        SELECT resource_type, id, ${v}, ${lu}, false, ${stmt.param(method)}, ${content}, ${compartments}::text[] FROM written`,
+    );
+    this.indexer.addIndexWrites(stmt, 'written', entry);
+    await this.q.query(stmt.build('SELECT rid FROM written'), stmt.params);
+    return { resourceType: document.resourceType, id, versionId, lastUpdated, deleted: false, json };
+  }
+
+  private checkResultAccess(compartments: string[], document: Resource): void {
+    if (!withinAccess(this.ctx.access, compartments)) {
+      throw FhirError.forbidden(
+        `This ${document.resourceType} would lie outside the compartments this token may write to`,
+      );
+    }
+  }
+
+  /** Now, but never at or before the previous version's time, so history stays in order. */
+  private nextTimestamp(previous: Date): Date {
+    const now = this.clock();
+    return now.getTime() > previous.getTime() ? now : new Date(previous.getTime() + 1);
+  }
+}
+
+/**
+ * The resource as it will be stored and served: server-set id, meta.versionId and meta.lastUpdated,
+ * with resourceType, id and meta first for readability.
+ */
+export function stamp(resource: Resource, id: string, versionId: number, lastUpdated: Date): { document: Resource; json: string } {
+  const { resourceType, id: _ignored, meta, ...rest } = resource;
+  const document = {
+    resourceType,
+    id,
+    meta: { ...meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
+    ...rest,
+  } as Resource;
+  return { document, json: JSON.stringify(document) };
+}
+
+function toVersion(row: VersionRow): StoredVersion {
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    deleted: row.deleted,
+    json: row.content,
+  };
+}

@@ -1,0 +1,31 @@
+// The store's front door: one database, one indexer, and the caller's context turned into a
+// transaction whose settings carry who acts to the audit triggers.
+import type { StoreContext } from './context.js';
+import type { Database } from './db.js';
+import type { ResourceIndexer } from './indexer.js';
+import { readHistory, type HistoryPage, type HistoryQuery } from './history.js';
+import { ResourceStore, type Clock } from './resources.js';
+
+export class Store {
+  constructor(
+    readonly db: Database,
+    readonly indexer: ResourceIndexer,
+    private readonly clock: Clock = () => new Date(),
+  ) {}
+
+  /** Runs fn in one database transaction; everything it writes commits or rolls back together. */
+  transaction<T>(ctx: StoreContext, fn: (store: ResourceStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new ResourceStore(tx, ctx, this.indexer, this.clock)), {
+      settings: { 'haven.actor': JSON.stringify(ctx.actor) },
+    });
+  }
+
+  /** Reads outside an explicit transaction: each call is a single statement. */
+  reader(ctx: StoreContext): ResourceStore {
+    return new ResourceStore(this.db, ctx, this.indexer, this.clock);
+  }
+
+  history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {
+    return readHistory(this.db, ctx.access, query);
+  }
+}
