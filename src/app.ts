@@ -1,0 +1,136 @@
+// buildApp: the Fastify instance with Haven's plugins. No module-level state: tests build as many
+// apps as they like.
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { FhirError, type Issue } from './errors.js';
+import { FHIR_JSON_UTF8 } from './fhir/http.js';
+import { operationOutcome } from './fhir/outcome.js';
+import { fhirRoutes } from './fhir/routes.js';
+import type { Runtime } from './runtime.js';
+import { ALL_ACCESS, type StoreContext } from './store/context.js';
+import { sqlState } from './store/db.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who acts and what they may see: set before any handler runs, passed to every store call. */
+    haven: StoreContext;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  runtime: Runtime;
+  /** Fastify logger options; false for none (tests). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Request ids from clients are kept when they are plain tokens, so logs can be correlated. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstance {
+  const app = Fastify({
+    // Request logging is Haven's own one line per response (onResponse below): method, route
+    // pattern, status, time, request id. Never bodies, query values or ids: they carry PHI.
+    logger: logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  registerBodyParsers(app);
+
+  app.decorateRequest('haven', null as unknown as StoreContext);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    request.haven = { actor: { requestId: request.id, sourceAddress: request.ip }, access: ALL_ACCESS };
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, issues, headers } = describeError(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(status)
+      .headers(headers)
+      .type(FHIR_JSON_UTF8)
+      .send(JSON.stringify(operationOutcome(issues)));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    return reply
+      .code(404)
+      .type(FHIR_JSON_UTF8)
+      .send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'not-found', diagnostics: `No endpoint ${request.method} ${path.slice(0, 200)}` }])));
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    if (!runtime.ready) return reply.code(503).send({ status: 'starting' });
+    try {
+      await runtime.services.db.query('SELECT 1');
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
+
+  app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  return app;
+}
+
+function registerBodyParsers(app: FastifyInstance): void {
+  // Only what Haven reads: other media types answer 415.
+  app.removeAllContentTypeParsers();
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(['application/json', 'application/fhir+json', 'application/json-patch+json'], { parseAs: 'string' }, json);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, new URLSearchParams(body as string));
+  });
+}
+
+/** Every failure as status, issues and headers; nothing internal (stack, SQL) reaches the client. */
+function describeError(error: FastifyError): { status: number; issues: Issue[]; headers: Record<string, string> } {
+  if (error instanceof FhirError) return { status: error.status, issues: error.issues, headers: error.headers };
+  const issue = (code: Issue['code'], diagnostics: string): Issue[] => [{ severity: 'error', code, diagnostics }];
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, issues: issue('too-long', 'The request body is larger than this server accepts'), headers: {} };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, issues: issue('not-supported', 'Unsupported Content-Type; send application/fhir+json'), headers: {} };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, issues: issue('structure', 'The request body is empty'), headers: {} };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, issues: issue('structure', 'The request body is not valid JSON'), headers: {} };
+  }
+  if (error instanceof SyntaxError || (error as { statusCode?: number }).statusCode === 400) {
+    return { status: 400, issues: issue('structure', `The request could not be read: ${error.message}`), headers: {} };
+  }
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  if (statusCode && statusCode >= 400 && statusCode < 500) {
+    return { status: statusCode, issues: issue('invalid', error.message), headers: {} };
+  }
+  const state = sqlState(error);
+  if (state === '40001' || state === '40P01') {
+    return { status: 409, issues: issue('transient', 'The request conflicted with a concurrent one; retry it'), headers: {} };
+  }
+  if (state?.startsWith('08') || state === '57P01' || state === '53300' || (error as { code?: string }).code === 'ECONNREFUSED') {
+    return { status: 503, issues: issue('transient', 'The database is unavailable; retry shortly'), headers: { 'Retry-After': '5' } };
+  }
+  return { status: 500, issues: issue('exception', 'Internal server error; the request id in X-Request-Id helps the operator find it'), headers: {} };
+}

@@ -1,0 +1,123 @@
+// The FHIR write interactions (create, update, patch, delete and their conditional forms) as
+// functions of a store transaction, so that single requests and transaction Bundle entries share
+// one implementation of every rule.
+import type { Resource } from '@medplum/fhirtypes';
+import { FhirError } from '../../errors.js';
+import type { ResourceStore, StoredVersion } from '../../store/resources.js';
+import type { ResourceValidator } from '../validate.js';
+import { criteriaKey, type Criteria } from './criteria.js';
+import { applyJsonPatch } from './patch.js';
+
+export interface WriteOutcome {
+  /** 200 updated (or an existing match), 201 created, 204 nothing to return. */
+  status: 200 | 201 | 204;
+  /** The version written, or found by a conditional create. */
+  version?: StoredVersion;
+}
+
+export class WriteInteractions {
+  constructor(private readonly validator: ResourceValidator) {}
+
+  async create(s: ResourceStore, type: string, body: unknown, options: { ifNoneExist?: Criteria } = {}): Promise<WriteOutcome> {
+    const resource = this.checkResource(type, body, 'create');
+    if (options.ifNoneExist) {
+      const existing = await this.findOne(s, type, options.ifNoneExist, 'If-None-Exist');
+      if (existing) return { status: 200, version: existing };
+    }
+    return { status: 201, version: await s.create(resource) };
+  }
+
+  async update(s: ResourceStore, type: string, id: string, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
+    const resource = this.checkResource(type, body, 'update', id);
+    const result = await s.update(type, id, resource, { ifMatch: options.ifMatch });
+    return { status: result.created ? 201 : 200, version: result.version };
+  }
+
+  /** PUT [type]?criteria: update the one match, or create when there is none. */
+  async conditionalUpdate(s: ResourceStore, type: string, criteria: Criteria, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
+    const resource = this.checkResource(type, body, 'conditional update');
+    const match = await this.findOneMatch(s, type, criteria, 'conditional update');
+    if (match) {
+      if (resource.id !== undefined && resource.id !== match.id) {
+        throw FhirError.badRequest(`The resource id "${resource.id}" differs from the id of the resource the criteria match (${match.id})`);
+      }
+      const result = await s.update(type, match.id, { ...resource, id: match.id }, { ifMatch: options.ifMatch });
+      return { status: 200, version: result.version };
+    }
+    if (resource.id !== undefined) {
+      const result = await s.update(type, resource.id, resource, { ifMatch: options.ifMatch });
+      return { status: 201, version: result.version };
+    }
+    return { status: 201, version: await s.create(resource, 'PUT') };
+  }
+
+  async patch(s: ResourceStore, type: string, id: string, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
+    const current = await s.readForUpdate(type, id);
+    if (!current) throw FhirError.notFound(`${type}/${id} is not known`);
+    if (current.deleted || current.json === null) throw FhirError.gone(`${type}/${id} was deleted`);
+    if (options.ifMatch !== undefined && options.ifMatch !== current.versionId) {
+      throw FhirError.preconditionFailed(`Version conflict: ${type}/${id} is at version ${current.versionId}, not ${options.ifMatch}`);
+    }
+    const patched = applyJsonPatch(JSON.parse(current.json) as Resource, patch);
+    const issues = this.validator.validate(patched);
+    if (issues.length) throw new FhirError(422, issues);
+    const result = await s.update(type, id, patched, { ifMatch: current.versionId, method: 'PATCH' });
+    return { status: 200, version: result.version };
+  }
+
+  /** PATCH [type]?criteria: 0 matches 404, 1 patched, several 412. */
+  async conditionalPatch(s: ResourceStore, type: string, criteria: Criteria, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
+    const match = await this.findOneMatch(s, type, criteria, 'conditional patch');
+    if (!match) throw FhirError.notFound(`No ${type} matches the criteria of the conditional patch`);
+    return this.patch(s, type, match.id, patch, options);
+  }
+
+  async delete(s: ResourceStore, type: string, id: string, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
+    const result = await s.delete(type, id, options);
+    return { status: 204, version: result.version };
+  }
+
+  /** DELETE [type]?criteria: Haven deletes a single match (conditionalDelete = single). */
+  async conditionalDelete(s: ResourceStore, type: string, criteria: Criteria): Promise<WriteOutcome> {
+    const match = await this.findOneMatch(s, type, criteria, 'conditional delete');
+    if (!match) return { status: 204 };
+    return this.delete(s, type, match.id);
+  }
+
+  /** The resource a write carries, checked against the URL and the R4 schema (400 / 422). */
+  checkResource(type: string, body: unknown, interaction: string, id?: string): Resource {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw FhirError.badRequest(`The ${interaction} body must be a ${type} resource (a JSON object)`);
+    }
+    const resource = { ...(body as Resource) };
+    if (resource.resourceType !== type) {
+      throw FhirError.badRequest(
+        `The body's resourceType ${JSON.stringify(resource.resourceType ?? null)} does not match the ${type} of the URL`,
+        ['resourceType'],
+      );
+    }
+    if (interaction === 'create') delete resource.id; // the server assigns it (FHIR: SHALL ignore)
+    if (id !== undefined) {
+      if (resource.id === undefined) throw FhirError.badRequest(`The body of an update must carry the id "${id}" of the URL`, [`${type}.id`]);
+      if (resource.id !== id) throw FhirError.badRequest(`The body's id "${resource.id}" does not match the id "${id}" of the URL`, [`${type}.id`]);
+    }
+    const issues = this.validator.validate(resource);
+    if (issues.length) throw new FhirError(422, issues);
+    return resource;
+  }
+
+  private async findOne(s: ResourceStore, type: string, criteria: Criteria, what: string): Promise<StoredVersion | undefined> {
+    const match = await this.findOneMatch(s, type, criteria, what);
+    return match ? s.read(type, match.id) : undefined;
+  }
+
+  /** The single match of the criteria; 412 when several match. Serialised with concurrent writers. */
+  private async findOneMatch(s: ResourceStore, type: string, criteria: Criteria, what: string) {
+    await s.lockCondition(criteriaKey(type, criteria));
+    const matches = await s.match(type, criteria, 2);
+    if (matches.length > 1) {
+      throw FhirError.of(412, 'multiple-matches', `The ${what} criteria match more than one ${type}; make them more selective`);
+    }
+    return matches[0];
+  }
+}

@@ -1,0 +1,37 @@
+// The FHIR REST surface under /fhir: content negotiation, then the interactions.
+import type { FastifyInstance } from 'fastify';
+import { FhirError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { registerHistoryRoutes } from './history-routes.js';
+import { negotiate } from './http.js';
+import { registerReadRoutes } from './read-routes.js';
+import { sendJson } from './reply.js';
+import { registerWriteRoutes } from './write-routes.js';
+
+export function fhirRoutes(runtime: Runtime) {
+  return async function fhir(app: FastifyInstance): Promise<void> {
+    app.addHook('onRequest', async (request) => {
+      const format = (request.query as Record<string, string | undefined>)._format;
+      negotiate(request.headers.accept, format);
+    });
+
+    app.get('/metadata', async (request, reply) => {
+      const { capability } = runtime.services;
+      if (request.headers['if-none-match'] === capability.etag) return reply.code(304).send();
+      return sendJson(request, reply.header('ETag', capability.etag), 200, capability.json);
+    });
+
+    registerReadRoutes(app, runtime);
+    registerHistoryRoutes(app, runtime);
+    registerWriteRoutes(app, runtime);
+
+    // Paths that exist but not with this method: 405, as FHIR asks for unsupported interactions.
+    const notAllowed = async (): Promise<never> => {
+      throw FhirError.of(405, 'not-supported', 'This interaction is not supported on this path');
+    };
+    app.route({ method: ['POST'], url: '/:type/:id', handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history', handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history/:vid', handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/metadata', handler: notAllowed });
+  };
+}

@@ -1,0 +1,87 @@
+// create, update, patch, delete and their conditional forms, each in one database transaction.
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../runtime.js';
+import { parseIfMatch, parsePrefer } from './http.js';
+import { parseCriteria } from './interactions/criteria.js';
+import { sendWrite } from './reply.js';
+import { checkInstance, checkType, header, patchBody, rawQuery, resourceBody, type InstanceParams, type TypeParams } from './request.js';
+
+export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): void {
+  fhir.post<{ Params: TypeParams }>('/:type', async (request, reply) => {
+    const services = runtime.services;
+    checkType(services, request.params.type);
+    const body = resourceBody(request);
+    const ifNoneExist = header(request, 'if-none-exist');
+    const criteria = ifNoneExist !== undefined ? parseCriteria(ifNoneExist) : undefined;
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.create(s, request.params.type, body, { ifNoneExist: criteria }),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+
+  fhir.put<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+    const services = runtime.services;
+    checkInstance(services, request.params);
+    const body = resourceBody(request);
+    const ifMatch = parseIfMatch(header(request, 'if-match'));
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.update(s, request.params.type, request.params.id, body, { ifMatch }),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+
+  fhir.put<{ Params: TypeParams }>('/:type', async (request, reply) => {
+    const services = runtime.services;
+    checkType(services, request.params.type);
+    const body = resourceBody(request);
+    const criteria = parseCriteria(rawQuery(request));
+    const ifMatch = parseIfMatch(header(request, 'if-match'));
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.conditionalUpdate(s, request.params.type, criteria, body, { ifMatch }),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+
+  fhir.patch<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+    const services = runtime.services;
+    checkInstance(services, request.params);
+    const patch = patchBody(request);
+    const ifMatch = parseIfMatch(header(request, 'if-match'));
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.patch(s, request.params.type, request.params.id, patch, { ifMatch }),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+
+  fhir.patch<{ Params: TypeParams }>('/:type', async (request, reply) => {
+    const services = runtime.services;
+    checkType(services, request.params.type);
+    const patch = patchBody(request);
+    const criteria = parseCriteria(rawQuery(request));
+    const ifMatch = parseIfMatch(header(request, 'if-match'));
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.conditionalPatch(s, request.params.type, criteria, patch, { ifMatch }),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+
+  fhir.delete<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+    const services = runtime.services;
+    checkInstance(services, request.params);
+    const ifMatch = parseIfMatch(header(request, 'if-match'));
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.delete(s, request.params.type, request.params.id, { ifMatch }),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+
+  fhir.delete<{ Params: TypeParams }>('/:type', async (request, reply) => {
+    const services = runtime.services;
+    checkType(services, request.params.type);
+    const criteria = parseCriteria(rawQuery(request));
+    const outcome = await services.store.transaction(request.haven, (s) =>
+      services.writes.conditionalDelete(s, request.params.type, criteria),
+    );
+    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+  });
+}

@@ -1,0 +1,10 @@
+// Process entry for `npm start`: configuration from the environment, then serve until a signal.
+import { ConfigError, loadConfig } from './config.js';
+import { serveUntilSignal } from './server.js';
+
+try {
+  await serveUntilSignal(loadConfig());
+} catch (error) {
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  process.exit(1);
+}

@@ -1,0 +1,65 @@
+// A running Haven: listen at once (so /healthz can say "starting"), open the services, serve, and
+// stop gracefully on SIGTERM or SIGINT.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openServices, Runtime, type Services } from './runtime.js';
+
+/** Within the contract's 10 s: in-flight requests get this long before connections are cut. */
+const DRAIN_MS = 8000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  runtime: Runtime;
+  /** Resolves when the services are ready, rejects when they could not start. */
+  ready: Promise<Services>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const runtime = new Runtime();
+  const app = buildApp({ config, runtime });
+  await app.listen({ host: config.host, port: config.port });
+  const ready = openServices(config, app.log).then((services) => {
+    runtime.set(services);
+    app.log.info({ engine: services.db.engine }, 'Haven is ready');
+    return services;
+  });
+  ready.catch((error: Error) => runtime.fail(error));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const drain = setTimeout(() => app.server.closeAllConnections(), DRAIN_MS);
+      drain.unref();
+      await app.close();
+      clearTimeout(drain);
+      const services = await ready.catch(() => undefined);
+      await services?.db.close();
+    })());
+  return { app, runtime, ready, stop };
+}
+
+/** `npm start` / `haven serve`: run until a signal, then exit 0 after a graceful stop. */
+export async function serveUntilSignal(config: Config): Promise<void> {
+  const server = await startServer(config);
+  const onSignal = (signal: NodeJS.Signals) => {
+    server.app.log.info({ signal }, 'stopping');
+    server
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error) => {
+        server.app.log.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await server.ready;
+  } catch (error) {
+    server.app.log.fatal({ err: error }, 'Haven could not start');
+    await server.stop().catch(() => undefined);
+    process.exit(1);
+  }
+}
