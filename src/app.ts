@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who acts and what they may see: set before any handler runs, passed to every store call. */
     haven: StoreContext;
+    /** The media type negotiated for the answer (Accept / _format). */
+    responseType: string;
   }
 }
 
@@ -47,6 +49,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   registerBodyParsers(app);
 
   app.decorateRequest('haven', null as unknown as StoreContext);
+  app.decorateRequest('responseType', FHIR_JSON_UTF8);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     request.haven = { actor: { requestId: request.id, sourceAddress: request.ip }, access: ALL_ACCESS };

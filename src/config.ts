@@ -23,7 +23,9 @@ export interface Config {
   maxPageSize: number;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 type Env = Record<string, string | undefined>;
 

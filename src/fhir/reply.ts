@@ -11,7 +11,7 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, status: n
   const pretty = (request.query as Record<string, unknown> | undefined)?._pretty === 'true';
   return reply
     .code(status)
-    .type(FHIR_JSON_UTF8)
+    .type(request.responseType ?? FHIR_JSON_UTF8)
     .send(pretty ? JSON.stringify(JSON.parse(json), null, 2) : json);
 }
 

@@ -12,7 +12,7 @@ export function fhirRoutes(runtime: Runtime) {
   return async function fhir(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', async (request) => {
       const format = (request.query as Record<string, string | undefined>)._format;
-      negotiate(request.headers.accept, format);
+      request.responseType = negotiate(request.headers.accept, format);
     });
 
     app.get('/metadata', async (request, reply) => {

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fhirDefinitionsDir } from '../paths.js';
+import { R4_RESOURCE_TYPES } from './resource-types.js';
 
 export const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
@@ -21,7 +22,7 @@ type SchemaNode = Record<string, unknown>;
 
 export interface AdaptedSchema {
   schema: SchemaNode;
-  /** Every R4 resource type, in the schema's order (alphabetical). */
+  /** Every R4 resource type (Medplum's own types in the same schema are left out). */
   resourceTypes: string[];
   /** Pattern source -> FHIR primitive type name, for readable error messages. */
   primitiveByPattern: Map<string, string>;
@@ -41,7 +42,8 @@ export function loadAdaptedSchema(file = path.join(fhirDefinitionsDir, 'fhir.sch
     oneOf: Array<{ $ref: string }>;
     definitions: Record<string, SchemaNode>;
   };
-  const resourceTypes = raw.oneOf.map((r) => r.$ref.split('/').pop() as string);
+  const listed = new Set(raw.oneOf.map((r) => r.$ref.split('/').pop() as string));
+  const resourceTypes = R4_RESOURCE_TYPES.filter((type) => listed.has(type));
   const definitions = raw.definitions;
 
   // Patterns identify primitive types wherever the schema inlined them into a property.

@@ -36,7 +36,20 @@ export function loadMigrations(dir: string): Migration[] {
   return migrations;
 }
 
-export async function migrate(db: Database, migrations: Migration[], log: (message: string) => void = () => undefined): Promise<MigrationReport> {
+/**
+ * Callers in one process take turns too: PGlite has a single session, in which a session advisory
+ * lock is re-entrant and so would not keep two concurrent callers apart.
+ */
+const inProcess = new WeakMap<Database, Promise<unknown>>();
+
+export function migrate(db: Database, migrations: Migration[], log: (message: string) => void = () => undefined): Promise<MigrationReport> {
+  const previous = inProcess.get(db) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => migrateLocked(db, migrations, log));
+  inProcess.set(db, run);
+  return run;
+}
+
+async function migrateLocked(db: Database, migrations: Migration[], log: (message: string) => void): Promise<MigrationReport> {
   return db.withSession(async (session) => {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
