@@ -21,6 +21,8 @@ export interface Config {
   /** Page size when a client sends no _count, and the largest page served. */
   defaultPageSize: number;
   maxPageSize: number;
+  /** Most entries a batch or transaction Bundle may carry. */
+  bundleMaxEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultTimeZone,
     defaultPageSize,
     maxPageSize,
+    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
   };
 }
 

@@ -65,6 +65,6 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
 export function createServices(config: Config, db: Database, shared: { validator?: ResourceValidator } = {}): Services {
   const validator = shared.validator ?? createValidator();
   const store = new Store(db, minimalIndexer);
-  const capability = buildCapability({ config, resourceTypes: validator.resourceTypes });
+  const capability = buildCapability({ config, resourceTypes: validator.resourceTypes, systemInteractions: ['transaction', 'batch'] });
   return { config, db, store, validator, writes: new WriteInteractions(validator), capability };
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
+import { registerBundleRoutes } from './bundle-routes.js';
 import { registerHistoryRoutes } from './history-routes.js';
 import { negotiate } from './http.js';
 import { registerReadRoutes } from './read-routes.js';
@@ -24,6 +25,7 @@ export function fhirRoutes(runtime: Runtime) {
     registerReadRoutes(app, runtime);
     registerHistoryRoutes(app, runtime);
     registerWriteRoutes(app, runtime);
+    registerBundleRoutes(app, runtime);
 
     // Paths that exist but not with this method: 405, as FHIR asks for unsupported interactions.
     const notAllowed = async (): Promise<never> => {

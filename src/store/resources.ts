@@ -56,6 +56,8 @@ interface LockedRow {
 export type Clock = () => Date;
 
 export class ResourceStore {
+  private savepoints = 0;
+
   constructor(
     readonly q: Queryable,
     readonly ctx: StoreContext,
@@ -179,6 +181,23 @@ export class ResourceStore {
       deleted: true,
       version: { resourceType, id, versionId, lastUpdated, deleted: true, json: null },
     };
+  }
+
+  /**
+   * Runs fn inside a savepoint: when it fails, what it wrote is undone and the transaction goes on
+   * (batch Bundles: one bad entry never affects the others, and all commit together).
+   */
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `entry_${++this.savepoints}`;
+    await this.q.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      await this.q.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      await this.q.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw error;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // The FHIR write interactions (create, update, patch, delete and their conditional forms) as
 // functions of a store transaction, so that single requests and transaction Bundle entries share
 // one implementation of every rule.
+import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
@@ -18,13 +19,14 @@ export interface WriteOutcome {
 export class WriteInteractions {
   constructor(private readonly validator: ResourceValidator) {}
 
-  async create(s: ResourceStore, type: string, body: unknown, options: { ifNoneExist?: Criteria } = {}): Promise<WriteOutcome> {
+  /** POST [type]; `id` is a server id chosen in advance (transaction Bundles resolve fullUrls first). */
+  async create(s: ResourceStore, type: string, body: unknown, options: { ifNoneExist?: Criteria; id?: string } = {}): Promise<WriteOutcome> {
     const resource = this.checkResource(type, body, 'create');
     if (options.ifNoneExist) {
       const existing = await this.findOne(s, type, options.ifNoneExist, 'If-None-Exist');
       if (existing) return { status: 200, version: existing };
     }
-    return { status: 201, version: await s.create(resource) };
+    return { status: 201, version: await s.create(resource, 'POST', options.id) };
   }
 
   async update(s: ResourceStore, type: string, id: string, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
@@ -36,19 +38,24 @@ export class WriteInteractions {
   /** PUT [type]?criteria: update the one match, or create when there is none. */
   async conditionalUpdate(s: ResourceStore, type: string, criteria: Criteria, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const resource = this.checkResource(type, body, 'conditional update');
+    const target = await this.conditionalUpdateTarget(s, type, criteria, resource);
+    const result = await s.update(type, target.id, { ...resource, id: target.id }, { ifMatch: options.ifMatch });
+    return { status: result.created ? 201 : 200, version: result.version };
+  }
+
+  /**
+   * Which resource a conditional update writes: the one match, else the body's id, else a new id.
+   * 412 for several matches, 400 when the body names a different id than the match.
+   */
+  async conditionalUpdateTarget(s: ResourceStore, type: string, criteria: Criteria, resource: Resource): Promise<{ id: string; exists: boolean }> {
     const match = await this.findOneMatch(s, type, criteria, 'conditional update');
     if (match) {
       if (resource.id !== undefined && resource.id !== match.id) {
         throw FhirError.badRequest(`The resource id "${resource.id}" differs from the id of the resource the criteria match (${match.id})`);
       }
-      const result = await s.update(type, match.id, { ...resource, id: match.id }, { ifMatch: options.ifMatch });
-      return { status: 200, version: result.version };
+      return { id: match.id, exists: true };
     }
-    if (resource.id !== undefined) {
-      const result = await s.update(type, resource.id, resource, { ifMatch: options.ifMatch });
-      return { status: 201, version: result.version };
-    }
-    return { status: 201, version: await s.create(resource, 'PUT') };
+    return { id: resource.id ?? randomUUID(), exists: false };
   }
 
   async patch(s: ResourceStore, type: string, id: string, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
@@ -112,7 +119,7 @@ export class WriteInteractions {
   }
 
   /** The single match of the criteria; 412 when several match. Serialised with concurrent writers. */
-  private async findOneMatch(s: ResourceStore, type: string, criteria: Criteria, what: string) {
+  async findOneMatch(s: ResourceStore, type: string, criteria: Criteria, what: string) {
     await s.lockCondition(criteriaKey(type, criteria));
     const matches = await s.match(type, criteria, 2);
     if (matches.length > 1) {

@@ -1,0 +1,16 @@
+// POST /fhir: batch and transaction Bundles.
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../runtime.js';
+import { BundleProcessor } from './bundles/processor.js';
+import { parsePrefer } from './http.js';
+import { sendJson } from './reply.js';
+import { resourceBody } from './request.js';
+
+export function registerBundleRoutes(fhir: FastifyInstance, runtime: Runtime): void {
+  fhir.post('/', async (request, reply) => {
+    const services = runtime.services;
+    const body = resourceBody(request);
+    const json = await new BundleProcessor(services).process(request.haven, body, parsePrefer(request.headers.prefer).return);
+    return sendJson(request, reply, 200, json);
+  });
+}
