@@ -36,6 +36,25 @@ export interface EntryRequest {
   ifNoneMatch?: string;
 }
 
+/** The interaction each method and URL shape asks for. */
+const KIND_BY_SHAPE: Record<string, EntryKind | undefined> = {
+  'POST type': 'create',
+  'PUT type/id': 'update',
+  'PUT type?': 'conditional-update',
+  'PATCH type/id': 'patch',
+  'PATCH type?': 'conditional-patch',
+  'DELETE type/id': 'delete',
+  'DELETE type?': 'conditional-delete',
+  'GET type/id': 'read',
+  'HEAD type/id': 'read',
+  'GET type/id/_history/vid': 'vread',
+  'HEAD type/id/_history/vid': 'vread',
+  'GET type': 'search',
+  'GET type?': 'search',
+  'HEAD type': 'search',
+  'HEAD type?': 'search',
+};
+
 /** Processing order FHIR sets for transactions (and Haven for batches): DELETE, POST, PUT/PATCH, GET/HEAD. */
 export const PROCESSING_ORDER: Record<EntryMethod, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 
@@ -82,51 +101,15 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
   const id = segments[1];
   if (id !== undefined && id !== '_search' && id !== '_history') wrap(at, () => checkId(id));
   const shape = `${method} ${segments.length === 1 ? (query !== undefined ? 'type?' : 'type') : segments.length === 2 ? 'type/id' : segments.length === 4 && segments[2] === '_history' ? 'type/id/_history/vid' : 'other'}`;
-  switch (shape) {
-    case 'POST type':
-      parsed.kind = 'create';
-      break;
-    case 'PUT type/id':
-      parsed.kind = 'update';
-      parsed.id = id;
-      break;
-    case 'PUT type?':
-      parsed.kind = 'conditional-update';
-      break;
-    case 'PATCH type/id':
-      parsed.kind = 'patch';
-      parsed.id = id;
-      break;
-    case 'PATCH type?':
-      parsed.kind = 'conditional-patch';
-      break;
-    case 'DELETE type/id':
-      parsed.kind = 'delete';
-      parsed.id = id;
-      break;
-    case 'DELETE type?':
-      parsed.kind = 'conditional-delete';
-      break;
-    case 'GET type/id':
-    case 'HEAD type/id':
-      parsed.kind = 'read';
-      parsed.id = id;
-      break;
-    case 'GET type/id/_history/vid':
-    case 'HEAD type/id/_history/vid':
-      parsed.kind = 'vread';
-      parsed.id = id;
-      if (!/^[1-9]\d{0,8}$/.test(segments[3])) throw FhirError.notFound(`${at}: ${type}/${id} has no version "${segments[3].slice(0, 20)}"`);
-      parsed.versionId = Number(segments[3]);
-      break;
-    case 'GET type':
-    case 'GET type?':
-    case 'HEAD type':
-    case 'HEAD type?':
-      parsed.kind = 'search';
-      break;
-    default:
-      throw FhirError.of(405, 'not-supported', `${at}: ${method} ${url.slice(0, 100)} is not an interaction Haven supports in a Bundle`, [`${at}.request`]);
+  const kind = KIND_BY_SHAPE[shape];
+  if (!kind) {
+    throw FhirError.of(405, 'not-supported', `${at}: ${method} ${url.slice(0, 100)} is not an interaction Haven supports in a Bundle`, [`${at}.request`]);
+  }
+  parsed.kind = kind;
+  if (segments.length >= 2) parsed.id = id;
+  if (kind === 'vread') {
+    if (!/^[1-9]\d{0,8}$/.test(segments[3])) throw FhirError.notFound(`${at}: ${type}/${id} has no version "${segments[3].slice(0, 20)}"`);
+    parsed.versionId = Number(segments[3]);
   }
   if (query !== undefined) {
     parsed.query = query;
