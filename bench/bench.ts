@@ -1,0 +1,57 @@
+// One benchmark run: a fresh database, Haven and the baseline server in processes of their own,
+// each scenario's data loaded, then the same load against both, alternately, in the same run.
+import { drive } from './lib/load.js';
+import { createBenchDatabase } from './lib/database.js';
+import { startBaseline, startHaven, type Runner } from './lib/processes.js';
+import { machine, type BenchReport, type ScenarioResult } from './lib/report.js';
+import { scenarios as allScenarios } from './scenarios/index.js';
+import type { BenchContext, Scale } from './scenarios/scenario.js';
+
+export interface BenchOptions {
+  databaseUrl: string;
+  scenarios?: string[];
+  duration: number;
+  connections: number;
+  scale: Scale;
+  runner: Runner;
+  keepDatabase?: boolean;
+  log?: (message: string) => void;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined);
+  const chosen = options.scenarios?.length ? allScenarios.filter((s) => options.scenarios?.includes(s.name)) : allScenarios;
+  const unknown = options.scenarios?.filter((name) => !allScenarios.some((s) => s.name === name)) ?? [];
+  if (unknown.length) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${allScenarios.map((s) => s.name).join(', ')}`);
+
+  const startedAt = new Date().toISOString();
+  const name = `haven_bench_${Date.now()}`;
+  log(`creating database ${name}`);
+  const database = await createBenchDatabase(options.databaseUrl, name);
+  const env = { DATABASE_URL: database.url, DB_POOL_SIZE: '10' };
+  const haven = await startHaven(options.runner, env);
+  const baseline = await startBaseline(options.runner, env);
+  const results: ScenarioResult[] = [];
+  try {
+    const ctx: BenchContext = { db: database.pool, scale: options.scale, havenUrl: haven.url, havenHeaders: {}, log };
+    for (const scenario of chosen) {
+      log(`${scenario.name}: loading data`);
+      const plans = await scenario.prepare(ctx);
+      // Warm both up briefly (JIT, pools, caches), then measure.
+      const warm = { duration: Math.min(2, options.duration), connections: options.connections };
+      await drive(haven.url, plans.haven, warm);
+      await drive(baseline.url, plans.baseline, warm);
+      log(`${scenario.name}: driving Haven`);
+      const havenResult = await drive(haven.url, plans.haven, options);
+      log(`${scenario.name}: driving the baseline`);
+      const baselineResult = await drive(baseline.url, plans.baseline, options);
+      const ratio = baselineResult.requestsPerSecond > 0 ? havenResult.requestsPerSecond / baselineResult.requestsPerSecond : 0;
+      results.push({ scenario: scenario.name, haven: havenResult, baseline: baselineResult, ratio, goal: scenario.goal });
+    }
+    return { startedAt, machine: machine(), options: { duration: options.duration, connections: options.connections, scale: options.scale }, results, havenPeakRssMb: haven.peakRssMb(), notes: [] };
+  } finally {
+    await haven.stop();
+    await baseline.stop();
+    if (!options.keepDatabase) await database.drop();
+  }
+}

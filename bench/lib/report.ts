@@ -1,0 +1,59 @@
+// The benchmark table: per scenario Haven's and the baseline's req/s, their ratio, latencies, errors.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../../src/paths.js';
+import type { LoadResult } from './load.js';
+
+export interface ScenarioResult {
+  scenario: string;
+  haven: LoadResult;
+  baseline: LoadResult;
+  ratio: number;
+  goal?: number;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
+  options: { duration: number; connections: number; scale: string };
+  results: ScenarioResult[];
+  havenPeakRssMb?: number;
+  notes: string[];
+}
+
+export function machine(): BenchReport['machine'] {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
+export function formatTable(report: BenchReport): string {
+  const header = ['scenario', 'Haven req/s', 'baseline req/s', 'ratio', 'goal', 'Haven p50 ms', 'Haven p99 ms', 'baseline p50 ms', 'errors'];
+  const rows = report.results.map((r) => [
+    r.scenario,
+    r.haven.requestsPerSecond.toFixed(0),
+    r.baseline.requestsPerSecond.toFixed(0),
+    r.ratio.toFixed(2),
+    r.goal === undefined ? '' : `>= ${r.goal}${r.ratio >= r.goal ? '' : ' (missed)'}`,
+    r.haven.p50.toFixed(1),
+    r.haven.p99.toFixed(1),
+    r.baseline.p50.toFixed(1),
+    `${r.haven.errors}/${r.baseline.errors}`,
+  ]);
+  const lines = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function writeReport(report: BenchReport): string {
+  const dir = path.join(packageRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  return file;
+}
