@@ -6,6 +6,7 @@ import { FhirError } from './errors.js';
 import { buildCapability, type Capability } from './fhir/capability.js';
 import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
+import { havenWriteHooks } from './hooks/index.js';
 import { migrationsDir } from './paths.js';
 import { openDatabase, type Database } from './store/db.js';
 import { minimalIndexer } from './store/indexer.js';
@@ -66,5 +67,6 @@ export function createServices(config: Config, db: Database, shared: { validator
   const validator = shared.validator ?? createValidator();
   const store = new Store(db, minimalIndexer);
   const capability = buildCapability({ config, resourceTypes: validator.resourceTypes });
-  return { config, db, store, validator, writes: new WriteInteractions(validator), capability };
+  const writes = new WriteInteractions(validator, havenWriteHooks(validator));
+  return { config, db, store, validator, writes, capability };
 }

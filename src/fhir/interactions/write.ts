@@ -6,6 +6,7 @@ import { FhirError } from '../../errors.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
 import type { ResourceValidator } from '../validate.js';
 import { criteriaKey, type Criteria } from './criteria.js';
+import { WriteHooks, type WriteInteraction } from './hooks.js';
 import { applyJsonPatch } from './patch.js';
 
 export interface WriteOutcome {
@@ -16,7 +17,10 @@ export interface WriteOutcome {
 }
 
 export class WriteInteractions {
-  constructor(private readonly validator: ResourceValidator) {}
+  constructor(
+    private readonly validator: ResourceValidator,
+    private readonly hooks: WriteHooks = new WriteHooks(),
+  ) {}
 
   async create(s: ResourceStore, type: string, body: unknown, options: { ifNoneExist?: Criteria } = {}): Promise<WriteOutcome> {
     const resource = this.checkResource(type, body, 'create');
@@ -24,13 +28,13 @@ export class WriteInteractions {
       const existing = await this.findOne(s, type, options.ifNoneExist, 'If-None-Exist');
       if (existing) return { status: 200, version: existing };
     }
-    return { status: 201, version: await s.create(resource) };
+    return this.written(s, 'create', { status: 201, version: await s.create(resource) });
   }
 
   async update(s: ResourceStore, type: string, id: string, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const resource = this.checkResource(type, body, 'update', id);
     const result = await s.update(type, id, resource, { ifMatch: options.ifMatch });
-    return { status: result.created ? 201 : 200, version: result.version };
+    return this.written(s, 'update', { status: result.created ? 201 : 200, version: result.version });
   }
 
   /** PUT [type]?criteria: update the one match, or create when there is none. */
@@ -42,13 +46,13 @@ export class WriteInteractions {
         throw FhirError.badRequest(`The resource id "${resource.id}" differs from the id of the resource the criteria match (${match.id})`);
       }
       const result = await s.update(type, match.id, { ...resource, id: match.id }, { ifMatch: options.ifMatch });
-      return { status: 200, version: result.version };
+      return this.written(s, 'update', { status: 200, version: result.version });
     }
     if (resource.id !== undefined) {
       const result = await s.update(type, resource.id, resource, { ifMatch: options.ifMatch });
-      return { status: 201, version: result.version };
+      return this.written(s, 'update', { status: 201, version: result.version });
     }
-    return { status: 201, version: await s.create(resource, 'PUT') };
+    return this.written(s, 'create', { status: 201, version: await s.create(resource, 'PUT') });
   }
 
   async patch(s: ResourceStore, type: string, id: string, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
@@ -62,7 +66,7 @@ export class WriteInteractions {
     const issues = this.validator.validate(patched);
     if (issues.length) throw new FhirError(422, issues);
     const result = await s.update(type, id, patched, { ifMatch: current.versionId, method: 'PATCH' });
-    return { status: 200, version: result.version };
+    return this.written(s, 'patch', { status: 200, version: result.version });
   }
 
   /** PATCH [type]?criteria: 0 matches 404, 1 patched, several 412. */
@@ -74,7 +78,7 @@ export class WriteInteractions {
 
   async delete(s: ResourceStore, type: string, id: string, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const result = await s.delete(type, id, options);
-    return { status: 204, version: result.version };
+    return this.written(s, 'delete', { status: 204, version: result.version });
   }
 
   /** DELETE [type]?criteria: Haven deletes a single match (conditionalDelete = single). */
@@ -82,6 +86,12 @@ export class WriteInteractions {
     const match = await this.findOneMatch(s, type, criteria, 'conditional delete');
     if (!match) return { status: 204 };
     return this.delete(s, type, match.id);
+  }
+
+  /** Runs the after-write hooks of what was stored, in the same transaction, then answers. */
+  private async written(s: ResourceStore, interaction: WriteInteraction, outcome: WriteOutcome): Promise<WriteOutcome> {
+    await this.hooks.afterWrite(s, interaction, outcome.version);
+    return outcome;
   }
 
   /** The resource a write carries, checked against the URL and the R4 schema (400 / 422). */
