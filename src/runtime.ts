@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import { FhirError } from './errors.js';
+import { loadConformance } from './conformance/load.js';
 import { buildCapability, type Capability } from './fhir/capability.js';
 import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
@@ -52,7 +53,10 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
-    return createServices(config, database);
+    const services = createServices(config, database);
+    const conformance = await loadConformance(services.store, services.validator);
+    log?.info(`conformance artefacts: ${conformance.written.length} written, ${conformance.unchanged} unchanged`);
+    return services;
   } catch (error) {
     if (!db) await database.close().catch(() => undefined);
     throw error;
