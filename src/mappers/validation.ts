@@ -84,7 +84,7 @@ export function recordValidator<R>(rules: RecordRules<R>): RecordValidator<R> {
       throw FhirError.of(400, 'structure', 'The body must be a JSON object with the record fields');
     }
     const record = withoutEmpties(input) as Record<string, unknown>;
-    if (!validate(record)) throw new FhirError(400, toIssues(validate.errors ?? [], record));
+    if (!validate(record)) throw new FhirError(400, toIssues(validate.errors ?? []));
     for (const name of Object.keys(ignored)) delete record[name];
     const problems = rules.check?.(record as R) ?? [];
     if (problems.length) throw new FhirError(400, problems.map(problemIssue));
@@ -112,11 +112,11 @@ function problemIssue(problem: FieldProblem): Issue {
   return { severity: 'error', code: problem.code ?? 'value', diagnostics: problem.message, expression };
 }
 
-function toIssues(errors: ErrorObject[], root: unknown): Issue[] {
+function toIssues(errors: ErrorObject[]): Issue[] {
   const seen = new Set<string>();
   const issues: Issue[] = [];
   for (const error of errors) {
-    const problem = describe(error, root);
+    const problem = describe(error);
     const key = `${problem.field}|${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -125,12 +125,12 @@ function toIssues(errors: ErrorObject[], root: unknown): Issue[] {
   return issues;
 }
 
-function describe(error: ErrorObject, root: unknown): FieldProblem {
+function describe(error: ErrorObject): FieldProblem {
   const at = fieldPath(error.instancePath);
   const name = at || 'the record';
   const params = error.params as Record<string, unknown>;
   const parent = (error.parentSchema ?? {}) as SchemaObject;
-  const value = valueAt(root, error.instancePath);
+  const value: unknown = error.data; // the failing value (ajv's verbose mode)
   switch (error.keyword) {
     case 'required': {
       const missing = join(at, String(params.missingProperty));
@@ -175,15 +175,6 @@ function fieldPath(pointer: string): string {
 
 function join(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
-}
-
-function valueAt(root: unknown, pointer: string): unknown {
-  if (!pointer) return root;
-  let node = root;
-  for (const segment of pointer.slice(1).split('/')) {
-    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[segment.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-  }
-  return node;
 }
 
 function typeName(type: string): string {
