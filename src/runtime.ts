@@ -3,9 +3,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import { FhirError } from './errors.js';
+import { loadConformance } from './conformance/load.js';
 import { buildCapability, type Capability } from './fhir/capability.js';
 import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
+import { havenWriteHooks } from './hooks/index.js';
 import { migrationsDir } from './paths.js';
 import { openDatabase, type Database } from './store/db.js';
 import { minimalIndexer } from './store/indexer.js';
@@ -51,7 +53,10 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
-    return createServices(config, database);
+    const services = createServices(config, database);
+    const conformance = await loadConformance(services.store, services.validator);
+    log?.info(`conformance artefacts: ${conformance.written.length} written, ${conformance.unchanged} unchanged`);
+    return services;
   } catch (error) {
     if (!db) await database.close().catch(() => undefined);
     throw error;
@@ -66,5 +71,6 @@ export function createServices(config: Config, db: Database, shared: { validator
   const validator = shared.validator ?? createValidator();
   const store = new Store(db, minimalIndexer);
   const capability = buildCapability({ config, resourceTypes: validator.resourceTypes, systemInteractions: ['transaction', 'batch'] });
-  return { config, db, store, validator, writes: new WriteInteractions(validator), capability };
+  const writes = new WriteInteractions(validator, havenWriteHooks(validator));
+  return { config, db, store, validator, writes, capability };
 }

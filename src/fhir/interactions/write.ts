@@ -7,6 +7,7 @@ import { FhirError } from '../../errors.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
 import type { ResourceValidator } from '../validate.js';
 import { criteriaKey, type Criteria } from './criteria.js';
+import { WriteHooks, type WriteInteraction } from './hooks.js';
 import { applyJsonPatch } from './patch.js';
 
 export interface WriteOutcome {
@@ -17,7 +18,10 @@ export interface WriteOutcome {
 }
 
 export class WriteInteractions {
-  constructor(private readonly validator: ResourceValidator) {}
+  constructor(
+    private readonly validator: ResourceValidator,
+    private readonly hooks: WriteHooks = new WriteHooks(),
+  ) {}
 
   /** POST [type]; `id` is a server id chosen in advance (transaction Bundles resolve fullUrls first). */
   async create(s: ResourceStore, type: string, body: unknown, options: { ifNoneExist?: Criteria; id?: string } = {}): Promise<WriteOutcome> {
@@ -26,13 +30,13 @@ export class WriteInteractions {
       const existing = await this.findOne(s, type, options.ifNoneExist, 'If-None-Exist');
       if (existing) return { status: 200, version: existing };
     }
-    return { status: 201, version: await s.create(resource, 'POST', options.id) };
+    return this.written(s, 'create', { status: 201, version: await s.create(resource, 'POST', options.id) });
   }
 
   async update(s: ResourceStore, type: string, id: string, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const resource = this.checkResource(type, body, 'update', id);
     const result = await s.update(type, id, resource, { ifMatch: options.ifMatch });
-    return { status: result.created ? 201 : 200, version: result.version };
+    return this.written(s, 'update', { status: result.created ? 201 : 200, version: result.version });
   }
 
   /** PUT [type]?criteria: update the one match, or create when there is none. */
@@ -40,7 +44,7 @@ export class WriteInteractions {
     const resource = this.checkResource(type, body, 'conditional update');
     const target = await this.conditionalUpdateTarget(s, type, criteria, resource);
     const result = await s.update(type, target.id, { ...resource, id: target.id }, { ifMatch: options.ifMatch });
-    return { status: result.created ? 201 : 200, version: result.version };
+    return this.written(s, result.created ? 'create' : 'update', { status: result.created ? 201 : 200, version: result.version });
   }
 
   /**
@@ -69,7 +73,7 @@ export class WriteInteractions {
     const issues = this.validator.validate(patched);
     if (issues.length) throw new FhirError(422, issues);
     const result = await s.update(type, id, patched, { ifMatch: current.versionId, method: 'PATCH' });
-    return { status: 200, version: result.version };
+    return this.written(s, 'patch', { status: 200, version: result.version });
   }
 
   /** PATCH [type]?criteria: 0 matches 404, 1 patched, several 412. */
@@ -81,7 +85,7 @@ export class WriteInteractions {
 
   async delete(s: ResourceStore, type: string, id: string, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const result = await s.delete(type, id, options);
-    return { status: 204, version: result.version };
+    return this.written(s, 'delete', { status: 204, version: result.version });
   }
 
   /** DELETE [type]?criteria: Haven deletes a single match (conditionalDelete = single). */
@@ -89,6 +93,12 @@ export class WriteInteractions {
     const match = await this.findOneMatch(s, type, criteria, 'conditional delete');
     if (!match) return { status: 204 };
     return this.delete(s, type, match.id);
+  }
+
+  /** Runs the after-write hooks of what was stored, in the same transaction, then answers. */
+  private async written(s: ResourceStore, interaction: WriteInteraction, outcome: WriteOutcome): Promise<WriteOutcome> {
+    await this.hooks.afterWrite(s, interaction, outcome.version);
+    return outcome;
   }
 
   /** The resource a write carries, checked against the URL and the R4 schema (400 / 422). */
