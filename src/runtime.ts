@@ -1,6 +1,7 @@
 // Everything a running Haven needs, opened in order: database, migrations, validator, store. The HTTP
 // server listens before this is ready (so /healthz can answer 503), and serves once it is.
 import type { FastifyBaseLogger } from 'fastify';
+import { capabilitySecurity, createAuthServices, type AuthServices } from './auth/services.js';
 import type { Config } from './config.js';
 import { FhirError } from './errors.js';
 import { buildCapability, type Capability } from './fhir/capability.js';
@@ -8,7 +9,7 @@ import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
 import { migrationsDir } from './paths.js';
 import { openDatabase, type Database } from './store/db.js';
-import { minimalIndexer } from './store/indexer.js';
+import { minimalIndexer, type ResourceIndexer } from './store/indexer.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { Store } from './store/store.js';
 
@@ -19,6 +20,7 @@ export interface Services {
   validator: ResourceValidator;
   writes: WriteInteractions;
   capability: Capability;
+  auth: AuthServices;
 }
 
 /** Holds the services once they are ready; requests before that answer 503. */
@@ -51,7 +53,10 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
-    return createServices(config, database);
+    const services = createServices(config, database);
+    // Signing keys are made at first start, so `haven token` finds them while the server runs.
+    await services.auth.keys.open();
+    return services;
   } catch (error) {
     if (!db) await database.close().catch(() => undefined);
     throw error;
@@ -60,11 +65,17 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
 
 /**
  * Services over an already migrated database. A compiled validator may be passed in: it is
- * immutable, and tests that build many apps in one process compile it once.
+ * immutable, and tests that build many apps in one process compile it once. Tests may also pass an
+ * indexer.
  */
-export function createServices(config: Config, db: Database, shared: { validator?: ResourceValidator } = {}): Services {
+export function createServices(
+  config: Config,
+  db: Database,
+  shared: { validator?: ResourceValidator; indexer?: ResourceIndexer } = {},
+): Services {
   const validator = shared.validator ?? createValidator();
-  const store = new Store(db, minimalIndexer);
-  const capability = buildCapability({ config, resourceTypes: validator.resourceTypes });
-  return { config, db, store, validator, writes: new WriteInteractions(validator), capability };
+  const store = new Store(db, shared.indexer ?? minimalIndexer);
+  const capability = buildCapability({ config, resourceTypes: validator.resourceTypes, security: capabilitySecurity(config) });
+  const auth = createAuthServices(config, db, validator.resourceTypes);
+  return { config, db, store, validator, writes: new WriteInteractions(validator), capability, auth };
 }
