@@ -113,6 +113,7 @@ export class KeyRing {
   private keys: LoadedKey[] = [];
   private loadedAt = 0;
   private loadedVersion: string | undefined;
+  private versionCheckedAt = 0;
   private loading?: Promise<void>;
 
   constructor(
@@ -160,9 +161,13 @@ export class KeyRing {
 
   private async refreshIfStale(): Promise<void> {
     await this.open();
+    const now = Date.now();
+    if (now - this.loadedAt >= this.refreshMs) return this.reload();
+    // A rotation by another process shows as a new file version; looked at no more than once a second.
+    if (now - this.versionCheckedAt < 1000) return;
+    this.versionCheckedAt = now;
     const version = this.source.version();
-    if (Date.now() - this.loadedAt < this.refreshMs && (version === undefined || version === this.loadedVersion)) return;
-    await this.reload();
+    if (version !== undefined && version !== this.loadedVersion) await this.reload();
   }
 
   private reload(): Promise<void> {
