@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { FileKeySource, KeyRing } from '../../src/auth/keys.js';
 import { TokenVerifier } from '../../src/auth/tokens.js';
 import { testApp, TEST_BASE_URL } from '../helpers/app.js';
@@ -102,7 +102,7 @@ t.test('rotated keys: new tokens use the new key, tokens of the previous key sti
   t.equal((await app.as(fresh)('GET', '_history')).status, 200);
 });
 
-async function jwksServer(t: Tap.Test, keys: () => JWK[]): Promise<{ url: string; fetches: () => number }> {
+async function jwksServer(t: Test, keys: () => JWK[]): Promise<{ url: string; fetches: () => number }> {
   let count = 0;
   const server: Server = createServer((_req, res) => {
     count++;

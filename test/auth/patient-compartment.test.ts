@@ -2,7 +2,7 @@
 // B on any read path that exists, and cannot write outside A's compartment (CONTRACT, Authorization;
 // reference/smart-scopes.md 1.4). Search, _include, chains, _has and counts join this matrix when
 // the search routes land.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { testApp, type FhirClient } from '../helpers/app.js';
 import { subjectCompartmentIndexer } from '../helpers/compartments.js';
 
@@ -33,7 +33,7 @@ t.test('patient A against patient B', async (t) => {
   t.equal((await app.fhir('PUT', 'Observation/oa', { ...observation('oa', 'a', 'vital-signs'), status: 'amended' })).status, 200);
 
   const ids = (bundle: { entry?: Array<{ fullUrl: string }> }) => (bundle.entry ?? []).map((e) => e.fullUrl.replace('http://haven.test/fhir/', '')).sort();
-  const noB = (t: Tap.Test, body: string) => {
+  const noB = (t: Test, body: string) => {
     t.notMatch(body, /"id":"(b|ob)"|"reference":"Patient\/b"|fhir\/(Patient\/b|Observation\/ob)"/, 'nothing of B');
   };
 
