@@ -63,7 +63,6 @@ export interface AuthPolicy {
   openTypes: ReadonlySet<string>;
 }
 
-/** Widest first: when several contexts grant a letter on a type, the widest one decides. */
 const CONTEXTS: readonly ScopeContext[] = ['system', 'user', 'patient'];
 const LETTER_NAMES: Record<Letter, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 
@@ -85,22 +84,51 @@ export class Authorizer {
     return combine(parts);
   }
 
+  /**
+   * The same check without the 403: undefined when the token may not. For what is dropped rather
+   * than refused, e.g. the resources an `_include` brings in (each must be readable: 'read').
+   */
+  tryAuthorize(grant: Grant, request: AuthorizationRequest): Access | undefined {
+    try {
+      return this.authorize(grant, request);
+    } catch (error) {
+      if (error instanceof FhirError && error.status === 403) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * One interaction on several types at once, each by its own scopes (an app record stored as
+   * several FHIR resources): every type must be allowed.
+   */
+  authorizeTypes(grant: Grant, interaction: Interaction, resourceTypes: readonly string[]): Access {
+    const types: Record<string, Access> = {};
+    for (const resourceType of resourceTypes) types[resourceType] = this.authorize(grant, { interaction, resourceType });
+    return { kind: 'byType', types };
+  }
+
   /** Access to resources of one type for one letter, or undefined when no scope grants it. */
   typeAccess(grant: Grant, letter: Letter, type: string): Access | undefined {
     if (grant.admin && type === 'AuditEvent' && (letter === 'r' || letter === 's')) return ALL_ACCESS;
     const granting = grant.scopes.filter((s) => (s.resourceType === '*' || s.resourceType === type) && s.letters.includes(letter));
+    // Scopes add up: each context contributes its rows (narrowed by its restrictions, if all of its
+    // scopes on the type are restricted), and the access is their union.
+    const parts: Access[] = [];
     for (const context of CONTEXTS) {
       const scopes = granting.filter((s) => s.context === context);
       if (!scopes.length) continue;
-      const rows = this.rows(grant, context, type);
+      const rows = this.rows(grant, context, letter, type);
       if (rows.kind === 'none') continue;
-      if (scopes.some((s) => !s.restriction)) return rows;
+      if (scopes.some((s) => !s.restriction)) {
+        parts.push(rows);
+        continue;
+      }
       // Restrictions Haven cannot evaluate grant nothing; the others add up (OR).
       const restrictions = scopes.map((s) => s.restriction!).filter((r) => canEvaluate(type, r));
       const filter = restrictions.length ? restrictionFilter(type, restrictions) : undefined;
-      if (filter) return { kind: 'filtered', within: rows, filter };
+      if (filter) parts.push({ kind: 'filtered', within: rows, filter });
     }
-    return undefined;
+    return union(parts);
   }
 
   /**
@@ -134,20 +162,17 @@ export class Authorizer {
   /** What `*` scopes give on types that no scope names. Restricted wildcards need a type: skipped. */
   private wildcardAccess(grant: Grant, letter: Letter): Access | undefined {
     const granting = grant.scopes.filter((s) => s.resourceType === '*' && !s.restriction && s.letters.includes(letter));
-    for (const context of CONTEXTS) {
-      if (!granting.some((s) => s.context === context)) continue;
-      const rows = this.rows(grant, context, undefined);
-      if (rows.kind !== 'none') return rows;
-    }
-    return undefined;
+    const contexts = CONTEXTS.filter((context) => granting.some((s) => s.context === context));
+    return union(contexts.map((context) => this.rows(grant, context, letter, undefined)).filter((rows) => rows.kind !== 'none'));
   }
 
   /**
    * Which rows a context reaches. `type` undefined means "any type" (wildcard scopes at system level).
    * Haven policy (reference/smart-scopes.md 1.4): patient/ is the token patient's compartment; user/
-   * follows the care relationship of the fhirUser, or every patient with USER_ACCESS=all.
+   * follows the care relationship of the fhirUser, or every patient with USER_ACCESS=all; resources
+   * outside every patient compartment are readable (not writable) by any user/ token.
    */
-  private rows(grant: Grant, context: ScopeContext, type: string | undefined): Access {
+  private rows(grant: Grant, context: ScopeContext, letter: Letter, type: string | undefined): Access {
     switch (context) {
       case 'system':
         return ALL_ACCESS;
@@ -157,13 +182,14 @@ export class Authorizer {
         if (this.policy.userAccess === 'all') return ALL_ACCESS;
         const user = grant.fhirUser;
         if (user?.startsWith('Patient/')) return { kind: 'compartments', compartments: [user] };
-        if (type !== undefined && this.policy.openTypes.has(type)) return ALL_ACCESS;
+        const reads = letter === 'r' || letter === 's';
+        if (type !== undefined && this.policy.openTypes.has(type)) return reads ? ALL_ACCESS : NO_ACCESS;
         const relation: Access = user?.startsWith('Practitioner')
           ? { kind: 'careTeam', member: user }
           : user?.startsWith('RelatedPerson/')
             ? { kind: 'consent', actor: user }
             : NO_ACCESS;
-        if (type !== undefined) return relation;
+        if (type !== undefined || !reads) return relation;
         const open: Access = { kind: 'types', types: [...this.policy.openTypes] };
         return relation.kind === 'none' ? open : { kind: 'anyOf', of: [open, relation] };
       }
@@ -182,6 +208,13 @@ export class Authorizer {
 
 function forbidden(diagnostics: string): FhirError {
   return new FhirError(403, { severity: 'error', code: 'forbidden', diagnostics }, { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' });
+}
+
+/** The union of what several contexts reach; `all` absorbs the rest. */
+function union(parts: Access[]): Access | undefined {
+  if (!parts.length) return undefined;
+  if (parts.some((p) => p.kind === 'all')) return ALL_ACCESS;
+  return parts.length === 1 ? parts[0] : { kind: 'anyOf', of: parts };
 }
 
 function combine(parts: Access[]): Access {

@@ -16,16 +16,21 @@ import { TokenRejected } from './tokens.js';
 /**
  * What a route needs:
  * - 'public': no token (metadata, discovery, the token endpoint);
- * - 'token': any valid token; the handler authorizes what it does (transaction entries) or refuses;
+ * - 'token': any valid token; the handler authorizes what it does (transaction entries, with
+ *   `services.auth.authorizer.authorize(request.grant, ...)`) or refuses;
  * - 'admin': a token with the `admin` scope;
- * - an interaction: checked on `resourceType`, or on the `:type` of the URL, or (system level) on
- *   every type.
+ * - an interaction, checked on `resourceType` (one type, several types each by its own scopes, or
+ *   a function of the request), else on the `:type` of the URL, else at system level: every type,
+ *   or for search-system the types of `_type`.
  */
 export type RouteAuthorization =
   | 'public'
   | 'token'
   | 'admin'
-  | { interaction: Interaction | ((request: FastifyRequest) => Interaction); resourceType?: string };
+  | {
+      interaction: Interaction | ((request: FastifyRequest) => Interaction);
+      resourceType?: string | readonly string[] | ((request: FastifyRequest) => string);
+    };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -79,16 +84,38 @@ export function installAuthHooks(app: FastifyInstance, runtime: Runtime): void {
       if (!grant.admin) throw new OAuthError(403, 'insufficient_scope', 'This endpoint needs a token with the admin scope', { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="admin"' });
       return;
     }
-    const services = runtime.services;
+    const { authorizer } = runtime.services.auth;
+    const known = runtime.services.validator.resourceTypes;
     const interaction = typeof rule.interaction === 'function' ? rule.interaction(request) : rule.interaction;
-    const resourceType = rule.resourceType ?? (request.params as { type?: string } | undefined)?.type;
+    const declared = typeof rule.resourceType === 'function' ? rule.resourceType(request) : rule.resourceType;
+    if (Array.isArray(declared)) {
+      request.haven.access = authorizer.authorizeTypes(grant, interaction, declared);
+      return;
+    }
+    const resourceType = (declared as string | undefined) ?? (request.params as { type?: string } | undefined)?.type;
+    if (resourceType === undefined) {
+      const types = interaction === 'search-system' ? typesParam(request) : undefined;
+      // An unknown type in _type is the search's 400, not a missing permission.
+      const checked = types?.filter((type) => known.has(type));
+      request.haven.access = authorizer.authorize(grant, { interaction, ...(checked ? { types: checked } : {}) });
+      return;
+    }
     // An unknown type is the handler's 404, not a missing permission.
-    if (resourceType !== undefined && !services.validator.resourceTypes.has(resourceType)) {
+    if (!known.has(resourceType)) {
       request.haven.access = NO_ACCESS;
       return;
     }
-    request.haven.access = services.auth.authorizer.authorize(grant, { interaction, resourceType });
+    request.haven.access = authorizer.authorize(grant, { interaction, resourceType });
   });
+}
+
+/** The types a system-level search names in `_type` (query or POST _search form; repeated or comma separated). */
+function typesParam(request: FastifyRequest): string[] | undefined {
+  const query = (request.query as Record<string, string | string[] | undefined> | undefined)?._type;
+  const form = request.body instanceof URLSearchParams ? request.body.getAll('_type') : [];
+  const raw = [...(query === undefined ? [] : Array.isArray(query) ? query : [query]), ...form];
+  const types = raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return types.length ? types : undefined;
 }
 
 async function authenticate(runtime: Runtime, request: FastifyRequest): Promise<Grant> {
