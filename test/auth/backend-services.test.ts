@@ -238,6 +238,10 @@ t.test('discovery: smart-configuration and JWKS, open to any origin', async (t) 
   t.equal(allowed.statusCode, 204, 'a preflight needs no token');
   t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example');
   t.match(String(allowed.headers['access-control-allow-headers']), /Authorization/);
+  const refused = await app.app.inject({ method: 'GET', url: '/fhir/Patient/p1', headers: { origin: 'https://app.example' } });
+  t.equal(refused.statusCode, 401);
+  t.equal(refused.headers['access-control-allow-origin'], 'https://app.example', 'the app can read why it was refused');
+  t.match(String(refused.headers['access-control-expose-headers']), /WWW-Authenticate/);
   const other = await app.app.inject({ method: 'GET', url: '/fhir/Patient/p1', headers: { origin: 'https://evil.example' } });
   t.notOk(other.headers['access-control-allow-origin'], 'other origins get no CORS grant for the API');
 });
