@@ -40,6 +40,8 @@ export interface TestApp {
    * answer. Headers that carry their own `authorization` replace the token.
    */
   fhir: FhirClient;
+  /** `Bearer <default token>`, for requests sent with app.inject directly (e.g. to /api). */
+  authorization: string;
   /** The same, with another token, or with none (undefined). */
   as(token: string | undefined): FhirClient;
   /** Mints a token this app accepts, e.g. token('patient/*.rs', { patient: 'a' }). */
@@ -100,5 +102,5 @@ export async function testApp(t: TestLike, env: Record<string, string> = {}, opt
     }
     return { status: response.statusCode, headers: response.headers, body: response.body, json };
   };
-  return { app, services, db, config, databaseUrl: url, fhir: as(defaultToken), as, token };
+  return { app, services, db, config, databaseUrl: url, fhir: as(defaultToken), authorization: `Bearer ${defaultToken}`, as, token };
 }
