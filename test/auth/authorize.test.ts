@@ -2,6 +2,7 @@
 // (the search and transaction routes call it directly: per `_type`, per entry, per included type).
 import t from 'tap';
 import { Authorizer } from '../../src/auth/authorize.js';
+import { authorizeEntry, entryInteraction } from '../../src/auth/bundle-entry.js';
 import { grantFromClaims } from '../../src/auth/grant.js';
 import { FhirError } from '../../src/errors.js';
 
@@ -56,4 +57,14 @@ t.test('admin reads the audit trail; nobody changes it', async (t) => {
   t.same(authorizer.authorize(grant('admin'), { interaction: 'search-type', resourceType: 'AuditEvent' }), { kind: 'all' });
   t.throws(() => authorizer.authorize(grant('admin'), { interaction: 'read', resourceType: 'Patient' }), { status: 403, message: /./ });
   t.throws(() => authorizer.authorize(grant('system/*.cruds'), { interaction: 'delete', resourceType: 'AuditEvent' }), { status: 403, message: /./ });
+});
+
+t.test('bundle entries are authorized one by one, as separate requests', async (t) => {
+  t.equal(entryInteraction({ kind: 'create' }), 'create');
+  t.equal(entryInteraction({ kind: 'create', ifNoneExist: [['identifier', 'x']] }), 'conditional-create');
+  t.equal(entryInteraction({ kind: 'search' }), 'search-type');
+  const g = grant('patient/Observation.cr', { patient: 'a' });
+  t.same(authorizeEntry(authorizer, g, { kind: 'create', type: 'Observation' }), { kind: 'compartments', compartments: ['Patient/a'] });
+  t.throws(() => authorizeEntry(authorizer, g, { kind: 'delete', type: 'Observation' }), { status: 403, message: /delete of Observation/ });
+  t.throws(() => authorizeEntry(authorizer, g, { kind: 'create', type: 'Observation', ifNoneExist: [] }), { status: 403, message: /search/ });
 });
