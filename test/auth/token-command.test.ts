@@ -1,16 +1,14 @@
 // `npx haven token --scope "system/*.rs"` works while the server runs (CONTRACT, Authorization): on
 // the embedded database, whose single-process lock the command must not need, and on PostgreSQL
 // with the keys kept in the database.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { packageRoot } from '../../src/paths.js';
+import { cliToken } from '../helpers/cli-token.js';
 import { createPostgresDatabase, engine } from '../helpers/database.js';
-
-const run = promisify(execFile);
 const BASE_URL = 'http://haven-cli.test';
 
 t.test(`haven token while the server runs (${engine === 'pglite' ? 'embedded database, keys in DATA_DIR' : 'PostgreSQL, keys in the database'})`, async (t) => {
@@ -44,8 +42,7 @@ t.test(`haven token while the server runs (${engine === 'pglite' ? 'embedded dat
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', '--scope', 'system/*.rs'], { cwd: packageRoot, env });
-  const token = stdout.trim();
+  const token = await cliToken(env, 'system/*.rs');
   t.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'one JWT on stdout');
   const history = await fetch(`${base}/fhir/_history`, { headers: { authorization: `Bearer ${token}` } });
   t.equal(history.status, 200, 'the running server accepts it');
@@ -56,12 +53,12 @@ t.test(`haven token while the server runs (${engine === 'pglite' ? 'embedded dat
   });
   t.equal(write.status, 403, 'and holds it to its scope');
 
-  const patient = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', '--scope', 'patient/*.rs', '--patient', 'a', '--fhir-user', 'Patient/a', '--ttl', '60'], { cwd: packageRoot, env });
-  const claims = JSON.parse(Buffer.from(patient.stdout.trim().split('.')[1], 'base64url').toString());
+  const patient = await cliToken(env, 'patient/*.rs', ['--patient', 'a', '--fhir-user', 'Patient/a', '--ttl', '60']);
+  const claims = JSON.parse(Buffer.from(patient.split('.')[1], 'base64url').toString());
   t.match(claims, { scope: 'patient/*.rs', patient: 'a', fhirUser: 'Patient/a', aud: `${BASE_URL}/fhir`, iss: `${BASE_URL}/fhir` });
   t.equal(claims.exp - claims.iat, 60);
 
-  await t.rejects(run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', '--scope', 'system/*.dus'], { cwd: packageRoot, env }), { code: 2 }, 'a malformed scope exits 2');
+  await t.rejects(cliToken(env, 'system/*.dus'), { code: 2 }, 'a malformed scope exits 2');
 
   server.kill('SIGTERM');
   t.equal(await exited, 0, 'the server still stops cleanly');
