@@ -8,6 +8,8 @@ import { packageRoot } from '../../src/paths.js';
 const run = promisify(execFile);
 
 export async function cliToken(env: Record<string, string | undefined>, scope: string, args: string[] = []): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', '--scope', scope, ...args], { cwd: packageRoot, env });
+  // An undefined value means "unset" (execFile would pass the text "undefined").
+  const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'token', '--scope', scope, ...args], { cwd: packageRoot, env: defined });
   return stdout.trim();
 }
