@@ -2,7 +2,7 @@
 // each scenario's data loaded, then the same load against both, alternately, in the same run.
 import { drive } from './lib/load.js';
 import { createBenchDatabase } from './lib/database.js';
-import { startBaseline, startHaven, type Runner } from './lib/processes.js';
+import { havenToken, startBaseline, startHaven, type Runner } from './lib/processes.js';
 import { machine, type BenchReport, type ScenarioResult } from './lib/report.js';
 import { scenarios as allScenarios } from './scenarios/index.js';
 import type { BenchContext, Scale } from './scenarios/scenario.js';
@@ -33,7 +33,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const baseline = await startBaseline(options.runner, env);
   const results: ScenarioResult[] = [];
   try {
-    const ctx: BenchContext = { db: database.pool, scale: options.scale, havenUrl: haven.url, havenHeaders: {}, log };
+    const token = await havenToken(options.runner, haven, 'system/*.cruds');
+    const ctx: BenchContext = { db: database.pool, scale: options.scale, havenUrl: haven.url, havenHeaders: { authorization: `Bearer ${token}` }, log };
     for (const scenario of chosen) {
       log(`${scenario.name}: loading data`);
       const plans = await scenario.prepare(ctx);

@@ -2,13 +2,15 @@
 // apps as they like.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { OAuthError } from './auth/oauth-error.js';
+import { authPlugin } from './auth/plugin.js';
 import type { Config } from './config.js';
 import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
 import type { Runtime } from './runtime.js';
-import { ALL_ACCESS, type StoreContext } from './store/context.js';
+import { NO_ACCESS, type StoreContext } from './store/context.js';
 import { sqlState } from './store/db.js';
 
 declare module 'fastify' {
@@ -52,7 +54,8 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   app.decorateRequest('responseType', FHIR_JSON_UTF8);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
-    request.haven = { actor: { requestId: request.id, sourceAddress: request.ip }, access: ALL_ACCESS };
+    // Nothing is reachable until the authorization hook (src/auth/hooks.ts) grants it.
+    request.haven = { actor: { requestId: request.id, sourceAddress: request.ip }, access: NO_ACCESS };
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -67,6 +70,9 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof OAuthError) {
+      return reply.code(error.status).headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' }).send(error.body);
+    }
     const { status, issues, headers } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply
@@ -93,6 +99,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     }
   });
 
+  app.register(authPlugin(runtime, config));
   app.register(fhirRoutes(runtime), { prefix: '/fhir' });
   return app;
 }

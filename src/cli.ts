@@ -2,11 +2,13 @@
 // The `haven` command. Each sub-command lives in src/commands/.
 import { ConfigError } from './config.js';
 import type { Command } from './commands/command.js';
+import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -23,6 +23,25 @@ export interface Config {
   maxPageSize: number;
   /** Most entries a batch or transaction Bundle may carry. */
   bundleMaxEntries: number;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** Issuer (`iss`) of Haven's own tokens: the FHIR base. */
+  issuer: string;
+  /** An outside authorization server whose tokens are accepted too (AUTH_ISSUER + AUTH_JWKS_URL). */
+  external?: { issuer: string; jwksUrl: string };
+  /**
+   * Where Haven's signing keys live: a directory (KEYS_DIR; default DATA_DIR/keys for the embedded
+   * database), or, with DATABASE_URL and no KEYS_DIR, the database, so that every instance shares them.
+   */
+  keysDir?: string;
+  /** `care-team` (default): user/ tokens reach the patients of their care relationships; `all`: every patient. */
+  userAccess: 'care-team' | 'all';
+  /** Browser origins allowed to call the API (CORS_ORIGINS, comma separated; `*` for any). */
+  corsOrigins: string[];
+  /** Token requests per client address and minute (TOKEN_RATE_LIMIT). */
+  tokenRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -41,13 +60,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (defaultPageSize > maxPageSize) throw new ConfigError('SEARCH_DEFAULT_COUNT must not exceed SEARCH_MAX_COUNT');
   const defaultTimeZone = env.TZ_DEFAULT || 'UTC';
   checkTimeZone(defaultTimeZone);
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
   return {
     host,
     port,
     baseUrl,
     fhirBaseUrl: `${baseUrl}/fhir`,
-    databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    databaseUrl,
+    dataDir,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -55,6 +76,31 @@ export function loadConfig(env: Env = process.env): Config {
     defaultPageSize,
     maxPageSize,
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
+    auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
+  };
+}
+
+function loadAuthConfig(env: Env, fhirBaseUrl: string, dataDir: string, databaseUrl: string | undefined): AuthConfig {
+  const issuer = env.AUTH_ISSUER || undefined;
+  const jwksUrl = env.AUTH_JWKS_URL || undefined;
+  if (!issuer !== !jwksUrl) throw new ConfigError('AUTH_ISSUER and AUTH_JWKS_URL go together: set both or neither');
+  if (jwksUrl) checkUrl('AUTH_JWKS_URL', jwksUrl);
+  const userAccess = env.USER_ACCESS || 'care-team';
+  if (userAccess !== 'care-team' && userAccess !== 'all') {
+    throw new ConfigError(`USER_ACCESS must be "care-team" or "all", got "${userAccess}"`);
+  }
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => trimSlash(o.trim()))
+    .filter(Boolean);
+  for (const origin of corsOrigins) if (origin !== '*') checkUrl('CORS_ORIGINS', origin);
+  return {
+    issuer: fhirBaseUrl,
+    ...(issuer && jwksUrl ? { external: { issuer, jwksUrl } } : {}),
+    keysDir: env.KEYS_DIR ? path.resolve(env.KEYS_DIR) : databaseUrl ? undefined : path.join(dataDir, 'keys'),
+    userAccess,
+    corsOrigins,
+    tokenRateLimit: integer(env, 'TOKEN_RATE_LIMIT', 30, 1, 100000),
   };
 }
 

@@ -1,6 +1,7 @@
 // Everything a running Haven needs, opened in order: database, migrations, validator, store. The HTTP
 // server listens before this is ready (so /healthz can answer 503), and serves once it is.
 import type { FastifyBaseLogger } from 'fastify';
+import { capabilitySecurity, createAuthServices, type AuthServices } from './auth/services.js';
 import type { Config } from './config.js';
 import { FhirError } from './errors.js';
 import { loadConformance } from './conformance/load.js';
@@ -10,7 +11,7 @@ import { createValidator, type ResourceValidator } from './fhir/validate.js';
 import { havenWriteHooks } from './hooks/index.js';
 import { migrationsDir } from './paths.js';
 import { openDatabase, type Database } from './store/db.js';
-import { minimalIndexer } from './store/indexer.js';
+import { minimalIndexer, type ResourceIndexer } from './store/indexer.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { Store } from './store/store.js';
 
@@ -21,6 +22,7 @@ export interface Services {
   validator: ResourceValidator;
   writes: WriteInteractions;
   capability: Capability;
+  auth: AuthServices;
 }
 
 /** Holds the services once they are ready; requests before that answer 503. */
@@ -54,6 +56,8 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
     const services = createServices(config, database);
+    // Signing keys are made at first start, so `haven token` finds them while the server runs.
+    await services.auth.keys.open();
     const conformance = await loadConformance(services.store, services.validator);
     log?.info(`conformance artefacts: ${conformance.written.length} written, ${conformance.unchanged} unchanged`);
     return services;
@@ -65,12 +69,23 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
 
 /**
  * Services over an already migrated database. A compiled validator may be passed in: it is
- * immutable, and tests that build many apps in one process compile it once.
+ * immutable, and tests that build many apps in one process compile it once. Tests may also pass an
+ * indexer.
  */
-export function createServices(config: Config, db: Database, shared: { validator?: ResourceValidator } = {}): Services {
+export function createServices(
+  config: Config,
+  db: Database,
+  shared: { validator?: ResourceValidator; indexer?: ResourceIndexer } = {},
+): Services {
   const validator = shared.validator ?? createValidator();
-  const store = new Store(db, minimalIndexer);
-  const capability = buildCapability({ config, resourceTypes: validator.resourceTypes, systemInteractions: ['transaction', 'batch'] });
+  const store = new Store(db, shared.indexer ?? minimalIndexer);
+  const capability = buildCapability({
+    config,
+    resourceTypes: validator.resourceTypes,
+    systemInteractions: ['transaction', 'batch'],
+    security: capabilitySecurity(config),
+  });
+  const auth = createAuthServices(config, db, validator.resourceTypes);
   const writes = new WriteInteractions(validator, havenWriteHooks(validator));
-  return { config, db, store, validator, writes, capability };
+  return { config, db, store, validator, writes, capability, auth };
 }

@@ -1,13 +1,18 @@
 // Haven and the baseline server, each in a process of its own, on free ports of the loopback.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 
+const run = promisify(execFile);
+
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** The environment the process runs with. */
+  env: Record<string, string>;
   /** Peak resident set size so far, in MB (Linux: VmHWM). */
   peakRssMb(): number | undefined;
   stop(): Promise<void>;
@@ -27,9 +32,10 @@ export function startBaseline(runner: Runner, env: Record<string, string>): Prom
 async function start(runner: Runner, entry: string, env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const args = runner === 'built' ? [path.join(packageRoot, 'dist', `${entry}.js`)] : ['--import', 'tsx', path.join(packageRoot, `${entry}.ts`)];
+  const processEnv = { ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, args, {
     cwd: packageRoot,
-    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...processEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -38,6 +44,7 @@ async function start(runner: Runner, entry: string, env: Record<string, string>)
   await waitUntilServing(url, child, () => stderr);
   return {
     url,
+    env: processEnv,
     pid: child.pid as number,
     peakRssMb: () => peakRss(child.pid as number),
     stop: () =>
@@ -47,6 +54,13 @@ async function start(runner: Runner, entry: string, env: Record<string, string>)
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** An access token the Haven process accepts: `haven token` run with that process's environment. */
+export async function havenToken(runner: Runner, haven: ServerProcess, scope: string): Promise<string> {
+  const cli = runner === 'built' ? [path.join(packageRoot, 'dist', 'src', 'cli.js')] : ['--import', 'tsx', path.join(packageRoot, 'src', 'cli.ts')];
+  const { stdout } = await run(process.execPath, [...cli, 'token', '--scope', scope], { cwd: packageRoot, env: { ...process.env, ...haven.env } });
+  return stdout.trim();
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {

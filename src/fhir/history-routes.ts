@@ -1,6 +1,7 @@
 // History at instance, type and system level: a Bundle of type history, newest first, deletions
 // included, paged by keyset cursors.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
 import type { Runtime, Services } from '../runtime.js';
 import type { HistoryCursor, HistoryEntry, HistoryQuery } from '../store/history.js';
@@ -14,15 +15,15 @@ import { checkInstance, checkType, type InstanceParams, type TypeParams } from '
 const KNOWN = new Set(['_count', '_since', '_cursor', '_format', '_pretty']);
 
 export function registerHistoryRoutes(fhir: FastifyInstance, runtime: Runtime): void {
-  fhir.get('/_history', (request, reply) => history(runtime.services, request, {}).then((json) => sendJson(request, reply, 200, json)));
+  fhir.get('/_history', smart('history-system'), (request, reply) => history(runtime.services, request, {}).then((json) => sendJson(request, reply, 200, json)));
 
-  fhir.get<{ Params: TypeParams }>('/:type/_history', async (request, reply) => {
+  fhir.get<{ Params: TypeParams }>('/:type/_history', smart('history-type'), async (request, reply) => {
     const services = runtime.services;
     checkType(services, request.params.type);
     return sendJson(request, reply, 200, await history(services, request, { resourceType: request.params.type }));
   });
 
-  fhir.get<{ Params: InstanceParams }>('/:type/:id/_history', async (request, reply) => {
+  fhir.get<{ Params: InstanceParams }>('/:type/:id/_history', smart('history-instance'), async (request, reply) => {
     const services = runtime.services;
     checkInstance(services, request.params);
     const { type, id } = request.params;

@@ -1,5 +1,6 @@
 // read and vread.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { StoredVersion } from '../store/resources.js';
@@ -8,7 +9,7 @@ import { sendJson, versionHeaders } from './reply.js';
 import { checkInstance, header, type InstanceParams } from './request.js';
 
 export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): void {
-  fhir.get<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+  fhir.get<{ Params: InstanceParams }>('/:type/:id', smart('read'), async (request, reply) => {
     const services = runtime.services;
     checkInstance(services, request.params);
     const { type, id } = request.params;
@@ -22,7 +23,7 @@ export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): voi
     return sendJson(request, versionHeaders(reply, version), 200, version.json as string);
   });
 
-  fhir.get<{ Params: InstanceParams & { vid: string } }>('/:type/:id/_history/:vid', async (request, reply) => {
+  fhir.get<{ Params: InstanceParams & { vid: string } }>('/:type/:id/_history/:vid', smart('vread'), async (request, reply) => {
     const services = runtime.services;
     checkInstance(services, request.params);
     const { type, id, vid } = request.params;

@@ -1,5 +1,6 @@
 // The FHIR REST surface under /fhir: content negotiation, then the interactions.
 import type { FastifyInstance } from 'fastify';
+import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { registerBundleRoutes } from './bundle-routes.js';
@@ -16,7 +17,7 @@ export function fhirRoutes(runtime: Runtime) {
       request.responseType = negotiate(request.headers.accept, format);
     });
 
-    app.get('/metadata', async (request, reply) => {
+    app.get('/metadata', smart('public'), async (request, reply) => {
       const { capability } = runtime.services;
       if (request.headers['if-none-match'] === capability.etag) return reply.code(304).send();
       return sendJson(request, reply.header('ETag', capability.etag), 200, capability.json);
@@ -31,9 +32,9 @@ export function fhirRoutes(runtime: Runtime) {
     const notAllowed = async (): Promise<never> => {
       throw FhirError.of(405, 'not-supported', 'This interaction is not supported on this path');
     };
-    app.route({ method: ['POST'], url: '/:type/:id', handler: notAllowed });
-    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history', handler: notAllowed });
-    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history/:vid', handler: notAllowed });
-    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/metadata', handler: notAllowed });
+    app.route({ method: ['POST'], url: '/:type/:id', ...smart('token'), handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history', ...smart('token'), handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history/:vid', ...smart('token'), handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/metadata', ...smart('public'), handler: notAllowed });
   };
 }

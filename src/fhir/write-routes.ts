@@ -1,5 +1,6 @@
 // create, update, patch, delete and their conditional forms, each in one database transaction.
 import type { FastifyInstance } from 'fastify';
+import { smart } from '../auth/hooks.js';
 import type { Runtime } from '../runtime.js';
 import { parseIfMatch, parsePrefer } from './http.js';
 import { parseCriteria } from './interactions/criteria.js';
@@ -7,7 +8,7 @@ import { sendWrite } from './reply.js';
 import { checkInstance, checkType, header, patchBody, rawQuery, resourceBody, type InstanceParams, type TypeParams } from './request.js';
 
 export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): void {
-  fhir.post<{ Params: TypeParams }>('/:type', async (request, reply) => {
+  fhir.post<{ Params: TypeParams }>('/:type', smart({ interaction: (r) => (r.headers['if-none-exist'] !== undefined ? 'conditional-create' : 'create') }), async (request, reply) => {
     const services = runtime.services;
     checkType(services, request.params.type);
     const body = resourceBody(request);
@@ -19,7 +20,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
-  fhir.put<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+  fhir.put<{ Params: InstanceParams }>('/:type/:id', smart('update'), async (request, reply) => {
     const services = runtime.services;
     checkInstance(services, request.params);
     const body = resourceBody(request);
@@ -30,7 +31,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
-  fhir.put<{ Params: TypeParams }>('/:type', async (request, reply) => {
+  fhir.put<{ Params: TypeParams }>('/:type', smart('conditional-update'), async (request, reply) => {
     const services = runtime.services;
     checkType(services, request.params.type);
     const body = resourceBody(request);
@@ -42,7 +43,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
-  fhir.patch<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+  fhir.patch<{ Params: InstanceParams }>('/:type/:id', smart('patch'), async (request, reply) => {
     const services = runtime.services;
     checkInstance(services, request.params);
     const patch = patchBody(request);
@@ -53,7 +54,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
-  fhir.patch<{ Params: TypeParams }>('/:type', async (request, reply) => {
+  fhir.patch<{ Params: TypeParams }>('/:type', smart('conditional-patch'), async (request, reply) => {
     const services = runtime.services;
     checkType(services, request.params.type);
     const patch = patchBody(request);
@@ -65,7 +66,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
-  fhir.delete<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
+  fhir.delete<{ Params: InstanceParams }>('/:type/:id', smart('delete'), async (request, reply) => {
     const services = runtime.services;
     checkInstance(services, request.params);
     const ifMatch = parseIfMatch(header(request, 'if-match'));
@@ -75,7 +76,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
-  fhir.delete<{ Params: TypeParams }>('/:type', async (request, reply) => {
+  fhir.delete<{ Params: TypeParams }>('/:type', smart('conditional-delete'), async (request, reply) => {
     const services = runtime.services;
     checkType(services, request.params.type);
     const criteria = parseCriteria(rawQuery(request));

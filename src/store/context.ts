@@ -1,6 +1,7 @@
 // What the store needs to know about the caller: who acts (for the audit trail) and what they may
 // see (enforced in the SQL the store builds). The auth layer fills both; the store never looks at
 // tokens or HTTP.
+import type { Resource } from '@medplum/fhirtypes';
 
 export interface Actor {
   requestId: string;
@@ -17,11 +18,45 @@ export interface Actor {
 }
 
 /**
- * Which resources the caller may see or touch.
- * - `all`: no row-level restriction (system/ tokens, admin, open development mode).
- * - `compartments`: only resources in at least one of the listed compartments, e.g. ["Patient/123"].
+ * Which resources the caller may see or touch: data that the auth layer builds and the store turns
+ * into SQL (src/store/access.ts, `accessCondition`). Kinds compose, so one value can say "Observations
+ * of patient A that are vital signs, and any Practitioner".
+ * - `all`: no row-level restriction (system/ tokens, admin).
+ * - `none`: nothing (the default before authorization has run: forgetting it fails closed).
+ * - `compartments`: resources in at least one of the listed compartments, e.g. ["Patient/123"].
+ * - `careTeam`: resources in the compartments of the patients whose active CareTeam lists `member`
+ *   ("Practitioner/1" or "PractitionerRole/2") as a participant, directly or, for a Practitioner,
+ *   through one of their PractitionerRoles. Computed in SQL at each statement, so leaving the
+ *   CareTeam ends the access at once.
+ * - `consent`: resources in the compartments of the patients whose active Consent permits `actor`
+ *   (e.g. "RelatedPerson/5"), limited to the resource types the Consent's provision.class names.
+ * - `types`: every resource of the listed types.
+ * - `anyOf`: the union of the parts; `allOf`: their intersection.
+ * - `byType`: a rule per resource type, and `otherTypes` for the rest (none when absent): the
+ *   access of system-level search and history, where each type may have its own scope.
+ * - `filtered`: `within`, and only resources that match `filter` (a SMART v2 query restriction such
+ *   as `Observation.rs?category=vital-signs`).
  */
-export type Access = { kind: 'all' } | { kind: 'compartments'; compartments: string[] };
+export type Access =
+  | { kind: 'all' }
+  | { kind: 'none' }
+  | { kind: 'compartments'; compartments: string[] }
+  | { kind: 'careTeam'; member: string }
+  | { kind: 'consent'; actor: string }
+  | { kind: 'types'; types: string[] }
+  | { kind: 'anyOf'; of: Access[] }
+  | { kind: 'allOf'; of: Access[] }
+  | { kind: 'byType'; types: Readonly<Record<string, Access>>; otherTypes?: Access }
+  | { kind: 'filtered'; within: Access; filter: ResourceFilter };
+
+/** A query restriction on one resource type: the criteria as data, and their evaluation in Node. */
+export interface ResourceFilter {
+  resourceType: string;
+  /** Alternatives (OR), each a list of search parameters that must all match (AND). */
+  anyOf: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
+  /** Whether a stored or submitted resource matches (used where the store holds the resource). */
+  matches(resource: Resource): boolean;
+}
 
 export interface StoreContext {
   actor: Actor;
@@ -29,3 +64,4 @@ export interface StoreContext {
 }
 
 export const ALL_ACCESS: Access = { kind: 'all' };
+export const NO_ACCESS: Access = { kind: 'none' };

@@ -1,6 +1,6 @@
 // Version history, newest first, at instance, type and system level, paged by keyset so that pages
 // never skip or repeat a version while other clients write.
-import { accessCondition } from './access.js';
+import { accessCondition, admitsContent } from './access.js';
 import type { Access } from './context.js';
 import type { Queryable } from './db.js';
 import type { StoredVersion, WriteMethod } from './resources.js';
@@ -46,7 +46,7 @@ interface HistoryRow {
 
 export async function readHistory(q: Queryable, access: Access, query: HistoryQuery): Promise<HistoryPage> {
   const stmt = new Statement();
-  const where: string[] = [accessCondition(access, 'h', stmt)];
+  const where: string[] = [accessCondition(access, 'h', stmt, { filters: 'checked-after' })];
   let order: string;
   if (query.resourceType) where.push(`h.resource_type = ${stmt.param(query.resourceType)}`);
   if (query.resourceType && query.id !== undefined) {
@@ -72,7 +72,10 @@ export async function readHistory(q: Queryable, access: Access, query: HistoryQu
   const sql = `SELECT resource_type, id, version_id, last_updated, deleted, method, content
     FROM resource_history h WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${stmt.param(query.count + 1)}`;
   const { rows } = await q.query<HistoryRow>(sql, stmt.params);
-  const entries = rows.slice(0, query.count).map(
+  const page = rows.slice(0, query.count);
+  // Query restrictions are checked on each version: a page may come out shorter, and the cursor
+  // still continues after the last version looked at.
+  const entries = page.filter((row) => admitsContent(access, row.resource_type, row.content)).map(
     (row): HistoryEntry => ({
       resourceType: row.resource_type,
       id: row.id,
@@ -83,10 +86,10 @@ export async function readHistory(q: Queryable, access: Access, query: HistoryQu
       json: row.content,
     }),
   );
-  const last = entries[entries.length - 1];
+  const last = page[page.length - 1];
   const next =
     rows.length > query.count && last
-      ? { lastUpdated: last.lastUpdated.toISOString(), resourceType: last.resourceType, id: last.id, versionId: last.versionId }
+      ? { lastUpdated: last.last_updated.toISOString(), resourceType: last.resource_type, id: last.id, versionId: last.version_id }
       : undefined;
   return { entries, next };
 }

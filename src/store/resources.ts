@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
-import { accessCondition, withinAccess } from './access.js';
+import { accessCondition, admits, admitsContent, filtersFor } from './access.js';
 import { findMatches, type Match } from './conditional.js';
-import type { StoreContext } from './context.js';
+import type { Access, StoreContext } from './context.js';
 import type { Queryable } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
 import { Statement } from './statement.js';
@@ -51,7 +51,12 @@ interface LockedRow {
   last_updated: Date;
   deleted: boolean;
   compartments: string[];
+  /** Only fetched when a query restriction must be checked against it. */
+  content: string | null;
 }
+
+/** Read paths fetch single resources and check query restrictions on them (admitsContent). */
+const CHECKED_AFTER = { filters: 'checked-after' } as const;
 
 export type Clock = () => Date;
 
@@ -70,18 +75,18 @@ export class ResourceStore {
     const stmt = new Statement();
     const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource r
       WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
-        AND ${accessCondition(this.ctx.access, 'r', stmt)}`;
+        AND ${accessCondition(this.ctx.access, 'r', stmt, CHECKED_AFTER)}`;
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
-    return rows[0] && toVersion(rows[0]);
+    return this.visible(rows[0]);
   }
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const stmt = new Statement();
     const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource_history h
       WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
-        AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt)}`;
+        AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt, CHECKED_AFTER)}`;
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
-    return rows[0] && toVersion(rows[0]);
+    return this.visible(rows[0]);
   }
 
   /**
@@ -92,9 +97,20 @@ export class ResourceStore {
     const stmt = new Statement();
     const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource r
       WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
-        AND ${accessCondition(this.ctx.access, 'r', stmt)} FOR UPDATE`;
+        AND ${accessCondition(this.ctx.access, 'r', stmt, CHECKED_AFTER)} FOR UPDATE`;
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
-    return rows[0] && toVersion(rows[0]);
+    return this.visible(rows[0]);
+  }
+
+  /** The same store and transaction acting with another access (one entry of a transaction Bundle). */
+  as(access: Access): ResourceStore {
+    return new ResourceStore(this.q, { ...this.ctx, access }, this.indexer, this.clock);
+  }
+
+  /** A fetched row as a version, or undefined when the caller's query restrictions hide it. */
+  private visible(row: VersionRow | undefined): StoredVersion | undefined {
+    if (!row || !admitsContent(this.ctx.access, row.resource_type, row.content)) return undefined;
+    return toVersion(row);
   }
 
   /** Current resources of a type matching search criteria (conditional interactions). */
@@ -133,7 +149,7 @@ export class ResourceStore {
         if (version) return { created: true, version };
         continue;
       }
-      this.checkVisible(current, resourceType, id);
+      await this.checkVisible(current, resourceType, id);
       if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
         throw FhirError.preconditionFailed(
           `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
@@ -152,7 +168,7 @@ export class ResourceStore {
       if (options.ifMatch !== undefined) throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist`);
       return { deleted: false };
     }
-    this.checkVisible(current, resourceType, id);
+    await this.checkVisible(current, resourceType, id);
     if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
       throw FhirError.preconditionFailed(
         `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
@@ -209,17 +225,21 @@ export class ResourceStore {
   }
 
   private async lockCurrent(resourceType: string, id: string): Promise<LockedRow | undefined> {
+    // The stored content is needed only to check a query restriction on the version being replaced.
+    const content = filtersFor(this.ctx.access, resourceType).length ? 'content' : 'NULL AS content';
     const { rows } = await this.q.query<LockedRow>(
-      `SELECT rid, version_id, last_updated, deleted, compartments FROM resource
+      `SELECT rid, version_id, last_updated, deleted, compartments, ${content} FROM resource
         WHERE resource_type = $1 AND id = $2 FOR UPDATE`,
       [resourceType, id],
     );
     return rows[0];
   }
 
-  private checkVisible(current: LockedRow, resourceType: string, id: string): void {
-    if (!withinAccess(this.ctx.access, current.compartments)) {
-      throw FhirError.forbidden(`${resourceType}/${id} is outside the compartments this token may change`);
+  /** A change to an existing resource needs the stored version to lie within the caller's access. */
+  private async checkVisible(current: LockedRow, resourceType: string, id: string): Promise<void> {
+    const resource = current.content === null ? undefined : (JSON.parse(current.content) as Resource);
+    if (!(await admits(this.q, this.ctx.access, { resourceType, compartments: current.compartments, resource }))) {
+      throw FhirError.forbidden(`${resourceType}/${id} is outside what this token may change`);
     }
   }
 
@@ -228,7 +248,7 @@ export class ResourceStore {
     const lastUpdated = this.clock();
     const { document, json } = stamp(resource, id, 1, lastUpdated);
     const entry = this.indexer.extract(document);
-    this.checkResultAccess(entry.compartments, document);
+    await this.checkResultAccess(entry.compartments, document);
     const stmt = new Statement();
     const type = stmt.param(document.resourceType);
     const rid = stmt.param(id);
@@ -259,7 +279,7 @@ export class ResourceStore {
     const lastUpdated = this.nextTimestamp(current.last_updated);
     const { document, json } = stamp(resource, id, versionId, lastUpdated);
     const entry = this.indexer.extract(document);
-    this.checkResultAccess(entry.compartments, document);
+    await this.checkResultAccess(entry.compartments, document);
     const stmt = new Statement();
     const v = stmt.param(versionId);
     const lu = stmt.param(lastUpdated.toISOString());
@@ -281,11 +301,9 @@ export class ResourceStore {
     return { resourceType: document.resourceType, id, versionId, lastUpdated, deleted: false, json };
   }
 
-  private checkResultAccess(compartments: string[], document: Resource): void {
-    if (!withinAccess(this.ctx.access, compartments)) {
-      throw FhirError.forbidden(
-        `This ${document.resourceType} would lie outside the compartments this token may write to`,
-      );
+  private async checkResultAccess(compartments: string[], document: Resource): Promise<void> {
+    if (!(await admits(this.q, this.ctx.access, { resourceType: document.resourceType, compartments, resource: document }))) {
+      throw FhirError.forbidden(`This ${document.resourceType} would lie outside what this token may write`);
     }
   }
 

@@ -1,6 +1,10 @@
 // A Haven app on a database of its own, for tests that go through HTTP with app.inject.
+import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { mintAccessToken } from '../../src/auth/tokens.js';
+import { packageRoot } from '../../src/paths.js';
+import type { ResourceIndexer } from '../../src/store/indexer.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, Runtime, type Services } from '../../src/runtime.js';
 import type { Database } from '../../src/store/db.js';
@@ -8,6 +12,17 @@ import { createValidator, type ResourceValidator } from '../../src/fhir/validate
 import { testDatabase } from './database.js';
 
 export const TEST_BASE_URL = 'http://haven.test';
+/** Signing keys shared by every test process of a run (made once; see src/auth/keys.ts). */
+export const TEST_KEYS_DIR = path.join(packageRoot, '.tap', 'haven', 'keys');
+/** The scope of the token `fhir` sends by default: everything, as a backend service. */
+export const DEFAULT_TEST_SCOPE = 'system/*.cruds';
+
+export interface TokenClaims {
+  patient?: string;
+  fhirUser?: string;
+  clientId?: string;
+  ttlSeconds?: number;
+}
 
 interface TestLike {
   teardown(fn: () => unknown): void;
@@ -20,8 +35,24 @@ export interface TestApp {
   config: Config;
   /** The database URL on PostgreSQL runs (for tests that start server processes). */
   databaseUrl?: string;
-  /** Sends a request to /fhir (path relative to it) and parses the JSON answer. */
-  fhir(method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<FhirResponse>;
+  /**
+   * Sends a request to /fhir (path relative to it) with a system/*.cruds token and parses the JSON
+   * answer. Headers that carry their own `authorization` replace the token.
+   */
+  fhir: FhirClient;
+  /** `Bearer <default token>`, for requests sent with app.inject directly (e.g. to /api). */
+  authorization: string;
+  /** The same, with another token, or with none (undefined). */
+  as(token: string | undefined): FhirClient;
+  /** Mints a token this app accepts, e.g. token('patient/*.rs', { patient: 'a' }). */
+  token(scope: string, claims?: TokenClaims): Promise<string>;
+}
+
+export type FhirClient = (method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>) => Promise<FhirResponse>;
+
+export interface TestAppOptions {
+  /** A different indexer (authorization tests fill compartments until the search index does). */
+  indexer?: ResourceIndexer;
 }
 
 export interface FhirResponse {
@@ -39,21 +70,25 @@ export function sharedValidator(): ResourceValidator {
   return (validator ??= createValidator());
 }
 
-export async function testApp(t: TestLike, env: Record<string, string> = {}): Promise<TestApp> {
+export async function testApp(t: TestLike, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const { db, url } = await testDatabase(t);
-  const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: '/nonexistent', ...env });
-  const services = createServices(config, db, { validator: sharedValidator() });
+  const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: '/nonexistent', KEYS_DIR: TEST_KEYS_DIR, ...env });
+  const services = createServices(config, db, { validator: sharedValidator(), indexer: options.indexer });
   const runtime = new Runtime();
   runtime.set(services);
   const app = buildApp({ config, runtime, logger: false });
   await app.ready();
   t.teardown(() => app.close());
-  const fhir: TestApp['fhir'] = async (method, path, body, headers = {}) => {
+  const token: TestApp['token'] = (scope, claims = {}) =>
+    mintAccessToken(services.auth.keys, services.auth.settings, { scope, ttlSeconds: claims.ttlSeconds ?? 3600, ...claims });
+  const defaultToken = await token(DEFAULT_TEST_SCOPE);
+  const as = (bearer: string | undefined): FhirClient => async (method, path, body, headers = {}) => {
     const isPatch = method === 'PATCH';
     const response = await app.inject({
       method,
       url: `/fhir${path.startsWith('/') || path === '' ? path : '/' + path}`,
       headers: {
+        ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}),
         ...(body !== undefined ? { 'content-type': isPatch ? 'application/json-patch+json' : 'application/fhir+json' } : {}),
         ...headers,
       },
@@ -67,5 +102,5 @@ export async function testApp(t: TestLike, env: Record<string, string> = {}): Pr
     }
     return { status: response.statusCode, headers: response.headers, body: response.body, json };
   };
-  return { app, services, db, config, databaseUrl: url, fhir };
+  return { app, services, db, config, databaseUrl: url, fhir: as(defaultToken), authorization: `Bearer ${defaultToken}`, as, token };
 }

@@ -3,9 +3,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { packageRoot } from '../../src/paths.js';
+import { cliToken } from './cli-token.js';
 
 export interface ServerProcess {
   url: string;
+  /** The environment the server runs with (what `haven token` needs to sign for it). */
+  env: Record<string, string | undefined>;
+  /** An access token this server accepts, from `haven token` run with its environment. */
+  token(scope?: string): Promise<string>;
+  /** Headers with a bearer token of `scope` (default system/*.cruds). */
+  authorized(scope?: string): Promise<Record<string, string>>;
   child: ChildProcess;
   output(): string;
   /** Resolves with the exit code. */
@@ -16,9 +23,10 @@ export interface ServerProcess {
 
 export async function startServerProcess(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<ServerProcess> {
   const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
+  const serverEnv = { ...parentEnv, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(packageRoot, 'src', 'main.ts')], {
     cwd: packageRoot,
-    env: { ...parentEnv, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: serverEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -40,8 +48,12 @@ export async function startServerProcess(env: Record<string, string>, options: {
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+  const token = (scope = 'system/*.cruds') => cliToken(serverEnv, scope);
   const server: ServerProcess = {
     url,
+    env: serverEnv,
+    token,
+    authorized: async (scope) => ({ authorization: `Bearer ${await token(scope)}` }),
     child,
     output: () => output,
     exited,

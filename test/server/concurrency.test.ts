@@ -38,10 +38,11 @@ t.test('two server processes on one PostgreSQL database: exactly one of 20 If-Ma
   const { databaseUrl, db } = await testApp(t);
   const servers = await Promise.all([startServerProcess({ DATABASE_URL: databaseUrl as string }), startServerProcess({ DATABASE_URL: databaseUrl as string })]);
   t.teardown(() => Promise.all(servers.map((s) => s.stop())));
+  const auth = await Promise.all(servers.map((s) => s.authorized()));
   const put = (server: number, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${servers[server].url}/fhir/Patient/shared`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/fhir+json', ...headers },
+      headers: { 'content-type': 'application/fhir+json', ...auth[server], ...headers },
       body: JSON.stringify(body),
     });
   t.equal((await put(0, patient('Start', 'shared'))).status, 201);

@@ -27,7 +27,7 @@ t.test('the embedded database: serves, stops on SIGTERM with exit 0, and keeps i
   t.same(await health.json(), { status: 'ok' });
   const created = await fetch(`${first.url}/fhir/Patient`, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+json' },
+    headers: { 'content-type': 'application/fhir+json', ...(await first.authorized()) },
     body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Persistent' }] }),
   });
   t.equal(created.status, 201);
@@ -39,7 +39,7 @@ t.test('the embedded database: serves, stops on SIGTERM with exit 0, and keeps i
 
   const second = await startServerProcess({ DATA_DIR: dataDir });
   t.teardown(() => second.stop());
-  const read = await fetch(`${second.url}/fhir/Patient/${id}`);
+  const read = await fetch(`${second.url}/fhir/Patient/${id}`, { headers: await second.authorized() });
   t.equal(read.status, 200, 'the data survived the restart');
   t.equal(((await read.json()) as { name: Array<{ family: string }> }).name[0].family, 'Persistent');
   second.child.kill('SIGINT');
@@ -51,10 +51,11 @@ t.test('request logs carry method, route, status and time, never ids, query valu
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const server = await startServerProcess({ DATA_DIR: dataDir });
   t.teardown(() => server.stop());
-  await fetch(`${server.url}/fhir/Patient/secret-id-123?name=SecretName`);
+  const auth = await server.authorized();
+  await fetch(`${server.url}/fhir/Patient/secret-id-123?name=SecretName`, { headers: auth });
   await fetch(`${server.url}/fhir/Patient`, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+json' },
+    headers: { 'content-type': 'application/fhir+json', ...auth },
     body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'SecretFamily' }] }),
   });
   await new Promise((r) => setTimeout(r, 200));

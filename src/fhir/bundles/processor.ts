@@ -8,9 +8,11 @@
 // alone and answered with its own status while the others commit together.
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
+import type { Grant } from '../../auth/grant.js';
+import { authorizeConditionalReference, authorizeEntry } from '../../auth/bundle-entry.js';
 import { FhirError } from '../../errors.js';
 import type { Services } from '../../runtime.js';
-import type { StoreContext } from '../../store/context.js';
+import type { Access, StoreContext } from '../../store/context.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
 import type { PreferReturn } from '../http.js';
 import { criteriaKey, parseCriteria } from '../interactions/criteria.js';
@@ -26,7 +28,15 @@ interface BundleBody {
 }
 
 export class BundleProcessor {
-  constructor(private readonly services: Services) {}
+  constructor(
+    private readonly services: Services,
+    private readonly grant: Grant,
+  ) {}
+
+  /** What the token allows for this entry, as if it were a request of its own; 403 otherwise. */
+  private access(entry: EntryRequest): Access {
+    return authorizeEntry(this.services.auth.authorizer, this.grant, entry);
+  }
 
   /** Answers a batch or transaction Bundle with its response Bundle (JSON text). */
   async process(ctx: StoreContext, body: unknown, prefer: PreferReturn | undefined): Promise<string> {
@@ -77,10 +87,20 @@ export class BundleProcessor {
         }
       }
     }
+    // Authorize every entry before any database work: a transaction fails whole on the first 403.
+    const accesses = entries.map((entry) => {
+      try {
+        return this.access(entry);
+      } catch (error) {
+        throw inEntryError(entry, error);
+      }
+    });
     const ordered = [...entries].sort((a, b) => PROCESSING_ORDER[a.method] - PROCESSING_ORDER[b.method] || a.index - b.index);
-    const results = await this.services.store.transaction(ctx, async (s) => {
+    const results = await this.services.store.transaction(ctx, async (store) => {
+      // Each entry's store calls run with that entry's access.
+      const as = (entry: EntryRequest) => store.as(accesses[entry.index]);
       const results: EntryResult[] = [];
-      await lockConditions(s, entries);
+      await lockConditions(store, entries);
       const touched = new Map<string, number>();
       const claim = (entry: EntryRequest, identity: string) => {
         const other = touched.get(identity);
@@ -93,10 +113,10 @@ export class BundleProcessor {
       // 1. DELETE
       for (const entry of ordered.filter((e) => e.method === 'DELETE')) {
         results[entry.index] = await inEntry(entry, async () => {
-          const id = entry.kind === 'delete' ? entry.id : (await writes.findOneMatch(s, entry.type, entry.criteria ?? [], 'conditional delete'))?.id;
+          const id = entry.kind === 'delete' ? entry.id : (await writes.findOneMatch(as(entry), entry.type, entry.criteria ?? [], 'conditional delete'))?.id;
           if (!id) return { status: 204 };
           claim(entry, `${entry.type}/${id}`);
-          return toResult(await writes.delete(s, entry.type, id, { ifMatch: entry.ifMatch }));
+          return toResult(await writes.delete(as(entry), entry.type, id, { ifMatch: entry.ifMatch }));
         });
       }
 
@@ -108,13 +128,13 @@ export class BundleProcessor {
         await inEntry(entry, async () => {
           let id: string;
           if (entry.kind === 'create') {
-            const match = entry.ifNoneExist ? await writes.findOneMatch(s, entry.type, entry.ifNoneExist, 'If-None-Exist') : undefined;
+            const match = entry.ifNoneExist ? await writes.findOneMatch(as(entry), entry.type, entry.ifNoneExist, 'If-None-Exist') : undefined;
             id = match?.id ?? randomUUID();
-            if (match) existing.set(entry.index, (await s.read(entry.type, match.id)) as StoredVersion);
+            if (match) existing.set(entry.index, (await as(entry).read(entry.type, match.id)) as StoredVersion);
           } else if (entry.kind === 'conditional-update') {
-            id = (await writes.conditionalUpdateTarget(s, entry.type, entry.criteria ?? [], entry.resource as unknown as Resource)).id;
+            id = (await writes.conditionalUpdateTarget(as(entry), entry.type, entry.criteria ?? [], entry.resource as unknown as Resource)).id;
           } else if (entry.kind === 'conditional-patch') {
-            const match = await writes.findOneMatch(s, entry.type, entry.criteria ?? [], 'conditional patch');
+            const match = await writes.findOneMatch(as(entry), entry.type, entry.criteria ?? [], 'conditional patch');
             if (!match) throw FhirError.notFound(`No ${entry.type} matches the criteria of the conditional patch`);
             id = match.id;
           } else {
@@ -127,7 +147,7 @@ export class BundleProcessor {
       }
 
       // Rewrite fullUrls and conditional references everywhere in the Bundle's resources.
-      const conditional = await this.resolveConditionalReferences(s, entries);
+      const conditional = await this.resolveConditionalReferences(store, entries);
       for (const entry of entries) if (entry.resource && !isPatch(entry)) rewriteReferences(entry.resource, fullUrls, conditional);
 
       // 4. POST, then 5. PUT and PATCH, then 6. GET and HEAD.
@@ -138,16 +158,16 @@ export class BundleProcessor {
             case 'create': {
               const found = existing.get(entry.index);
               if (found) return { status: 200, version: found };
-              return toResult(await writes.create(s, entry.type, entry.resource, { id }));
+              return toResult(await writes.create(as(entry), entry.type, entry.resource, { id }));
             }
             case 'update':
             case 'conditional-update':
-              return toResult(await writes.update(s, entry.type, id, { ...entry.resource, id }, { ifMatch: entry.ifMatch }));
+              return toResult(await writes.update(as(entry), entry.type, id, { ...entry.resource, id }, { ifMatch: entry.ifMatch }));
             case 'patch':
             case 'conditional-patch':
-              return toResult(await writes.patch(s, entry.type, id, patchOperations(entry), { ifMatch: entry.ifMatch }));
+              return toResult(await writes.patch(as(entry), entry.type, id, patchOperations(entry), { ifMatch: entry.ifMatch }));
             default:
-              return this.read(s, entry);
+              return this.read(as(entry), entry);
           }
         });
       }
@@ -176,10 +196,11 @@ export class BundleProcessor {
         try {
           results[entry.index] = await s.savepoint(() =>
             inEntry(entry, async () => {
+              const access = this.access(entry);
               if (entry.resource && !isPatch(entry)) {
                 rewriteReferences(entry.resource, new Map(), await this.resolveConditionalReferences(s, [entry]));
               }
-              return this.single(s, entry);
+              return this.single(s.as(access), entry);
             }),
           );
         } catch (error) {
@@ -235,7 +256,8 @@ export class BundleProcessor {
         await inEntry(entry, async () => {
           const [type, query] = [reference.slice(0, reference.indexOf('?')), reference.slice(reference.indexOf('?') + 1)];
           if (!this.services.validator.resourceTypes.has(type)) throw FhirError.badRequest(`The conditional reference "${reference}" names no R4 resource type`);
-          const match = await this.services.writes.findOneMatch(s, type, parseCriteria(query), `conditional reference "${reference}"`);
+          const access = authorizeConditionalReference(this.services.auth.authorizer, this.grant, type);
+          const match = await this.services.writes.findOneMatch(s.as(access), type, parseCriteria(query), `conditional reference "${reference}"`);
           if (!match) throw FhirError.notFound(`The conditional reference "${reference}" matches no resource`);
           resolved.set(reference, `${type}/${match.id}`);
         });

@@ -1,0 +1,35 @@
+// SMART discovery (/.well-known/smart-configuration) and the JWK Set of Haven's token keys. Both are
+// public and served as application/json whatever the Accept header says (SMART App Launch 2.x).
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../runtime.js';
+import { ASSERTION_ALGS } from './client-assertion.js';
+import { smart } from './hooks.js';
+
+export const SMART_CONFIGURATION_PATH = '/fhir/.well-known/smart-configuration';
+export const JWKS_PATH = '/fhir/.well-known/jwks.json';
+
+export function registerDiscoveryRoutes(app: FastifyInstance, runtime: Runtime): void {
+  app.get(SMART_CONFIGURATION_PATH, smart('public'), async (_request, reply) => {
+    const { config, auth } = runtime.services;
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('Cache-Control', 'public, max-age=3600')
+      .send({
+        issuer: config.auth.issuer,
+        jwks_uri: auth.endpoints.jwksUri,
+        token_endpoint: auth.endpoints.tokenEndpoint,
+        registration_endpoint: auth.endpoints.registrationEndpoint,
+        grant_types_supported: ['client_credentials'],
+        token_endpoint_auth_methods_supported: ['private_key_jwt'],
+        token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+        code_challenge_methods_supported: ['S256'],
+        scopes_supported: ['system/*.cruds', 'system/*.rs', 'user/*.cruds', 'user/*.rs', 'patient/*.cruds', 'patient/*.rs', 'admin'],
+        capabilities: ['client-confidential-asymmetric', 'permission-patient', 'permission-user', 'permission-v1', 'permission-v2'],
+      });
+  });
+
+  app.get(JWKS_PATH, smart('public'), async (_request, reply) => {
+    const jwks = await runtime.services.auth.keys.jwks();
+    return reply.type('application/json; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(jwks);
+  });
+}

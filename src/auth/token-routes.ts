@@ -1,0 +1,69 @@
+// The token endpoint: SMART Backend Services (client_credentials with a private_key_jwt assertion).
+// Answers and errors follow RFC 6749 5.1 / 5.2, never cached.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { Runtime } from '../runtime.js';
+import { findClient, recordAssertionId } from '../store/clients.js';
+import { ASSERTION_TYPE, authenticateClient } from './client-assertion.js';
+import { OAuthError } from './oauth-error.js';
+import { mediateScopes } from './scope-mediation.js';
+import { mintAccessToken } from './tokens.js';
+
+/** Backend-service access tokens live five minutes (SMART: SHOULD NOT exceed 300 seconds). */
+export const BACKEND_TOKEN_TTL = 300;
+const PARAMS = ['grant_type', 'scope', 'client_assertion_type', 'client_assertion'] as const;
+
+export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, config: Config): void {
+  app.post(
+    '/auth/token',
+    // Per client address: assertions are cheap to send and costly to verify.
+    { config: { smart: 'public', rateLimit: { max: config.auth.tokenRateLimit, timeWindow: 60_000 } } },
+    async (request, reply) => {
+      const { db, auth, validator } = runtime.services;
+      const form = formOf(request);
+      const grantType = form.get('grant_type');
+      if (grantType !== 'client_credentials') {
+        throw OAuthError.badRequest('unsupported_grant_type', `Haven issues tokens for grant_type client_credentials, not ${grantType}`);
+      }
+      if (form.get('client_assertion_type') !== ASSERTION_TYPE) {
+        throw OAuthError.badRequest('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
+      }
+      const assertion = form.get('client_assertion');
+      if (!assertion) throw OAuthError.badRequest('invalid_request', 'client_assertion is required');
+      const requested = form.get('scope');
+      if (!requested?.trim()) throw OAuthError.badRequest('invalid_scope', 'scope is required');
+
+      const client = await authenticateClient(
+        {
+          findClient: (id) => findClient(db, id),
+          recordJti: (id, jti, expiresAt) => recordAssertionId(db, id, jti, expiresAt),
+        },
+        assertion,
+        auth.endpoints.tokenEndpoint,
+      );
+      const { granted, invalid } = mediateScopes(requested, client.scope, validator.resourceTypes);
+      if (invalid.length) throw OAuthError.badRequest('invalid_scope', `Not valid scopes: ${invalid.join(' ')}`);
+      if (!granted.length) throw OAuthError.badRequest('invalid_scope', 'None of the requested scopes is within what this client is registered for');
+      const scope = granted.join(' ');
+      const token = await mintAccessToken(auth.keys, auth.settings, { scope, clientId: client.clientId, ttlSeconds: BACKEND_TOKEN_TTL });
+      return reply
+        .header('Cache-Control', 'no-store')
+        .header('Pragma', 'no-cache')
+        .send({ access_token: token, token_type: 'bearer', expires_in: BACKEND_TOKEN_TTL, scope });
+    },
+  );
+}
+
+/** The form parameters, each at most once (RFC 6749 3.2: parameters must not repeat). */
+function formOf(request: FastifyRequest): Map<string, string> {
+  if (!(request.body instanceof URLSearchParams)) {
+    throw OAuthError.badRequest('invalid_request', 'The token request must be application/x-www-form-urlencoded');
+  }
+  const form = new Map<string, string>();
+  for (const name of PARAMS) {
+    const values = request.body.getAll(name);
+    if (values.length > 1) throw OAuthError.badRequest('invalid_request', `${name} appears more than once`);
+    if (values.length === 1) form.set(name, values[0]);
+  }
+  return form;
+}
