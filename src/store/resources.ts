@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, withinAccess } from './access.js';
+import { addAccessAudit } from './audit.js';
 import { findMatches, type Match } from './conditional.js';
 import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
@@ -63,21 +64,35 @@ export class ResourceStore {
     private readonly clock: Clock,
   ) {}
 
-  /** The current version (possibly a deletion), or undefined when unknown or not visible. */
+  /**
+   * The current version (possibly a deletion), or undefined when unknown or not visible. The read is
+   * audited in the same statement.
+   */
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const stmt = new Statement();
-    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource r
-      WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
-        AND ${accessCondition(this.ctx.access, 'r', stmt)}`;
+    stmt.with(
+      'found',
+      `SELECT resource_type, id, version_id, last_updated, deleted, content, compartments FROM resource r
+        WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
+          AND ${accessCondition(this.ctx.access, 'r', stmt)}`,
+    );
+    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'read', resourceType, id });
+    const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
     return rows[0] && toVersion(rows[0]);
   }
 
+  /** One version, audited in the same statement. */
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const stmt = new Statement();
-    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource_history h
-      WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
-        AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt)}`;
+    stmt.with(
+      'found',
+      `SELECT resource_type, id, version_id, last_updated, deleted, content, compartments FROM resource_history h
+        WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
+          AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt)}`,
+    );
+    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'vread', resourceType, id, versionId });
+    const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
     return rows[0] && toVersion(rows[0]);
   }

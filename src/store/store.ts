@@ -26,6 +26,6 @@ export class Store {
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {
-    return readHistory(this.db, ctx.access, query);
+    return readHistory(this.db, ctx, query);
   }
 }

@@ -1,0 +1,97 @@
+// Recording who saw what. Changes are recorded by the database triggers (migrations/*_audit.sql);
+// reads are recorded by the read statement itself: a statement that returns resources to a caller
+// adds one data-modifying CTE that inserts the audit row, so the read and its record are a single
+// round trip and commit together. docs/audit.md shows how a search statement uses it.
+import type { Actor } from './context.js';
+import type { Queryable } from './db.js';
+import type { Statement } from './statement.js';
+
+/** restful-interaction codes (http://hl7.org/fhir/restful-interaction) of the interactions that return resources. */
+export type AccessInteraction =
+  | 'read'
+  | 'vread'
+  | 'history-instance'
+  | 'history-type'
+  | 'history-system'
+  | 'search-type'
+  | 'search-system';
+
+export interface AccessEvent {
+  interaction: AccessInteraction;
+  /** The resource type the request names (instance and type level). */
+  resourceType?: string;
+  /** The id the request names (read, vread, instance history). */
+  id?: string;
+  /** The version the request names (vread). */
+  versionId?: number;
+  /** The request below the FHIR base, e.g. "Observation?code=8867-4" (searches and histories). */
+  query?: string;
+}
+
+/** The name of the CTE that addAccessAudit adds; a statement can have one. */
+export const ACCESS_AUDIT_CTE = 'haven_audit';
+
+/**
+ * Adds to `stmt` a CTE that writes one audit row for what the statement returns to the caller.
+ *
+ * `returned` names a CTE (or table expression usable in FROM) holding exactly the rows the caller
+ * receives, with the columns resource_type, id, version_id, deleted and compartments: one row per
+ * resource or version returned, includes too; none when nothing is returned. The row records the
+ * actor, the interaction (BALP action R, or E for searches), the resources returned (Type/id), how
+ * many, their compartments (which is how a patient finds who saw their record) and the query.
+ * A read or vread that returns nothing, or only a deletion, is recorded as a minor failure (4).
+ */
+export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, event: AccessEvent): void {
+  const text = (value: string | undefined) => `${stmt.param(value ?? null)}::text`;
+  const singleTarget = event.interaction === 'read' || event.interaction === 'vread';
+  const target = event.resourceType && event.id !== undefined ? `${event.resourceType}/${event.id}` : undefined;
+  const outcome = singleTarget ? 'CASE WHEN bool_or(NOT r.deleted) THEN 0 ELSE 4 END' : '0';
+  const version =
+    event.versionId !== undefined ? `${stmt.param(event.versionId)}::integer` : singleTarget ? 'max(r.version_id)' : 'NULL::integer';
+  const refs = target
+    ? `ARRAY[${text(target)}]`
+    : `coalesce(array_agg(DISTINCT r.resource_type || '/' || r.id), '{}')`;
+  stmt.with(
+    ACCESS_AUDIT_CTE,
+    `INSERT INTO audit_log (action, interaction, outcome, request_id, client_id, subject, fhir_user, launch_patient,
+        source_address, entity_type, entity_id, entity_version, query, result_count, entity_refs, compartments)
+      SELECT ${text(event.interaction.startsWith('search') ? 'E' : 'R')}, ${text(event.interaction)}, ${outcome},
+        ${actorColumns(stmt, actor)}, ${text(event.resourceType)}, ${text(event.id)}, ${version}, ${text(event.query)},
+        count(*)::integer, ${refs},
+        coalesce((SELECT array_agg(DISTINCT c) FROM ${returned} rc, unnest(rc.compartments) c), '{}')
+      FROM ${returned} r`,
+  );
+}
+
+/** A request refused with 401 or 403, as the audit trail keeps it: no ids, no query, no diagnostics. */
+export interface Denial {
+  status: 401 | 403;
+  action: 'C' | 'R' | 'U' | 'D' | 'E';
+  interaction: string;
+  /** The resource type the request named, when it named a known one. */
+  resourceType?: string;
+  /** What was refused, without PHI, e.g. "403 Forbidden: GET /fhir/:type/:id". */
+  description: string;
+}
+
+/** Records a refused request as a failed event (outcome 4, minor failure). */
+export async function recordDenial(q: Queryable, actor: Actor, denial: Denial): Promise<void> {
+  const values = [denial.action, denial.interaction, denial.description, ...actorValues(actor), denial.resourceType ?? null];
+  await q.query(
+    `INSERT INTO audit_log (action, interaction, outcome, outcome_desc, request_id, client_id, subject, fhir_user,
+        launch_patient, source_address, entity_type)
+      VALUES ($1, $2, 4, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    values,
+  );
+}
+
+function actorValues(actor: Actor): Array<string | null> {
+  return [actor.requestId, actor.clientId, actor.subject, actor.fhirUser, actor.patient, actor.sourceAddress].map((v) => v ?? null);
+}
+
+/** request_id, client_id, subject, fhir_user, launch_patient, source_address as parameters. */
+function actorColumns(stmt: Statement, actor: Actor): string {
+  return actorValues(actor)
+    .map((v) => `${stmt.param(v)}::text`)
+    .join(', ');
+}
