@@ -90,7 +90,7 @@ CREATE FUNCTION audit_canonical(
   outcome smallint, outcome_desc text, request_id text, client_id text, subject text, fhir_user text,
   launch_patient text, source_address text, entity_type text, entity_id text, entity_version integer,
   query text, result_count integer, entity_refs text[], compartments text[]
-) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+) RETURNS bytea LANGUAGE sql STABLE AS $$
   SELECT convert_to(jsonb_build_array(
     id::text, chain, seq, (extract(epoch FROM recorded) * 1000000)::bigint, action, interaction,
     outcome, outcome_desc, request_id, client_id, subject, fhir_user, launch_patient, source_address,
@@ -123,9 +123,14 @@ BEGIN
     -- This transaction already holds a chain: all its rows go there, in order.
     SELECT * INTO head FROM audit_chain WHERE chain = held::smallint FOR UPDATE;
   ELSE
-    SELECT * INTO head FROM audit_chain
-      ORDER BY (chain - preferred + 32768) % 32768
-      LIMIT 1 FOR UPDATE SKIP LOCKED;
+    -- This session's own chain is nearly always free (a session runs one transaction at a time);
+    -- otherwise the next free one.
+    SELECT * INTO head FROM audit_chain WHERE chain = preferred FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      SELECT * INTO head FROM audit_chain
+        ORDER BY (chain - preferred + 32768) % 32768
+        LIMIT 1 FOR UPDATE SKIP LOCKED;
+    END IF;
     IF NOT FOUND THEN
       -- Every chain is held by a running transaction: wait for this session's own.
       SELECT * INTO head FROM audit_chain WHERE chain = preferred FOR UPDATE;

@@ -31,6 +31,18 @@ export interface AccessEvent {
 /** The name of the CTE that addAccessAudit adds; a statement can have one. */
 export const ACCESS_AUDIT_CTE = 'haven_audit';
 
+export interface AccessAuditOptions {
+  /**
+   * Commit the read's audit row without waiting for the WAL flush (synchronous_commit off, for
+   * this statement's transaction only). Only for statements that run on their own (autocommit):
+   * inside a transaction that also writes, it would make the writes asynchronous too. A read
+   * audited this way survives any stop of Haven and of PostgreSQL; only a crash of the database
+   * server can lose the last fraction of a second of read records, never a change or its record
+   * (see docs/audit.md).
+   */
+  asyncCommit?: boolean;
+}
+
 /**
  * Adds to `stmt` a CTE that writes one audit row for what the statement returns to the caller.
  *
@@ -40,8 +52,9 @@ export const ACCESS_AUDIT_CTE = 'haven_audit';
  * actor, the interaction (BALP action R, or E for searches), the resources returned (Type/id), how
  * many, their compartments (which is how a patient finds who saw their record) and the query.
  * A read or vread that returns nothing, or only a deletion, is recorded as a minor failure (4).
+ * (The aggregate makes exactly one row, even for no input; its HAVING carries the commit mode.)
  */
-export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, event: AccessEvent): void {
+export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, event: AccessEvent, options: AccessAuditOptions = {}): void {
   const text = (value: string | undefined) => `${stmt.param(value ?? null)}::text`;
   const singleTarget = event.interaction === 'read' || event.interaction === 'vread';
   const target = event.resourceType && event.id !== undefined ? `${event.resourceType}/${event.id}` : undefined;
@@ -59,7 +72,8 @@ export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, 
         ${actorColumns(stmt, actor)}, ${text(event.resourceType)}, ${text(event.id)}, ${version}, ${text(event.query)},
         count(*)::integer, ${refs},
         coalesce((SELECT array_agg(DISTINCT c) FROM ${returned} rc, unnest(rc.compartments) c), '{}')
-      FROM ${returned} r`,
+      FROM ${returned} r
+      ${options.asyncCommit ? `HAVING set_config('synchronous_commit', 'off', true) IS NOT NULL` : ''}`,
   );
 }
 

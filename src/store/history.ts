@@ -1,7 +1,7 @@
 // Version history, newest first, at instance, type and system level, paged by keyset so that pages
 // never skip or repeat a version while other clients write. Each page is audited in its statement.
 import { accessCondition } from './access.js';
-import { addAccessAudit } from './audit.js';
+import { addAccessAudit, type AccessAuditOptions } from './audit.js';
 import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
 import type { StoredVersion, WriteMethod } from './resources.js';
@@ -47,7 +47,7 @@ interface HistoryRow {
   content: string | null;
 }
 
-export async function readHistory(q: Queryable, ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {
+export async function readHistory(q: Queryable, ctx: StoreContext, query: HistoryQuery, audit: AccessAuditOptions = {}): Promise<HistoryPage> {
   const stmt = new Statement();
   const where: string[] = [accessCondition(ctx.access, 'h', stmt)];
   let order: string[];
@@ -85,7 +85,7 @@ export async function readHistory(q: Queryable, ctx: StoreContext, query: Histor
     resourceType: query.resourceType,
     id: query.id,
     query: query.query,
-  });
+  }, audit);
   const sql = stmt.build(`SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM page ORDER BY ${descending}`);
   const { rows } = await q.query<HistoryRow>(sql, stmt.params);
   const entries = rows.slice(0, query.count).map(

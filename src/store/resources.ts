@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, withinAccess } from './access.js';
-import { addAccessAudit } from './audit.js';
+import { addAccessAudit, type AccessAuditOptions } from './audit.js';
 import { findMatches, type Match } from './conditional.js';
 import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
@@ -62,6 +62,8 @@ export class ResourceStore {
     readonly ctx: StoreContext,
     private readonly indexer: ResourceIndexer,
     private readonly clock: Clock,
+    /** How this store's reads commit their audit rows; synchronous (the default) inside transactions. */
+    private readonly readAudit: AccessAuditOptions = {},
   ) {}
 
   /**
@@ -76,7 +78,7 @@ export class ResourceStore {
         WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
           AND ${accessCondition(this.ctx.access, 'r', stmt)}`,
     );
-    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'read', resourceType, id });
+    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'read', resourceType, id }, this.readAudit);
     const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
     return rows[0] && toVersion(rows[0]);
@@ -91,7 +93,7 @@ export class ResourceStore {
         WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
           AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt)}`,
     );
-    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'vread', resourceType, id, versionId });
+    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'vread', resourceType, id, versionId }, this.readAudit);
     const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
     return rows[0] && toVersion(rows[0]);
