@@ -32,13 +32,14 @@ ALTER TABLE resource_history ADD CONSTRAINT history_is_not_audit_event CHECK (re
 -- committed in chain order while different transactions never queue on one lock.
 CREATE TABLE audit_chain (
   chain    smallint PRIMARY KEY,
-  -- Position and hash of the chain's last row (0 and the genesis hash while it is empty).
-  seq      bigint NOT NULL,
-  hash     bytea  NOT NULL
+  -- Position, hash and time of the chain's last row (0 and the genesis hash while it is empty).
+  seq      bigint      NOT NULL,
+  hash     bytea       NOT NULL,
+  recorded timestamptz NOT NULL
 ) WITH (fillfactor = 10);
 
-INSERT INTO audit_chain (chain, seq, hash)
-  SELECT c, 0, sha256(convert_to('haven audit chain ' || c, 'UTF8')) FROM generate_series(0, 31) AS c;
+INSERT INTO audit_chain (chain, seq, hash, recorded)
+  SELECT c, 0, sha256(convert_to('haven audit chain ' || c, 'UTF8')), '-infinity' FROM generate_series(0, 31) AS c;
 
 -- One row per audited event. Columns map to AuditEvent elements (src/audit/auditevent.ts).
 CREATE TABLE audit_log (
@@ -81,6 +82,9 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_chain ON audit_log (chain, seq);
 CREATE INDEX audit_log_compartments ON audit_log USING gin (compartments);
 CREATE INDEX audit_log_entity_refs ON audit_log USING gin (entity_refs);
+-- A patient acting on their own behalf is in the event's patient compartment too (R4: the patient
+-- search parameter is agent.who or entity.what that is a Patient).
+CREATE INDEX audit_log_patient_agent ON audit_log (fhir_user) WHERE fhir_user LIKE 'Patient/%';
 
 -- What each row's hash covers, in a form that does not depend on session settings (time zone,
 -- date style): a JSON array of the content columns, the time as microseconds since the epoch.
@@ -137,6 +141,16 @@ BEGIN
     END IF;
     PERFORM set_config('haven.audit_chain', head.chain::text, true);
   END IF;
+  -- Time never runs backwards along a chain, so monthly partitions hold whole stretches of each
+  -- chain and retention removes a prefix of it. Only a transaction that waited for its chain (all
+  -- were busy) or a clock stepped back can arrive earlier than the chain's last row.
+  IF NEW.recorded < head.recorded THEN
+    IF date_trunc('month', NEW.recorded, 'UTC') <> date_trunc('month', head.recorded, 'UTC') THEN
+      RAISE EXCEPTION 'haven: audit chain % moved on to the next month while this transaction waited; retry', head.chain
+        USING ERRCODE = 'serialization_failure';
+    END IF;
+    NEW.recorded := head.recorded;
+  END IF;
   NEW.id := audit_event_id(NEW.recorded);
   NEW.chain := head.chain;
   NEW.seq := head.seq + 1;
@@ -146,7 +160,7 @@ BEGIN
     NEW.request_id, NEW.client_id, NEW.subject, NEW.fhir_user, NEW.launch_patient, NEW.source_address,
     NEW.entity_type, NEW.entity_id, NEW.entity_version, NEW.query, NEW.result_count, NEW.entity_refs,
     NEW.compartments));
-  UPDATE audit_chain SET seq = NEW.seq, hash = NEW.hash WHERE chain = head.chain;
+  UPDATE audit_chain SET seq = NEW.seq, hash = NEW.hash, recorded = NEW.recorded WHERE chain = head.chain;
   RETURN NEW;
 END
 $$;

@@ -2,6 +2,7 @@
 // reads are recorded by the read statement itself: a statement that returns resources to a caller
 // adds one data-modifying CTE that inserts the audit row, so the read and its record are a single
 // round trip and commit together. docs/audit.md shows how a search statement uses it.
+import { FhirError } from '../errors.js';
 import type { Actor } from './context.js';
 import type { Queryable } from './db.js';
 import type { Statement } from './statement.js';
@@ -75,6 +76,11 @@ export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, 
       FROM ${returned} r
       ${options.asyncCommit ? `HAVING set_config('synchronous_commit', 'off', true) IS NOT NULL` : ''}`,
   );
+}
+
+/** AuditEvents are the audit log's view, never stored resources: every way of writing one answers this. */
+export function auditEventsAreReadOnly(): FhirError {
+  return FhirError.of(405, 'not-supported', 'AuditEvents are recorded by the server; they cannot be created, changed or deleted');
 }
 
 /** A request refused with 401 or 403, as the audit trail keeps it: no ids, no query, no diagnostics. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, withinAccess } from './access.js';
-import { addAccessAudit, type AccessAuditOptions } from './audit.js';
+import { addAccessAudit, auditEventsAreReadOnly, type AccessAuditOptions } from './audit.js';
 import { findMatches, type Match } from './conditional.js';
 import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
@@ -119,6 +119,7 @@ export class ResourceStore {
 
   /** Creates a resource with a server-assigned id (or the given one, for update-as-create). */
   async create(resource: Resource, method: WriteMethod = 'POST', id: string = randomUUID()): Promise<StoredVersion> {
+    refuseServerOwned(resource.resourceType);
     const created = await this.insert(resource, id, method);
     if (!created) throw FhirError.conflict(`${resource.resourceType}/${id} already exists`);
     return created;
@@ -135,6 +136,8 @@ export class ResourceStore {
     resource: Resource,
     options: { ifMatch?: number; method?: 'PUT' | 'PATCH' } = {},
   ): Promise<UpdateResult> {
+    refuseServerOwned(resourceType);
+    refuseServerOwned(resource.resourceType);
     const method = options.method ?? 'PUT';
     // Two attempts: a concurrent transaction may create the same new id between our lock attempt
     // and our insert; the second pass then finds and locks its row.
@@ -162,6 +165,7 @@ export class ResourceStore {
 
   /** Deletes the resource; deleting something unknown or already deleted changes nothing. */
   async delete(resourceType: string, id: string, options: { ifMatch?: number } = {}): Promise<DeleteResult> {
+    refuseServerOwned(resourceType);
     const current = await this.lockCurrent(resourceType, id);
     if (!current) {
       if (options.ifMatch !== undefined) throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist`);
@@ -292,6 +296,11 @@ export class ResourceStore {
     const now = this.clock();
     return now.getTime() > previous.getTime() ? now : new Date(previous.getTime() + 1);
   }
+}
+
+/** AuditEvents live in the audit log, written only by the database (the resource table refuses them too). */
+function refuseServerOwned(resourceType: string): void {
+  if (resourceType === 'AuditEvent') throw auditEventsAreReadOnly();
 }
 
 /**

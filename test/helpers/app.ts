@@ -39,13 +39,19 @@ export function sharedValidator(): ResourceValidator {
   return (validator ??= createValidator());
 }
 
-export async function testApp(t: TestLike, env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Called before the app is ready, e.g. to add hooks that set request.haven in tests. */
+  configure?: (app: FastifyInstance) => void;
+}
+
+export async function testApp(t: TestLike, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const { db, url } = await testDatabase(t);
   const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: '/nonexistent', ...env });
   const services = createServices(config, db, { validator: sharedValidator() });
   const runtime = new Runtime();
   runtime.set(services);
   const app = buildApp({ config, runtime, logger: false });
+  options.configure?.(app);
   await app.ready();
   t.teardown(() => app.close());
   const fhir: TestApp['fhir'] = async (method, path, body, headers = {}) => {
