@@ -2,6 +2,7 @@
 // apps as they like.
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
 import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
@@ -63,9 +64,11 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     );
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const { status, issues, headers } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // Refusals are part of the audit trail: who was turned away, from what, without PHI.
+    if (status === 401 || status === 403) await auditDenial(runtime, request, status);
     return reply
       .code(status)
       .headers(headers)

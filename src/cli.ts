@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `haven` command. Each sub-command lives in src/commands/.
 import { ConfigError } from './config.js';
+import { auditCommand } from './commands/audit.js';
 import type { Command } from './commands/command.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand];
+const commands: Command[] = [serveCommand, migrateCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,5 +1,6 @@
 // Environment -> one typed Config. Nothing else in Haven reads process.env.
 import path from 'node:path';
+import { validate as validCronExpression } from 'node-cron';
 
 export interface Config {
   host: string;
@@ -21,6 +22,22 @@ export interface Config {
   /** Page size when a client sends no _count, and the largest page served. */
   defaultPageSize: number;
   maxPageSize: number;
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** Monthly audit partitions older than this many months are exported and removed. */
+  retentionMonths: number;
+  /** Where removed partitions are exported as NDJSON. */
+  exportDir: string;
+  /** node-cron expression of the audit maintenance job (partitions ahead, retention). */
+  schedule: string;
+  /**
+   * How a read made outside a transaction commits its audit row: 'async' does not wait for the
+   * WAL flush (a database server crash can lose the last fraction of a second of read records),
+   * 'sync' waits like any write. See docs/audit.md.
+   */
+  readCommit: 'async' | 'sync';
 }
 
 export class ConfigError extends Error {}
@@ -37,19 +54,34 @@ export function loadConfig(env: Env = process.env): Config {
   if (defaultPageSize > maxPageSize) throw new ConfigError('SEARCH_DEFAULT_COUNT must not exceed SEARCH_MAX_COUNT');
   const defaultTimeZone = env.TZ_DEFAULT || 'UTC';
   checkTimeZone(defaultTimeZone);
+  const dataDir = path.resolve(env.DATA_DIR || './data');
   return {
     host,
     port,
     baseUrl,
     fhirBaseUrl: `${baseUrl}/fhir`,
     databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    dataDir,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     defaultTimeZone,
     defaultPageSize,
     maxPageSize,
+    audit: auditConfig(env, dataDir),
+  };
+}
+
+function auditConfig(env: Env, dataDir: string): AuditConfig {
+  const schedule = env.AUDIT_SCHEDULE || '17 3 * * *';
+  if (!validCronExpression(schedule)) throw new ConfigError(`AUDIT_SCHEDULE must be a cron expression such as "17 3 * * *", got "${schedule}"`);
+  const readCommit = env.AUDIT_READ_COMMIT || 'async';
+  if (readCommit !== 'async' && readCommit !== 'sync') throw new ConfigError(`AUDIT_READ_COMMIT must be async or sync, got "${readCommit}"`);
+  return {
+    retentionMonths: integer(env, 'AUDIT_RETENTION_MONTHS', 84, 1, 1200),
+    exportDir: path.resolve(dataDir, env.AUDIT_EXPORT_DIR || 'audit-export'),
+    schedule,
+    readCommit,
   };
 }
 

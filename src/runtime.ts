@@ -1,12 +1,14 @@
 // Everything a running Haven needs, opened in order: database, migrations, validator, store. The HTTP
 // server listens before this is ready (so /healthz can answer 503), and serves once it is.
 import type { FastifyBaseLogger } from 'fastify';
+import { AUDIT_EVENT_CAPABILITY } from './audit/capability.js';
 import type { Config } from './config.js';
 import { FhirError } from './errors.js';
 import { buildCapability, type Capability } from './fhir/capability.js';
 import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
 import { migrationsDir } from './paths.js';
+import { ensureAuditPartitions } from './store/audit-partitions.js';
 import { openDatabase, type Database } from './store/db.js';
 import { minimalIndexer } from './store/indexer.js';
 import { loadMigrations, migrate } from './store/migrate.js';
@@ -51,6 +53,9 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
+    // The audit log needs this month's partition before the first request (the daily job keeps
+    // two months ahead; this covers a database that was not served for a while).
+    await ensureAuditPartitions(database, new Date());
     return createServices(config, database);
   } catch (error) {
     if (!db) await database.close().catch(() => undefined);
@@ -64,7 +69,11 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
  */
 export function createServices(config: Config, db: Database, shared: { validator?: ResourceValidator } = {}): Services {
   const validator = shared.validator ?? createValidator();
-  const store = new Store(db, minimalIndexer);
-  const capability = buildCapability({ config, resourceTypes: validator.resourceTypes });
+  const store = new Store(db, minimalIndexer, undefined, { readAudit: { asyncCommit: config.audit.readCommit === 'async' } });
+  const capability = buildCapability({
+    config,
+    resourceTypes: validator.resourceTypes,
+    resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),
+  });
   return { config, db, store, validator, writes: new WriteInteractions(validator), capability };
 }

@@ -1,5 +1,6 @@
 // The FHIR REST surface under /fhir: content negotiation, then the interactions.
 import type { FastifyInstance } from 'fastify';
+import { registerAuditRoutes } from '../audit/routes.js';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { registerHistoryRoutes } from './history-routes.js';
@@ -21,6 +22,8 @@ export function fhirRoutes(runtime: Runtime) {
       return sendJson(request, reply.header('ETag', capability.etag), 200, capability.json);
     });
 
+    // AuditEvent first in reading order; its static routes win over /:type whatever the order.
+    registerAuditRoutes(app, runtime);
     registerReadRoutes(app, runtime);
     registerHistoryRoutes(app, runtime);
     registerWriteRoutes(app, runtime);

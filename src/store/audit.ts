@@ -29,8 +29,9 @@ export interface AccessEvent {
   query?: string;
 }
 
-/** The name of the CTE that addAccessAudit adds; a statement can have one. */
+/** The names of the CTEs that addAccessAudit adds; a statement can have one set. */
 export const ACCESS_AUDIT_CTE = 'haven_audit';
+const ACCESS_AUDIT_BY_PATIENT_CTE = 'haven_audit_by_patient';
 
 export interface AccessAuditOptions {
   /**
@@ -45,36 +46,56 @@ export interface AccessAuditOptions {
 }
 
 /**
- * Adds to `stmt` a CTE that writes one audit row for what the statement returns to the caller.
+ * Adds to `stmt` the CTEs that record what the statement returns to the caller.
  *
- * `returned` names a CTE (or table expression usable in FROM) holding exactly the rows the caller
- * receives, with the columns resource_type, id, version_id, deleted and compartments: one row per
- * resource or version returned, includes too; none when nothing is returned. The row records the
- * actor, the interaction (BALP action R, or E for searches), the resources returned (Type/id), how
- * many, their compartments (which is how a patient finds who saw their record) and the query.
- * A read or vread that returns nothing, or only a deletion, is recorded as a minor failure (4).
- * (The aggregate makes exactly one row, even for no input; its HAVING carries the commit mode.)
+ * `returned` names a CTE holding exactly the rows the caller receives, with the columns
+ * resource_type, id, version_id, deleted and compartments: one row per resource or version
+ * returned (included resources too), none when nothing is returned.
+ *
+ * As BALP asks, there is one audit row per patient whose data was returned (the patient
+ * compartments of the rows), plus one for returned resources in no patient compartment, or a
+ * single row when nothing was returned. Each records the actor, the interaction (action R, or E
+ * for searches), the resources returned (Type/id) and how many, the patient, and the query. So an
+ * event never names another patient's resources to a patient reading their own accounting of
+ * disclosures. A read or vread that returns nothing, or only a deletion, is a minor failure (4).
  */
 export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, event: AccessEvent, options: AccessAuditOptions = {}): void {
   const text = (value: string | undefined) => `${stmt.param(value ?? null)}::text`;
   const singleTarget = event.interaction === 'read' || event.interaction === 'vread';
-  const target = event.resourceType && event.id !== undefined ? `${event.resourceType}/${event.id}` : undefined;
-  const outcome = singleTarget ? 'CASE WHEN bool_or(NOT r.deleted) THEN 0 ELSE 4 END' : '0';
-  const version =
-    event.versionId !== undefined ? `${stmt.param(event.versionId)}::integer` : singleTarget ? 'max(r.version_id)' : 'NULL::integer';
-  const refs = target
-    ? `ARRAY[${text(target)}]`
-    : `coalesce(array_agg(DISTINCT r.resource_type || '/' || r.id), '{}')`;
+  const target = event.resourceType && event.id !== undefined ? `ARRAY[${text(`${event.resourceType}/${event.id}`)}]` : undefined;
+  const version = event.versionId !== undefined ? `${stmt.param(event.versionId)}::integer` : undefined;
+  // The commit mode rides on a column every inserted row evaluates, so it is set exactly when a row is.
+  const requestId = options.asyncCommit
+    ? `CASE WHEN set_config('synchronous_commit', 'off', true) IS NOT NULL THEN ${text(actor.requestId)} END`
+    : text(actor.requestId);
+  const common = [
+    text(event.interaction.startsWith('search') ? 'E' : 'R'),
+    text(event.interaction),
+    requestId,
+    ...[actor.clientId, actor.subject, actor.fhirUser, actor.patient, actor.sourceAddress].map(text),
+    text(event.resourceType),
+    text(event.id),
+    text(event.query),
+  ].join(', ');
+  stmt.with(
+    ACCESS_AUDIT_BY_PATIENT_CTE,
+    `SELECT p.patient, r.resource_type, r.id, r.version_id, r.deleted FROM ${returned} r
+      LEFT JOIN LATERAL (SELECT c AS patient FROM unnest(r.compartments) c WHERE c LIKE 'Patient/%') p ON true`,
+  );
   stmt.with(
     ACCESS_AUDIT_CTE,
-    `INSERT INTO audit_log (action, interaction, outcome, request_id, client_id, subject, fhir_user, launch_patient,
-        source_address, entity_type, entity_id, entity_version, query, result_count, entity_refs, compartments)
-      SELECT ${text(event.interaction.startsWith('search') ? 'E' : 'R')}, ${text(event.interaction)}, ${outcome},
-        ${actorColumns(stmt, actor)}, ${text(event.resourceType)}, ${text(event.id)}, ${version}, ${text(event.query)},
-        count(*)::integer, ${refs},
-        coalesce((SELECT array_agg(DISTINCT c) FROM ${returned} rc, unnest(rc.compartments) c), '{}')
-      FROM ${returned} r
-      ${options.asyncCommit ? `HAVING set_config('synchronous_commit', 'off', true) IS NOT NULL` : ''}`,
+    `INSERT INTO audit_log (action, interaction, request_id, client_id, subject, fhir_user, launch_patient, source_address,
+        entity_type, entity_id, query, outcome, entity_version, result_count, entity_refs, compartments)
+      SELECT ${common},
+        ${singleTarget ? 'CASE WHEN bool_or(NOT g.deleted) THEN 0 ELSE 4 END' : '0'},
+        ${version ?? (singleTarget ? 'max(g.version_id)' : 'NULL::integer')},
+        count(*)::integer,
+        ${target ?? `array_agg(DISTINCT g.resource_type || '/' || g.id)`},
+        CASE WHEN g.patient IS NULL THEN '{}'::text[] ELSE ARRAY[g.patient] END
+      FROM ${ACCESS_AUDIT_BY_PATIENT_CTE} g GROUP BY g.patient
+      UNION ALL
+      SELECT ${common}, ${singleTarget ? 4 : 0}, ${version ?? 'NULL::integer'}, 0, ${target ?? `'{}'::text[]`}, '{}'::text[]
+      WHERE NOT EXISTS (SELECT 1 FROM ${ACCESS_AUDIT_BY_PATIENT_CTE})`,
   );
 }
 
@@ -107,11 +128,4 @@ export async function recordDenial(q: Queryable, actor: Actor, denial: Denial): 
 
 function actorValues(actor: Actor): Array<string | null> {
   return [actor.requestId, actor.clientId, actor.subject, actor.fhirUser, actor.patient, actor.sourceAddress].map((v) => v ?? null);
-}
-
-/** request_id, client_id, subject, fhir_user, launch_patient, source_address as parameters. */
-function actorColumns(stmt: Statement, actor: Actor): string {
-  return actorValues(actor)
-    .map((v) => `${stmt.param(v)}::text`)
-    .join(', ');
 }

@@ -1,7 +1,8 @@
 // The store's front door: one database, one indexer, and the caller's context turned into a
 // transaction whose settings carry who acts to the audit triggers.
-import type { AccessAuditOptions } from './audit.js';
-import type { StoreContext } from './context.js';
+import { recordDenial, type AccessAuditOptions, type Denial } from './audit.js';
+import { AuditLog } from './audit-log.js';
+import type { Actor, StoreContext } from './context.js';
 import type { Database } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history.js';
@@ -18,6 +19,8 @@ export interface StoreOptions {
 export class Store {
   /** Options for addAccessAudit in statements that run on their own (not in Store.transaction). */
   readonly readAudit: AccessAuditOptions;
+  /** The audit log, read as AuditEvents. */
+  readonly audit: AuditLog;
 
   constructor(
     readonly db: Database,
@@ -26,6 +29,7 @@ export class Store {
     options: StoreOptions = {},
   ) {
     this.readAudit = options.readAudit ?? { asyncCommit: true };
+    this.audit = new AuditLog(db, this.readAudit);
   }
 
   /** Runs fn in one database transaction; everything it writes commits or rolls back together. */
@@ -42,5 +46,10 @@ export class Store {
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {
     return readHistory(this.db, ctx, query, this.readAudit);
+  }
+
+  /** Records a request refused with 401 or 403 (no PHI: see Denial). */
+  recordDenial(actor: Actor, denial: Denial): Promise<void> {
+    return recordDenial(this.db, actor, denial);
   }
 }
