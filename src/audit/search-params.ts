@@ -116,7 +116,8 @@ const DATE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d
 
 /** A FHIR date search value: prefix, then a date or dateTime of any precision. */
 function parseDate(value: string, key: string): AuditDateValue {
-  const m = DATE.exec(value);
+  // A "+" in an offset that the client did not percent-encode arrives as a space.
+  const m = DATE.exec(value.replace(/ (\d{2}:\d{2})$/, '+$1'));
   const bad = () => FhirError.badRequest(`${key}: "${value.slice(0, 40)}" is not a date such as 2026-01-31 or ge2026-01-31T08:00:00Z`, [key]);
   if (!m) throw bad();
   const [, prefix = 'eq', year, month, day, hour, minute, second, fraction, offset] = m;
