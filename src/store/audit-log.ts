@@ -94,9 +94,9 @@ const COLUMNS = `a.id AS uid, a.id::text AS id, to_char(a.recorded AT TIME ZONE 
 /** The rows a statement hands to addAccessAudit: one per AuditEvent returned. */
 const AS_RETURNED = `SELECT 'AuditEvent'::text AS resource_type, id, 1 AS version_id, false AS deleted, compartments`;
 
-interface AuditRow {
+/** An audit_log row as SQL returns it (id as text). */
+export interface AuditLogRow {
   id: string;
-  recorded_at: string;
   action: AuditAction;
   interaction: string;
   outcome: 0 | 4 | 8 | 12;
@@ -114,6 +114,10 @@ interface AuditRow {
   result_count: number | null;
   entity_refs: string[];
   compartments: string[];
+}
+
+interface AuditRow extends AuditLogRow {
+  recorded_at: string;
 }
 
 export class AuditLog {

@@ -1,5 +1,6 @@
 // The audit log's monthly partitions: created ahead of time, and at the end of retention detached,
 // read out for export, and removed together with the anchors that let verification go on.
+import { inChainOrder, type ChainPosition } from './audit-chain.js';
 import { identifier, type Database, type Queryable } from './db.js';
 
 export interface AuditPartition {
@@ -45,24 +46,9 @@ export async function detachAuditPartition(q: Queryable, name: string): Promise<
  * a page at a time.
  */
 export async function* exportPartitionRows(q: Queryable, name: string, pageSize = 5000): AsyncGenerator<string[]> {
-  let after: { chain: number; seq: number; id: string } | undefined;
-  for (;;) {
-    const params: unknown[] = [pageSize];
-    let where = '';
-    if (after) {
-      params.push(after.chain, after.seq, after.id);
-      where = 'WHERE (p.chain, p.seq, p.id) > ($2, $3, $4::uuid)';
-    }
-    const { rows } = await q.query<{ line: string; chain: number; seq: number; id: string }>(
-      `SELECT row_to_json(p)::text AS line, p.chain, p.seq, p.id::text AS id FROM ${partitionIdentifier(name)} p ${where}
-        ORDER BY p.chain, p.seq, p.id LIMIT $1`,
-      params,
-    );
-    if (!rows.length) return;
-    yield rows.map((r) => r.line);
-    const last = rows[rows.length - 1];
-    after = { chain: last.chain, seq: last.seq, id: last.id };
-  }
+  const select = (where: string) =>
+    `SELECT row_to_json(p)::text AS line, p.chain, p.seq, p.id::text AS id FROM ${partitionIdentifier(name)} p ${where}`;
+  for await (const rows of inChainOrder<ChainPosition & { line: string }>(q, 'p', select, pageSize)) yield rows.map((r) => r.line);
 }
 
 /**

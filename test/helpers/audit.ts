@@ -2,6 +2,7 @@
 // layer sets request.haven from tokens), and reading the audit log directly.
 import type { FastifyInstance } from 'fastify';
 import type { Access, Actor } from '../../src/store/context.js';
+import type { AuditLogRow } from '../../src/store/audit-log.js';
 import type { Queryable } from '../../src/store/db.js';
 
 /** Headers that set who acts (x-test-actor: JSON of Actor fields) and what they may see (x-test-compartments). */
@@ -26,27 +27,9 @@ export function withTestActors(app: FastifyInstance): void {
   });
 }
 
-export interface AuditRow {
-  id: string;
+export interface AuditRow extends AuditLogRow {
   chain: number;
   seq: number;
-  action: string;
-  interaction: string;
-  outcome: number;
-  outcome_desc: string | null;
-  request_id: string | null;
-  client_id: string | null;
-  subject: string | null;
-  fhir_user: string | null;
-  launch_patient: string | null;
-  source_address: string | null;
-  entity_type: string | null;
-  entity_id: string | null;
-  entity_version: number | null;
-  query: string | null;
-  result_count: number | null;
-  entity_refs: string[];
-  compartments: string[];
 }
 
 /** Audit rows of one request (by X-Request-Id), in chain order. */
