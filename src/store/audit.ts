@@ -29,9 +29,8 @@ export interface AccessEvent {
   query?: string;
 }
 
-/** The names of the CTEs that addAccessAudit adds; a statement can have one set. */
+/** The name of the CTE that addAccessAudit adds; a statement can have one. */
 export const ACCESS_AUDIT_CTE = 'haven_audit';
-const ACCESS_AUDIT_BY_PATIENT_CTE = 'haven_audit_by_patient';
 
 export interface AccessAuditOptions {
   /**
@@ -46,7 +45,7 @@ export interface AccessAuditOptions {
 }
 
 /**
- * Adds to `stmt` the CTEs that record what the statement returns to the caller.
+ * Adds to `stmt` the CTE that records what the statement returns to the caller.
  *
  * `returned` names a CTE holding exactly the rows the caller receives, with the columns
  * resource_type, id, version_id, deleted and compartments: one row per resource or version
@@ -54,48 +53,36 @@ export interface AccessAuditOptions {
  *
  * As BALP asks, there is one audit row per patient whose data was returned (the patient
  * compartments of the rows), plus one for returned resources in no patient compartment, or a
- * single row when nothing was returned. Each records the actor, the interaction (action R, or E
- * for searches), the resources returned (Type/id) and how many, the patient, and the query. So an
- * event never names another patient's resources to a patient reading their own accounting of
- * disclosures. A read or vread that returns nothing, or only a deletion, is a minor failure (4).
+ * single row when nothing was returned (the database function audit_access_rows). Each records the
+ * actor, the interaction (action R, or E for searches), the resources returned (Type/id) and how
+ * many, the patient, and the query. So an event never names another patient's resources to a
+ * patient reading their own accounting of disclosures. A read or vread that returns nothing, or
+ * only a deletion, is a minor failure (4).
  */
 export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, event: AccessEvent, options: AccessAuditOptions = {}): void {
-  const text = (value: string | undefined) => `${stmt.param(value ?? null)}::text`;
   const singleTarget = event.interaction === 'read' || event.interaction === 'vread';
-  const target = event.resourceType && event.id !== undefined ? `ARRAY[${text(`${event.resourceType}/${event.id}`)}]` : undefined;
-  const version = event.versionId !== undefined ? `${stmt.param(event.versionId)}::integer` : undefined;
-  // The commit mode rides on a column every inserted row evaluates, so it is set exactly when a row is.
-  const requestId = options.asyncCommit
-    ? `CASE WHEN set_config('synchronous_commit', 'off', true) IS NOT NULL THEN ${text(actor.requestId)} END`
-    : text(actor.requestId);
-  const common = [
-    text(event.interaction.startsWith('search') ? 'E' : 'R'),
-    text(event.interaction),
-    requestId,
-    ...[actor.clientId, actor.subject, actor.fhirUser, actor.patient, actor.sourceAddress].map(text),
-    text(event.resourceType),
-    text(event.id),
-    text(event.query),
-  ].join(', ');
-  stmt.with(
-    ACCESS_AUDIT_BY_PATIENT_CTE,
-    `SELECT p.patient, r.resource_type, r.id, r.version_id, r.deleted FROM ${returned} r
-      LEFT JOIN LATERAL (SELECT c AS patient FROM unnest(r.compartments) c WHERE c LIKE 'Patient/%') p ON true`,
-  );
+  const fields = [
+    event.interaction.startsWith('search') ? 'E' : 'R',
+    event.interaction,
+    actor.requestId,
+    actor.clientId,
+    actor.subject,
+    actor.fhirUser,
+    actor.patient,
+    actor.sourceAddress,
+    event.resourceType,
+    event.id,
+    event.query,
+  ].map((v) => v ?? null);
+  const target = event.resourceType && event.id !== undefined ? `${event.resourceType}/${event.id}` : null;
   stmt.with(
     ACCESS_AUDIT_CTE,
     `INSERT INTO audit_log (action, interaction, request_id, client_id, subject, fhir_user, launch_patient, source_address,
         entity_type, entity_id, query, outcome, entity_version, result_count, entity_refs, compartments)
-      SELECT ${common},
-        ${singleTarget ? 'CASE WHEN bool_or(NOT g.deleted) THEN 0 ELSE 4 END' : '0'},
-        ${version ?? (singleTarget ? 'max(g.version_id)' : 'NULL::integer')},
-        count(*)::integer,
-        ${target ?? `array_agg(DISTINCT g.resource_type || '/' || g.id)`},
-        CASE WHEN g.patient IS NULL THEN '{}'::text[] ELSE ARRAY[g.patient] END
-      FROM ${ACCESS_AUDIT_BY_PATIENT_CTE} g GROUP BY g.patient
-      UNION ALL
-      SELECT ${common}, ${singleTarget ? 4 : 0}, ${version ?? 'NULL::integer'}, 0, ${target ?? `'{}'::text[]`}, '{}'::text[]
-      WHERE NOT EXISTS (SELECT 1 FROM ${ACCESS_AUDIT_BY_PATIENT_CTE})`,
+      SELECT * FROM audit_access_rows(${stmt.param(fields)}::text[], ${singleTarget}, ${stmt.param(event.versionId ?? null)}::integer,
+        ${stmt.param(target)}::text,
+        (SELECT array_agg((r.resource_type, r.id, r.version_id, r.deleted, r.compartments)::audit_returned) FROM ${returned} r))
+      ${options.asyncCommit ? `WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL` : ''}`,
   );
 }
 
