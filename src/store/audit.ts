@@ -1,6 +1,6 @@
 // Recording who saw what. Changes are recorded by the database triggers (migrations/*_audit.sql);
 // reads are recorded by the read statement itself: a statement that returns resources to a caller
-// adds one data-modifying CTE that inserts the audit row, so the read and its record are a single
+// adds one data-modifying CTE that inserts its audit rows, so the read and its record are a single
 // round trip and commit together. docs/audit.md shows how a search statement uses it.
 import { FhirError } from '../errors.js';
 import type { Actor } from './context.js';
@@ -37,9 +37,9 @@ export interface AccessAuditOptions {
    * Commit the read's audit row without waiting for the WAL flush (synchronous_commit off, for
    * this statement's transaction only). Only for statements that run on their own (autocommit):
    * inside a transaction that also writes, it would make the writes asynchronous too. A read
-   * audited this way survives any stop of Haven and of PostgreSQL; only a crash of the database
-   * server can lose the last fraction of a second of read records, never a change or its record
-   * (see docs/audit.md).
+   * audited this way survives any stop of Haven and a clean shutdown of PostgreSQL; only a crash of
+   * the database server can lose the last fraction of a second of read records, never a change or
+   * its record (see docs/audit.md).
    */
   asyncCommit?: boolean;
 }
