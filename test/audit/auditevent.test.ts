@@ -171,6 +171,19 @@ t.test('search parameters', async (t) => {
   t.equal((await search('nonsense=1', { prefer: 'handling=strict' })).res.status, 400, 'and refused with handling=strict');
 });
 
+t.test('POST AuditEvent/_search takes the parameters as a form', async (t) => {
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/fhir/AuditEvent/_search',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `entity=Patient/${bob}&action=C`,
+  });
+  t.equal(res.statusCode, 200);
+  const events = (JSON.parse(res.body) as Bundle<AuditEvent>).entry?.map((e) => e.resource as AuditEvent) ?? [];
+  t.same(events.map((e) => e.action), ['C']);
+  t.same(byRequest(events, 'make-bob').length, 1);
+});
+
 t.test('paging walks every event once, newest first', async (t) => {
   const all = (await search('action=C,R&_count=200')).events.map((e) => e.id);
   const seen: string[] = [];
