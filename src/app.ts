@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { OAuthError } from './auth/oauth-error.js';
 import { authPlugin } from './auth/plugin.js';
+import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
 import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
@@ -69,12 +70,16 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     );
   });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (error instanceof OAuthError) {
+      // OAuth refusals of the token endpoint (invalid_client, ...) are part of the audit trail too.
+      if (error.status === 401 || error.status === 403) await auditDenial(runtime, request, error.status);
       return reply.code(error.status).headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' }).send(error.body);
     }
     const { status, issues, headers } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // Refusals are part of the audit trail: who was turned away, from what, without PHI.
+    if (status === 401 || status === 403) await auditDenial(runtime, request, status);
     return reply
       .code(status)
       .headers(headers)

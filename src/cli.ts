@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `haven` command. Each sub-command lives in src/commands/.
 import { ConfigError } from './config.js';
+import { auditCommand } from './commands/audit.js';
 import type { Command } from './commands/command.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -8,7 +9,7 @@ import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

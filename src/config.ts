@@ -1,5 +1,6 @@
 // Environment -> one typed Config. Nothing else in Haven reads process.env.
 import path from 'node:path';
+import { validate as validCronExpression } from 'node-cron';
 
 export interface Config {
   host: string;
@@ -24,6 +25,22 @@ export interface Config {
   /** Most entries a batch or transaction Bundle may carry. */
   bundleMaxEntries: number;
   auth: AuthConfig;
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** Monthly audit partitions older than this many months are exported and removed. */
+  retentionMonths: number;
+  /** Where removed partitions are exported as NDJSON. */
+  exportDir: string;
+  /** node-cron expression of the audit maintenance job (partitions ahead, retention). */
+  schedule: string;
+  /**
+   * How a read made outside a transaction commits its audit row: 'async' does not wait for the
+   * WAL flush (a database server crash can lose the last fraction of a second of read records),
+   * 'sync' waits like any write. See docs/audit.md.
+   */
+  readCommit: 'async' | 'sync';
 }
 
 export interface AuthConfig {
@@ -77,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize,
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
     auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
+    audit: auditConfig(env, dataDir),
   };
 }
 
@@ -101,6 +119,19 @@ function loadAuthConfig(env: Env, fhirBaseUrl: string, dataDir: string, database
     userAccess,
     corsOrigins,
     tokenRateLimit: integer(env, 'TOKEN_RATE_LIMIT', 30, 1, 100000),
+  };
+}
+
+function auditConfig(env: Env, dataDir: string): AuditConfig {
+  const schedule = env.AUDIT_SCHEDULE || '17 3 * * *';
+  if (!validCronExpression(schedule)) throw new ConfigError(`AUDIT_SCHEDULE must be a cron expression such as "17 3 * * *", got "${schedule}"`);
+  const readCommit = env.AUDIT_READ_COMMIT || 'async';
+  if (readCommit !== 'async' && readCommit !== 'sync') throw new ConfigError(`AUDIT_READ_COMMIT must be async or sync, got "${readCommit}"`);
+  return {
+    retentionMonths: integer(env, 'AUDIT_RETENTION_MONTHS', 84, 1, 1200),
+    exportDir: path.resolve(dataDir, env.AUDIT_EXPORT_DIR || 'audit-export'),
+    schedule,
+    readCommit,
   };
 }
 

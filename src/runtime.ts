@@ -1,6 +1,7 @@
 // Everything a running Haven needs, opened in order: database, migrations, validator, store. The HTTP
 // server listens before this is ready (so /healthz can answer 503), and serves once it is.
 import type { FastifyBaseLogger } from 'fastify';
+import { AUDIT_EVENT_CAPABILITY } from './audit/capability.js';
 import { capabilitySecurity, createAuthServices, type AuthServices } from './auth/services.js';
 import type { Config } from './config.js';
 import { FhirError } from './errors.js';
@@ -10,6 +11,7 @@ import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
 import { havenWriteHooks } from './hooks/index.js';
 import { migrationsDir } from './paths.js';
+import { ensureAuditPartitions } from './store/audit-partitions.js';
 import { openDatabase, type Database } from './store/db.js';
 import { minimalIndexer, type ResourceIndexer } from './store/indexer.js';
 import { loadMigrations, migrate } from './store/migrate.js';
@@ -55,6 +57,9 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
+    // The audit log needs this month's partition before the first write (the daily job keeps
+    // two months ahead; this covers a database that was not served for a while).
+    await ensureAuditPartitions(database, new Date());
     const services = createServices(config, database);
     // Signing keys are made at first start, so `haven token` finds them while the server runs.
     await services.auth.keys.open();
@@ -78,12 +83,13 @@ export function createServices(
   shared: { validator?: ResourceValidator; indexer?: ResourceIndexer } = {},
 ): Services {
   const validator = shared.validator ?? createValidator();
-  const store = new Store(db, shared.indexer ?? minimalIndexer);
+  const store = new Store(db, shared.indexer ?? minimalIndexer, undefined, { readAudit: { asyncCommit: config.audit.readCommit === 'async' } });
   const capability = buildCapability({
     config,
     resourceTypes: validator.resourceTypes,
     systemInteractions: ['transaction', 'batch'],
     security: capabilitySecurity(config),
+    resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),
   });
   const auth = createAuthServices(config, db, validator.resourceTypes);
   const writes = new WriteInteractions(validator, havenWriteHooks(validator));

@@ -63,7 +63,9 @@ export function installAuthHooks(app: FastifyInstance, runtime: Runtime): void {
     request.grant = grant;
     Object.assign(request.haven.actor, {
       ...(grant.clientId ? { clientId: grant.clientId } : {}),
-      ...(grant.subject ? { subject: grant.subject } : {}),
+      // A backend service's token names the client as its subject (SMART: sub = client_id): that
+      // is no user, and the audit trail must not show one.
+      ...(grant.subject && grant.subject !== grant.clientId ? { subject: grant.subject } : {}),
       ...(grant.fhirUser ? { fhirUser: grant.fhirUser } : {}),
       ...(grant.patient ? { patient: grant.patient } : {}),
     });

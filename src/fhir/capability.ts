@@ -20,6 +20,8 @@ export interface CapabilityInputs {
   security?: CapabilityStatementRestSecurity;
   /** Resource types that can only be read and searched (e.g. AuditEvent). */
   readOnlyTypes?: ReadonlySet<string>;
+  /** Complete entries for types served by their own routes (AuditEvent), used instead of the generic one. */
+  resourceEntries?: ReadonlyMap<string, CapabilityStatementRestResource>;
 }
 
 export interface Capability {
@@ -32,6 +34,8 @@ const WRITE_INTERACTIONS = ['create', 'update', 'patch', 'delete'] as const;
 
 export function buildCapability(inputs: CapabilityInputs): Capability {
   const resources: CapabilityStatementRestResource[] = [...inputs.resourceTypes].map((type) => {
+    const own = inputs.resourceEntries?.get(type);
+    if (own) return own;
     const readOnly = inputs.readOnlyTypes?.has(type) ?? false;
     const searchParam = inputs.searchParams?.(type);
     const interactions = [

@@ -10,7 +10,7 @@ import { parseInstant } from './datetime.js';
 import { etag, parsePrefer } from './http.js';
 import { decodeCursor, encodeCursor, pageSize } from './paging.js';
 import { sendJson } from './reply.js';
-import { checkInstance, checkType, type InstanceParams, type TypeParams } from './request.js';
+import { checkInstance, checkType, fhirTarget, type InstanceParams, type TypeParams } from './request.js';
 
 const KNOWN = new Set(['_count', '_since', '_cursor', '_format', '_pretty']);
 
@@ -47,7 +47,7 @@ async function history(services: Services, request: FastifyRequest, target: { re
   }
   const cursorRaw = query.get('_cursor');
   const after = cursorRaw === null ? undefined : decodeCursor(cursorRaw, isHistoryCursor);
-  const historyQuery: HistoryQuery = { ...target, since, count, after };
+  const historyQuery: HistoryQuery = { ...target, since, count, after, query: fhirTarget(request) };
   const page = await services.store.history(request.haven, historyQuery);
 
   const base = services.config.fhirBaseUrl;

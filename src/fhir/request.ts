@@ -48,6 +48,11 @@ export function patchBody(request: FastifyRequest): unknown {
   return request.body;
 }
 
+/** The request below the FHIR base, e.g. "Observation?code=8867-4": what the audit trail records as the query. */
+export function fhirTarget(request: FastifyRequest): string {
+  return request.url.replace(/^\/fhir\/?/, '');
+}
+
 /** The raw query string of the request (without '?'), for conditional criteria. */
 export function rawQuery(request: FastifyRequest): string {
   const at = request.url.indexOf('?');

@@ -1,6 +1,7 @@
 // The FHIR REST surface under /fhir: content negotiation, then the interactions.
 import type { FastifyInstance } from 'fastify';
 import { smart } from '../auth/hooks.js';
+import { registerAuditRoutes } from '../audit/routes.js';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { registerBundleRoutes } from './bundle-routes.js';
@@ -23,6 +24,8 @@ export function fhirRoutes(runtime: Runtime) {
       return sendJson(request, reply.header('ETag', capability.etag), 200, capability.json);
     });
 
+    // AuditEvent first in reading order; its static routes win over /:type whatever the order.
+    registerAuditRoutes(app, runtime);
     registerReadRoutes(app, runtime);
     registerHistoryRoutes(app, runtime);
     registerWriteRoutes(app, runtime);

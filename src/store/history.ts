@@ -1,7 +1,8 @@
 // Version history, newest first, at instance, type and system level, paged by keyset so that pages
-// never skip or repeat a version while other clients write.
+// never skip or repeat a version while other clients write. Each page is audited in its statement.
 import { accessCondition, admitsContent } from './access.js';
-import type { Access } from './context.js';
+import { addAccessAudit, type AccessAuditOptions } from './audit.js';
+import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
 import type { StoredVersion, WriteMethod } from './resources.js';
 import { Statement } from './statement.js';
@@ -15,6 +16,8 @@ export interface HistoryQuery {
   count: number;
   /** Continue after this entry (from the previous page's last entry). */
   after?: HistoryCursor;
+  /** The request below the FHIR base (e.g. "Patient/1/_history?_count=10"), for the audit trail. */
+  query?: string;
 }
 
 export interface HistoryCursor {
@@ -44,21 +47,21 @@ interface HistoryRow {
   content: string | null;
 }
 
-export async function readHistory(q: Queryable, access: Access, query: HistoryQuery): Promise<HistoryPage> {
+export async function readHistory(q: Queryable, ctx: StoreContext, query: HistoryQuery, audit: AccessAuditOptions = {}): Promise<HistoryPage> {
   const stmt = new Statement();
-  const where: string[] = [accessCondition(access, 'h', stmt, { filters: 'checked-after' })];
-  let order: string;
+  const where: string[] = [accessCondition(ctx.access, 'h', stmt, { filters: 'checked-after' })];
+  let order: string[];
   if (query.resourceType) where.push(`h.resource_type = ${stmt.param(query.resourceType)}`);
   if (query.resourceType && query.id !== undefined) {
     where.push(`h.id = ${stmt.param(query.id)}`);
     if (query.after) where.push(`h.version_id < ${stmt.param(query.after.versionId)}`);
-    order = 'h.version_id DESC';
+    order = ['version_id'];
   } else if (query.resourceType) {
     if (query.after) {
       const a = query.after;
       where.push(`(h.last_updated, h.id, h.version_id) < (${stmt.param(a.lastUpdated)}::timestamptz, ${stmt.param(a.id)}, ${stmt.param(a.versionId)})`);
     }
-    order = 'h.last_updated DESC, h.id DESC, h.version_id DESC';
+    order = ['last_updated', 'id', 'version_id'];
   } else {
     if (query.after) {
       const a = query.after;
@@ -66,16 +69,29 @@ export async function readHistory(q: Queryable, access: Access, query: HistoryQu
         `(h.last_updated, h.resource_type, h.id, h.version_id) < (${stmt.param(a.lastUpdated)}::timestamptz, ${stmt.param(a.resourceType)}, ${stmt.param(a.id)}, ${stmt.param(a.versionId)})`,
       );
     }
-    order = 'h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC';
+    order = ['last_updated', 'resource_type', 'id', 'version_id'];
   }
   if (query.since) where.push(`h.last_updated >= ${stmt.param(query.since.toISOString())}::timestamptz`);
-  const sql = `SELECT resource_type, id, version_id, last_updated, deleted, method, content
-    FROM resource_history h WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${stmt.param(query.count + 1)}`;
+  const descending = order.map((column) => `${column} DESC`).join(', ');
+  // One row more than the page, to know whether a next page exists; only the page is audited.
+  stmt.with(
+    'page',
+    `SELECT resource_type, id, version_id, last_updated, deleted, method, content, compartments
+      FROM resource_history h WHERE ${where.join(' AND ')} ORDER BY ${descending} LIMIT ${stmt.param(query.count + 1)}`,
+  );
+  stmt.with('shown', `SELECT * FROM page ORDER BY ${descending} LIMIT ${stmt.param(query.count)}`);
+  addAccessAudit(stmt, ctx.actor, 'shown', {
+    interaction: query.id !== undefined ? 'history-instance' : query.resourceType ? 'history-type' : 'history-system',
+    resourceType: query.resourceType,
+    id: query.id,
+    query: query.query,
+  }, audit);
+  const sql = stmt.build(`SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM page ORDER BY ${descending}`);
   const { rows } = await q.query<HistoryRow>(sql, stmt.params);
   const page = rows.slice(0, query.count);
   // Query restrictions are checked on each version: a page may come out shorter, and the cursor
   // still continues after the last version looked at.
-  const entries = page.filter((row) => admitsContent(access, row.resource_type, row.content)).map(
+  const entries = page.filter((row) => admitsContent(ctx.access, row.resource_type, row.content)).map(
     (row): HistoryEntry => ({
       resourceType: row.resource_type,
       id: row.id,

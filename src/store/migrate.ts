@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Database } from './db.js';
+import type { Actor } from './context.js';
+import { literal, type Database } from './db.js';
 
 export interface Migration {
   version: number;
@@ -77,7 +78,8 @@ async function migrateLocked(db: Database, migrations: Migration[], log: (messag
           continue;
         }
         log(`applying migration ${String(migration.version).padStart(3, '0')}_${migration.name}`);
-        await session.exec('BEGIN');
+        // A migration that rewrites resources acts as "haven-migrate" in the audit trail.
+        await session.exec(`BEGIN; SELECT set_config('haven.actor', ${literal(JSON.stringify(migrationActor(migration)))}, true)`);
         try {
           await session.exec(migration.sql);
           await session.query('INSERT INTO haven_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
@@ -97,4 +99,8 @@ async function migrateLocked(db: Database, migrations: Migration[], log: (messag
       await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   });
+}
+
+function migrationActor(migration: Migration): Actor {
+  return { requestId: `migration ${String(migration.version).padStart(3, '0')}_${migration.name}`, clientId: 'haven-migrate' };
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, admits, admitsContent, filtersFor } from './access.js';
+import { addAccessAudit, auditEventsAreReadOnly, type AccessAuditOptions } from './audit.js';
 import { findMatches, type Match } from './conditional.js';
 import type { Access, StoreContext } from './context.js';
 import type { Queryable } from './db.js';
@@ -68,23 +69,39 @@ export class ResourceStore {
     readonly ctx: StoreContext,
     private readonly indexer: ResourceIndexer,
     private readonly clock: Clock,
+    /** How this store's reads commit their audit rows; synchronous (the default) inside transactions. */
+    private readonly readAudit: AccessAuditOptions = {},
   ) {}
 
-  /** The current version (possibly a deletion), or undefined when unknown or not visible. */
+  /**
+   * The current version (possibly a deletion), or undefined when unknown or not visible. The read is
+   * audited in the same statement.
+   */
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     const stmt = new Statement();
-    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource r
-      WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
-        AND ${accessCondition(this.ctx.access, 'r', stmt, CHECKED_AFTER)}`;
+    stmt.with(
+      'found',
+      `SELECT resource_type, id, version_id, last_updated, deleted, content, compartments FROM resource r
+        WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
+          AND ${accessCondition(this.ctx.access, 'r', stmt, CHECKED_AFTER)}`,
+    );
+    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'read', resourceType, id }, this.readAudit);
+    const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
     return this.visible(rows[0]);
   }
 
+  /** One version, audited in the same statement. */
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const stmt = new Statement();
-    const sql = `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource_history h
-      WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
-        AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt, CHECKED_AFTER)}`;
+    stmt.with(
+      'found',
+      `SELECT resource_type, id, version_id, last_updated, deleted, content, compartments FROM resource_history h
+        WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
+          AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt, CHECKED_AFTER)}`,
+    );
+    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'vread', resourceType, id, versionId }, this.readAudit);
+    const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
     return this.visible(rows[0]);
   }
@@ -104,7 +121,7 @@ export class ResourceStore {
 
   /** The same store and transaction acting with another access (one entry of a transaction Bundle). */
   as(access: Access): ResourceStore {
-    return new ResourceStore(this.q, { ...this.ctx, access }, this.indexer, this.clock);
+    return new ResourceStore(this.q, { ...this.ctx, access }, this.indexer, this.clock, this.readAudit);
   }
 
   /** A fetched row as a version, or undefined when the caller's query restrictions hide it. */
@@ -120,6 +137,7 @@ export class ResourceStore {
 
   /** Creates a resource with a server-assigned id (or the given one, for update-as-create). */
   async create(resource: Resource, method: WriteMethod = 'POST', id: string = randomUUID()): Promise<StoredVersion> {
+    refuseServerOwned(resource.resourceType);
     const created = await this.insert(resource, id, method);
     if (!created) throw FhirError.conflict(`${resource.resourceType}/${id} already exists`);
     return created;
@@ -136,6 +154,8 @@ export class ResourceStore {
     resource: Resource,
     options: { ifMatch?: number; method?: 'PUT' | 'PATCH' } = {},
   ): Promise<UpdateResult> {
+    refuseServerOwned(resourceType);
+    refuseServerOwned(resource.resourceType);
     const method = options.method ?? 'PUT';
     // Two attempts: a concurrent transaction may create the same new id between our lock attempt
     // and our insert; the second pass then finds and locks its row.
@@ -163,6 +183,7 @@ export class ResourceStore {
 
   /** Deletes the resource; deleting something unknown or already deleted changes nothing. */
   async delete(resourceType: string, id: string, options: { ifMatch?: number } = {}): Promise<DeleteResult> {
+    refuseServerOwned(resourceType);
     const current = await this.lockCurrent(resourceType, id);
     if (!current) {
       if (options.ifMatch !== undefined) throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist`);
@@ -312,6 +333,11 @@ export class ResourceStore {
     const now = this.clock();
     return now.getTime() > previous.getTime() ? now : new Date(previous.getTime() + 1);
   }
+}
+
+/** AuditEvents live in the audit log, written only by the database (the resource table refuses them too). */
+function refuseServerOwned(resourceType: string): void {
+  if (resourceType === 'AuditEvent') throw auditEventsAreReadOnly();
 }
 
 /**

@@ -1,17 +1,36 @@
 // The store's front door: one database, one indexer, and the caller's context turned into a
 // transaction whose settings carry who acts to the audit triggers.
-import type { StoreContext } from './context.js';
+import { recordDenial, type AccessAuditOptions, type Denial } from './audit.js';
+import { AuditLog } from './audit-log.js';
+import type { Actor, StoreContext } from './context.js';
 import type { Database } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history.js';
 import { ResourceStore, type Clock } from './resources.js';
 
+export interface StoreOptions {
+  /**
+   * How reads made outside a transaction (Store.reader, history, searches) commit their audit
+   * rows: asynchronously by default (AUDIT_READ_COMMIT=async), see AccessAuditOptions.
+   */
+  readAudit?: AccessAuditOptions;
+}
+
 export class Store {
+  /** Options for addAccessAudit in statements that run on their own (not in Store.transaction). */
+  readonly readAudit: AccessAuditOptions;
+  /** The audit log, read as AuditEvents. */
+  readonly audit: AuditLog;
+
   constructor(
     readonly db: Database,
     readonly indexer: ResourceIndexer,
     private readonly clock: Clock = () => new Date(),
-  ) {}
+    options: StoreOptions = {},
+  ) {
+    this.readAudit = options.readAudit ?? { asyncCommit: true };
+    this.audit = new AuditLog(db, this.readAudit);
+  }
 
   /** Runs fn in one database transaction; everything it writes commits or rolls back together. */
   transaction<T>(ctx: StoreContext, fn: (store: ResourceStore) => Promise<T>): Promise<T> {
@@ -22,10 +41,15 @@ export class Store {
 
   /** Reads outside an explicit transaction: each call is a single statement. */
   reader(ctx: StoreContext): ResourceStore {
-    return new ResourceStore(this.db, ctx, this.indexer, this.clock);
+    return new ResourceStore(this.db, ctx, this.indexer, this.clock, this.readAudit);
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {
-    return readHistory(this.db, ctx.access, query);
+    return readHistory(this.db, ctx, query, this.readAudit);
+  }
+
+  /** Records a request refused with 401 or 403 (no PHI: see Denial). */
+  recordDenial(actor: Actor, denial: Denial): Promise<void> {
+    return recordDenial(this.db, actor, denial);
   }
 }

@@ -19,6 +19,7 @@ export const DEFAULT_TEST_SCOPE = 'system/*.cruds';
 
 export interface TokenClaims {
   patient?: string;
+  subject?: string;
   fhirUser?: string;
   clientId?: string;
   ttlSeconds?: number;
@@ -53,6 +54,8 @@ export type FhirClient = (method: InjectOptions['method'], path: string, body?: 
 export interface TestAppOptions {
   /** A different indexer (authorization tests fill compartments until the search index does). */
   indexer?: ResourceIndexer;
+  /** Called before the app is ready, e.g. to add hooks that set request.haven in tests. */
+  configure?: (app: FastifyInstance) => void;
 }
 
 export interface FhirResponse {
@@ -77,6 +80,7 @@ export async function testApp(t: TestLike, env: Record<string, string> = {}, opt
   const runtime = new Runtime();
   runtime.set(services);
   const app = buildApp({ config, runtime, logger: false });
+  options.configure?.(app);
   await app.ready();
   t.teardown(() => app.close());
   const token: TestApp['token'] = (scope, claims = {}) =>

@@ -1,0 +1,41 @@
+// Scheduled jobs of a running server (node-cron). Each job takes its advisory lock first, so with
+// several instances on one database it runs once. Stopping waits for a run in progress, which
+// stops between steps.
+import cron from 'node-cron';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Services } from '../runtime.js';
+import { runAuditMaintenance } from './audit-maintenance.js';
+
+export interface Jobs {
+  stop(): Promise<void>;
+}
+
+export function scheduleJobs(services: Services, log: FastifyBaseLogger): Jobs {
+  const { config, db } = services;
+  const abort = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const task = cron.schedule(
+    config.audit.schedule,
+    () => {
+      running = runAuditMaintenance(db, {
+        now: new Date(),
+        retentionMonths: config.audit.retentionMonths,
+        exportDir: config.audit.exportDir,
+        signal: abort.signal,
+        log: (message) => log.info(message),
+      }).then(
+        (report) => log.info({ job: 'audit-maintenance', skipped: report.skipped, removed: report.removed.length }, 'job done'),
+        (error: unknown) => log.error({ err: error, job: 'audit-maintenance' }, 'job failed'),
+      );
+      return running;
+    },
+    { name: 'audit-maintenance', noOverlap: true, timezone: 'UTC' },
+  );
+  return {
+    async stop() {
+      abort.abort();
+      await task.destroy();
+      await running;
+    },
+  };
+}
