@@ -6,6 +6,7 @@ import { registerHistoryRoutes } from './history-routes.js';
 import { negotiate } from './http.js';
 import { registerReadRoutes } from './read-routes.js';
 import { sendJson } from './reply.js';
+import { registerSearchRoutes } from './search-routes.js';
 import { registerWriteRoutes } from './write-routes.js';
 
 export function fhirRoutes(runtime: Runtime) {
@@ -24,6 +25,7 @@ export function fhirRoutes(runtime: Runtime) {
     registerReadRoutes(app, runtime);
     registerHistoryRoutes(app, runtime);
     registerWriteRoutes(app, runtime);
+    registerSearchRoutes(app, runtime);
 
     // Paths that exist but not with this method: 405, as FHIR asks for unsupported interactions.
     const notAllowed = async (): Promise<never> => {

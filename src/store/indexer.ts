@@ -15,9 +15,10 @@ export interface ResourceIndexer {
   /**
    * Adds to `stmt` the CTEs that write the index rows of the resource written by the CTE named
    * `written` (one row with a column `rid`, or none when nothing was written), replacing any index
-   * rows that resource had.
+   * rows that resource had. `replace: false` says the resource is new (nothing to replace), which
+   * saves the removal.
    */
-  addIndexWrites(stmt: Statement, written: string, entry: IndexEntry): void;
+  addIndexWrites(stmt: Statement, written: string, entry: IndexEntry, options?: { replace?: boolean }): void;
   /** Adds to `stmt` the CTEs that remove every index row of the resource in CTE `written`. */
   addIndexRemoval(stmt: Statement, written: string): void;
 }

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, withinAccess } from './access.js';
-import { findMatches, type Match } from './conditional.js';
 import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
+import type { Match, SearchEngine } from './search/engine.js';
 import { Statement } from './statement.js';
 
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -61,6 +61,7 @@ export class ResourceStore {
     readonly ctx: StoreContext,
     private readonly indexer: ResourceIndexer,
     private readonly clock: Clock,
+    private readonly search?: SearchEngine,
   ) {}
 
   /** The current version (possibly a deletion), or undefined when unknown or not visible. */
@@ -95,9 +96,13 @@ export class ResourceStore {
     return rows[0] && toVersion(rows[0]);
   }
 
-  /** Current resources of a type matching search criteria (conditional interactions). */
+  /**
+   * Up to `limit` current resources of a type matching search criteria, as (name, value) pairs of
+   * any supported search parameters: conditional interactions and conditional references.
+   */
   match(resourceType: string, criteria: ReadonlyArray<readonly [string, string]>, limit: number): Promise<Match[]> {
-    return findMatches(this.q, this.ctx.access, resourceType, criteria, limit);
+    if (!this.search) throw FhirError.notSupported('Search is not available in this store');
+    return this.search.match(this.q, this.ctx.access, resourceType, criteria, limit);
   }
 
   /** Creates a resource with a server-assigned id (or the given one, for update-as-create). */
@@ -228,7 +233,7 @@ export class ResourceStore {
       `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content, compartments)
         SELECT ${type}, ${rid}, 1, ${lu}, false, ${verb}, ${content}, ${compartments}::text[] FROM written`,
     );
-    this.indexer.addIndexWrites(stmt, 'written', entry);
+    this.indexer.addIndexWrites(stmt, 'written', entry, { replace: false });
     const { rows } = await this.q.query(stmt.build('SELECT rid FROM written'), stmt.params);
     if (!rows.length) return undefined;
     return { resourceType: document.resourceType, id, versionId: 1, lastUpdated, deleted: false, json };

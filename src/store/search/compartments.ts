@@ -1,0 +1,47 @@
+// Patient compartments from the official R4 CompartmentDefinition: a resource is in the compartment
+// of every Patient its compartment parameters (Observation: subject, performer) refer to, and a
+// Patient is in its own. The authorization layer confines patient/ tokens by this.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+import { fhirDefinitionsDir } from '../../paths.js';
+import type { SearchRegistry } from './registry.js';
+import type { IndexRows } from './rows.js';
+
+export class PatientCompartment {
+  /** Resource type -> index keys of the parameters that place it in a patient's compartment. */
+  private readonly keys = new Map<string, Set<number>>();
+  /** Resource type -> parameter codes (for compartment search documentation and tests). */
+  readonly paramsByType = new Map<string, string[]>();
+
+  constructor(registry: SearchRegistry) {
+    const definition = JSON.parse(readFileSync(path.join(fhirDefinitionsDir, 'compartmentdefinition-patient.json'), 'utf8')) as {
+      resource: Array<{ code: string; param?: string[] }>;
+    };
+    for (const { code, param } of definition.resource) {
+      if (!param?.length) continue;
+      this.paramsByType.set(code, param);
+      const keys = new Set<number>();
+      for (const p of param) {
+        const active = registry.get(code, p);
+        if (active?.type === 'reference') keys.add(active.key);
+      }
+      this.keys.set(code, keys);
+    }
+  }
+
+  /** Resource types that can be in a patient's compartment. */
+  get types(): string[] {
+    return ['Patient', ...[...this.paramsByType.keys()].filter((t) => t !== 'Patient')];
+  }
+
+  compartmentsOf(resource: Resource, rows: IndexRows): string[] {
+    const result = new Set<string>();
+    if (resource.resourceType === 'Patient' && resource.id) result.add(`Patient/${resource.id}`);
+    const keys = this.keys.get(resource.resourceType);
+    if (keys?.size) {
+      for (const r of rows.reference) if (r.targetType === 'Patient' && keys.has(r.param)) result.add(r.ref);
+    }
+    return [...result];
+  }
+}

@@ -1,0 +1,242 @@
+// Runs a SearchRequest: one statement for the page of matches (keyset-paged), one per include
+// round, and a count only when the client asked for a total. Every statement applies the caller's
+// access rule to every resource it returns or counts.
+import { accessCondition } from '../access.js';
+import type { Access } from '../context.js';
+import type { Queryable } from '../db.js';
+import { Statement } from '../statement.js';
+import { ConditionCompiler, tableOf } from './compile.js';
+import type { IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
+
+export interface FoundResource {
+  rid: number;
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  json: string;
+}
+
+export interface SearchResult {
+  matches: FoundResource[];
+  included: FoundResource[];
+  total?: number;
+  /** Cursor of the next page, when there is one. */
+  next?: SearchCursor;
+  /** Cursor of the previous page, when there is one. */
+  previous?: SearchCursor;
+  /** True when more included resources existed than were returned. */
+  includesTruncated: boolean;
+}
+
+interface ResourceRow {
+  rid: number;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  content: string;
+}
+
+interface MatchRow extends ResourceRow {
+  [key: `k${number}`]: string | null;
+}
+
+const MAX_INCLUDE_ROUNDS = 4;
+
+export async function runSearch(q: Queryable, access: Access, request: SearchRequest): Promise<SearchResult> {
+  const result: SearchResult = { matches: [], included: [], includesTruncated: false };
+  if (request.total !== 'none' || request.countOnly) result.total = await countMatches(q, access, request, request.total === 'estimate' && !request.countOnly);
+  if (request.countOnly || request.count === 0) return result;
+
+  const page = await matchPage(q, access, request);
+  result.matches = page.rows;
+  result.next = page.next;
+  result.previous = page.previous;
+  if (request.includes.length && page.rows.length) {
+    const inc = await includes(q, access, request, page.rows);
+    result.included = inc.found;
+    result.includesTruncated = inc.truncated;
+  }
+  return result;
+}
+
+/** FROM/WHERE of the matches of a request (alias r). */
+function matchesFrom(stmt: Statement, access: Access, request: SearchRequest): string {
+  const compiler = new ConditionCompiler(stmt, access);
+  const where = ['NOT r.deleted', accessCondition(access, 'r', stmt)];
+  if (request.types.length === 1) where.unshift(`r.resource_type = ${stmt.param(request.types[0])}`);
+  else if (request.types.length > 1) where.unshift(`r.resource_type = ANY(${stmt.param(request.types)}::text[])`);
+  for (const c of request.criteria) where.push(compiler.criterion(c, 'r'));
+  return `FROM resource r WHERE ${where.join(' AND ')}`;
+}
+
+async function countMatches(q: Queryable, access: Access, request: SearchRequest, estimate: boolean): Promise<number> {
+  const stmt = new Statement();
+  const from = matchesFrom(stmt, access, request);
+  if (estimate) {
+    // The planner's estimate: no scan of the matches, as _total=estimate allows.
+    const { rows } = await q.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 ${from}`, stmt.params);
+    const raw = rows[0]?.['QUERY PLAN'];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: { 'Plan Rows': number } }>;
+    return Math.round(plan[0]?.Plan['Plan Rows'] ?? 0);
+  }
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, stmt.params);
+  return rows[0]?.n ?? 0;
+}
+
+/** SQL of a sort key's value for resource r: the lowest value ascending, the highest descending. */
+function sortExpression(stmt: Statement, key: SortKey): { sql: string; cast: string } {
+  if (key.param === '_id') return { sql: 'r.id', cast: 'text' };
+  if (key.param === '_lastUpdated') return { sql: 'r.last_updated', cast: 'timestamptz' };
+  const param = key.param;
+  const agg = key.descending ? 'max' : 'min';
+  const column: Record<string, [string, string]> = {
+    date: [key.descending ? 'high' : 'low', 'timestamptz'],
+    string: ['norm', 'text'],
+    token: ['code', 'text'],
+    number: ['value', 'numeric'],
+    quantity: ['value', 'numeric'],
+    reference: ['ref', 'text'],
+    uri: ['uri', 'text'],
+    composite: ['key_code', 'text'],
+  };
+  const [col, cast] = column[param.type];
+  return {
+    sql: `(SELECT ${agg}(s.${col}) FROM ${tableOf(param)} s WHERE s.rid = r.rid AND s.param = ${stmt.param(param.key)})`,
+    cast,
+  };
+}
+
+async function matchPage(
+  q: Queryable,
+  access: Access,
+  request: SearchRequest,
+): Promise<{ rows: FoundResource[]; next?: SearchCursor; previous?: SearchCursor }> {
+  const stmt = new Statement();
+  const keys = request.sort.map((k) => ({ ...sortExpression(stmt, k), descending: k.descending }));
+  const backwards = request.cursor?.direction === 'before';
+  const from = matchesFrom(stmt, access, request);
+  const selectKeys = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
+  const inner = `SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content${selectKeys} ${from}`;
+  const order = [
+    ...keys.map((k, i) => {
+      const desc = k.descending !== backwards;
+      return `m.k${i} ${desc ? 'DESC' : 'ASC'} NULLS ${backwards ? 'FIRST' : 'LAST'}`;
+    }),
+    `m.rid ${backwards ? 'DESC' : 'ASC'}`,
+  ].join(', ');
+  const position = request.cursor ? keysetCondition(stmt, keys, request.cursor) : 'TRUE';
+  const sql = `SELECT m.* FROM (${inner}) m WHERE ${position} ORDER BY ${order} LIMIT ${stmt.param(request.count + 1)}`;
+  const { rows } = await q.query<MatchRow>(sql, stmt.params);
+  const more = rows.length > request.count;
+  const pageRows = rows.slice(0, request.count);
+  if (backwards) pageRows.reverse();
+  const cursorOf = (row: MatchRow | undefined, direction: SearchCursor['direction']): SearchCursor | undefined =>
+    row && { direction, keys: keys.map((_k, i) => (row[`k${i}`] === null || row[`k${i}`] === undefined ? null : String(row[`k${i}`]))), rid: row.rid };
+  const first = pageRows[0];
+  const last = pageRows[pageRows.length - 1];
+  let next: SearchCursor | undefined;
+  let previous: SearchCursor | undefined;
+  if (backwards) {
+    next = cursorOf(last, 'after');
+    if (more) previous = cursorOf(first, 'before');
+  } else {
+    if (more) next = cursorOf(last, 'after');
+    if (request.cursor) previous = cursorOf(first, 'before');
+  }
+  return {
+    rows: pageRows.map(toFound),
+    next,
+    previous,
+  };
+}
+
+/**
+ * Rows strictly after (or before) the cursor in the order (k0, k1, ..., rid), with NULL sort values
+ * last: the lexicographic comparison written out, because row comparison does not order NULLs.
+ */
+function keysetCondition(stmt: Statement, keys: Array<{ cast: string; descending: boolean }>, cursor: SearchCursor): string {
+  const before = cursor.direction === 'before';
+  const key = (i: number) => `m.k${i}`;
+  const value = (i: number) => `${stmt.param(cursor.keys[i])}::${keys[i].cast}`;
+  const equal = (i: number) => (cursor.keys[i] === null ? `${key(i)} IS NULL` : `${key(i)} = ${value(i)}`);
+  const beyond = (i: number) => {
+    const greater = keys[i].descending === before;
+    if (cursor.keys[i] === null) return before ? `${key(i)} IS NOT NULL` : 'FALSE';
+    const cmp = `${key(i)} ${greater ? '>' : '<'} ${value(i)}`;
+    return before ? cmp : `(${cmp} OR ${key(i)} IS NULL)`;
+  };
+  const alternatives: string[] = [];
+  for (let i = 0; i <= keys.length; i++) {
+    const prefix = Array.from({ length: i }, (_v, j) => equal(j));
+    const last = i < keys.length ? beyond(i) : `m.rid ${before ? '<' : '>'} ${stmt.param(cursor.rid)}`;
+    alternatives.push([...prefix, last].join(' AND '));
+  }
+  return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
+}
+
+async function includes(
+  q: Queryable,
+  access: Access,
+  request: SearchRequest,
+  matches: FoundResource[],
+): Promise<{ found: FoundResource[]; truncated: boolean }> {
+  const seen = new Set(matches.map((m) => m.rid));
+  const found: FoundResource[] = [];
+  let source = matches;
+  let truncated = false;
+  for (let round = 0; round < MAX_INCLUDE_ROUNDS && source.length; round++) {
+    const specs = request.includes.filter((s) => round === 0 || s.iterate);
+    if (!specs.length) break;
+    const added: FoundResource[] = [];
+    for (const spec of specs) {
+      const room = request.maxIncludes - found.length - added.length;
+      if (room <= 0) {
+        truncated = true;
+        break;
+      }
+      const rows = await includeRound(q, access, spec, source, [...seen], room + 1);
+      if (rows.length > room) truncated = true;
+      for (const row of rows.slice(0, room)) {
+        if (seen.has(row.rid)) continue;
+        seen.add(row.rid);
+        added.push(row);
+      }
+    }
+    found.push(...added);
+    source = added;
+  }
+  return { found, truncated };
+}
+
+async function includeRound(
+  q: Queryable,
+  access: Access,
+  spec: IncludeSpec,
+  source: FoundResource[],
+  exclude: number[],
+  limit: number,
+): Promise<FoundResource[]> {
+  const stmt = new Statement();
+  const keys = stmt.param(spec.params.map((p) => p.key));
+  let sql: string;
+  if (!spec.reverse) {
+    const target = spec.targetType ? ` AND x.target_type = ${stmt.param(spec.targetType)}` : '';
+    sql = `SELECT DISTINCT t.rid, t.resource_type, t.id, t.version_id, t.last_updated, t.content FROM search_reference x
+      JOIN resource t ON t.resource_type = x.target_type AND t.id = x.target_id
+      WHERE x.rid = ANY(${stmt.param(source.map((s) => s.rid))}::bigint[]) AND x.param = ANY(${keys}::int[])${target}
+        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt)}`;
+  } else {
+    sql = `SELECT DISTINCT t.rid, t.resource_type, t.id, t.version_id, t.last_updated, t.content FROM search_reference x
+      JOIN resource t ON t.rid = x.rid
+      WHERE x.param = ANY(${keys}::int[]) AND x.ref = ANY(${stmt.param(source.map((s) => `${s.resourceType}/${s.id}`))}::text[])
+        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt)}`;
+  }
+  const { rows } = await q.query<ResourceRow>(`${sql} ORDER BY t.rid LIMIT ${stmt.param(limit)}`, stmt.params);
+  return rows.map(toFound);
+}
+
+function toFound(r: ResourceRow): FoundResource {
+  return { rid: r.rid, resourceType: r.resource_type, id: r.id, versionId: r.version_id, lastUpdated: r.last_updated, json: r.content };
+}
