@@ -14,6 +14,19 @@ const AP_MIN_DAY_MS = 86_400_000;
 export class ConditionCompiler {
   private aliasCount = 0;
 
+  /**
+   * `probe`: keep each EXISTS a per-row check (OFFSET 0 stops PostgreSQL from turning it into a
+   * join). Used when the search is driven from one selective index in rid order: hashing every
+   * Observation with a common code to intersect it with one patient's hundred would cost more than
+   * a hundred index probes, and would lose the order that lets the page stop early.
+   */
+  probe = false;
+  /**
+   * When set, index-table checks on the top-level resource `r` correlate on this alias's rid (the
+   * driving index row) instead, so they run before the resource row itself is fetched.
+   */
+  ridAlias?: string;
+
   constructor(
     private readonly stmt: Statement,
     private readonly access: Access,
@@ -35,7 +48,7 @@ export class ConditionCompiler {
       case 'missing': {
         const table = tableOf(c.param);
         const x = this.alias();
-        return `${c.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${alias}.rid AND ${x}.param = ${p(c.param.key)})`;
+        return `${c.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${this.rid(alias)} AND ${x}.param = ${p(c.param.key)})`;
       }
       case 'token': {
         const body = this.or(c.values.map((v) => this.tokenValue(v, 'x')));
@@ -112,7 +125,11 @@ export class ConditionCompiler {
   private exists(table: string, key: number, alias: string, body: string): string {
     const x = this.alias();
     const renamed = body.replace(/\bx\./g, `${x}.`);
-    return `EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${alias}.rid AND ${x}.param = ${this.stmt.param(key)} AND ${renamed})`;
+    return `EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${this.rid(alias)} AND ${x}.param = ${this.stmt.param(key)} AND ${renamed}${this.probe ? ' OFFSET 0' : ''})`;
+  }
+
+  private rid(alias: string): string {
+    return alias === 'r' && this.ridAlias ? `${this.ridAlias}.rid` : `${alias}.rid`;
   }
 
   private alias(): string {

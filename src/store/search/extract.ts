@@ -230,7 +230,7 @@ function dedupe(rows: IndexRows): IndexRows {
     if (list.length < 2) continue;
     const seen = new Set<string>();
     (rows as unknown as Record<string, unknown[]>)[key] = list.filter((r) => {
-      const k = JSON.stringify(r);
+      const k = Object.values(r as object).join('\u0001');
       if (seen.has(k)) return false;
       seen.add(k);
       return true;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { fhirDefinitionsDir } from '../../paths.js';
 import type { ElementModel } from './elements.js';
-import { compileExpression, UnsupportedExpression, type PathFn } from './path.js';
+import { anyType, compileExpression, forType, UnsupportedExpression, type CompiledExpression, type PathFn } from './path.js';
 
 export type ParamType = 'string' | 'token' | 'reference' | 'date' | 'number' | 'quantity' | 'uri' | 'composite';
 
@@ -87,10 +87,10 @@ export class SearchRegistry {
     if (COLUMN_PARAMS.has(def.code)) return undefined;
     if (!PARAM_TYPES.has(type)) return `type ${def.type} is not supported`;
     if (!def.expression) return 'no expression';
-    let fn: PathFn;
+    let compiled: CompiledExpression;
     let components: [CompositePart, CompositePart] | undefined;
     try {
-      fn = compileExpression(this.model, def.expression);
+      compiled = compileExpression(this.model, def.expression);
       if (type === 'composite') components = this.compileComponents(def, byUrl);
     } catch (error) {
       if (error instanceof UnsupportedExpression) return error.message;
@@ -100,6 +100,8 @@ export class SearchRegistry {
       const isCommon = base === 'Resource' || base === 'DomainResource';
       const name = `${isCommon ? 'Resource' : base}.${def.code}`;
       const key = paramKey(name);
+      const fn = isCommon ? anyType(compiled) : forType(compiled, base);
+      if (!fn) continue; // the expression has no branch for this base type
       const clash = keys.get(key);
       if (clash && clash !== name) return `index key of ${name} collides with ${clash}; rename the parameter`;
       keys.set(key, name);
@@ -131,7 +133,7 @@ export class SearchRegistry {
     const parts = (def.component ?? []).map((c) => {
       const target = c.definition ? byUrl.get(c.definition) : undefined;
       if (!target || !c.expression) throw new UnsupportedExpression(`composite component ${c.definition} is unknown`);
-      return { type: target.type as CompositePart['type'], fn: compileExpression(this.model, c.expression) };
+      return { type: target.type as CompositePart['type'], fn: anyType(compileExpression(this.model, c.expression)) };
     });
     if (parts.length !== 2 || parts[0].type !== 'token' || !['token', 'quantity', 'date', 'string'].includes(parts[1].type)) {
       throw new UnsupportedExpression('only composites of a token and a token, quantity, date or string are supported');
