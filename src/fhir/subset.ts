@@ -1,4 +1,5 @@
 // _summary and _elements: partial resources, tagged SUBSETTED as FHIR asks, for search and read.
+import { FhirError } from '../errors.js';
 import type { ElementModel } from '../store/search/elements.js';
 
 export type SummaryMode = 'true' | 'text' | 'data' | 'count' | 'false';
@@ -10,6 +11,24 @@ export interface SubsetOptions {
 
 const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
 const ALWAYS = new Set(['resourceType', 'id', 'meta']);
+
+/** _summary and _elements of a read or vread (query already parsed by Fastify); 400 when malformed. */
+export function subsetOptions(query: Record<string, unknown> | undefined): SubsetOptions {
+  const summary = query?._summary;
+  const elements = query?._elements;
+  const options: SubsetOptions = {};
+  if (summary !== undefined) {
+    if (typeof summary !== 'string' || !['true', 'text', 'data', 'false'].includes(summary)) {
+      throw FhirError.badRequest('_summary must be true, text, data or false here', ['_summary']);
+    }
+    options.summary = summary as SummaryMode;
+  }
+  if (elements !== undefined) {
+    if (typeof elements !== 'string') throw FhirError.badRequest('_elements may appear only once', ['_elements']);
+    options.elements = elements.split(',').map((e) => e.trim()).filter(Boolean);
+  }
+  return options;
+}
 
 /** True when the options change what a resource looks like. */
 export function isSubsetting(options: SubsetOptions): boolean {

@@ -141,9 +141,6 @@ class SearchParser {
     if (!sourceType || !code || rest.length) throw FhirError.badRequest(`${name} must be SourceType:parameter[:TargetType], got "${value.slice(0, 80)}"`, [name]);
     if (!this.ctx.resourceTypes.has(sourceType)) throw FhirError.badRequest(`${name}: "${sourceType}" is not a resource type`, [name]);
     if (targetType !== undefined && !this.ctx.resourceTypes.has(targetType)) throw FhirError.badRequest(`${name}: "${targetType}" is not a resource type`, [name]);
-    if (!reverse && !iterate && this.types.length && !this.types.includes(sourceType)) {
-      throw FhirError.badRequest(`${name}: the source type ${sourceType} is not a searched type; use ${name}:iterate to include from included resources`, [name]);
-    }
     let params: ActiveParam[];
     if (code === '*') params = this.ctx.registry.forType(sourceType).filter((p) => p.type === 'reference');
     else {

@@ -117,7 +117,9 @@ function sortExpression(stmt: Statement, key: SortKey): { sql: string; cast: str
   const param = key.param;
   const agg = key.descending ? 'max' : 'min';
   const column: Record<string, [string, string]> = {
-    date: [key.descending ? 'high' : 'low', 'timestamptz'],
+    // A date sorts by where its range starts, both ways: a month-precision value sorts as its
+    // first day, not after every instant of that month.
+    date: ['low', 'timestamptz'],
     string: ['norm', 'text'],
     token: ['code', 'text'],
     number: ['value', 'numeric'],
