@@ -3,10 +3,11 @@
 import { ConfigError } from './config.js';
 import type { Command } from './commands/command.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reindexCommand } from './commands/reindex.js';
 import { serveCommand } from './commands/serve.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand];
+const commands: Command[] = [serveCommand, migrateCommand, reindexCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

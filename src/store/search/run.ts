@@ -39,7 +39,7 @@ interface ResourceRow {
 }
 
 interface MatchRow extends ResourceRow {
-  [key: `k${number}`]: string | null;
+  [key: `c${number}`]: string | null;
 }
 
 const MAX_INCLUDE_ROUNDS = 4;
@@ -154,13 +154,15 @@ async function matchPage(
     `m.rid ${backwards ? 'DESC' : 'ASC'}`,
   ].join(', ');
   const position = request.cursor ? keysetCondition(stmt, keys, request.cursor) : 'TRUE';
-  const sql = `SELECT m.* FROM (${inner}) m WHERE ${position} ORDER BY ${order} LIMIT ${stmt.param(request.count + 1)}`;
+  // Sort values leave as text (exact: microseconds, numeric digits) for the cursor, which casts back.
+  const keyText = keys.map((_k, i) => `, m.k${i}::text AS c${i}`).join('');
+  const sql = `SELECT m.*${keyText} FROM (${inner}) m WHERE ${position} ORDER BY ${order} LIMIT ${stmt.param(request.count + 1)}`;
   const { rows } = await q.query<MatchRow>(sql, stmt.params);
   const more = rows.length > request.count;
   const pageRows = rows.slice(0, request.count);
   if (backwards) pageRows.reverse();
   const cursorOf = (row: MatchRow | undefined, direction: SearchCursor['direction']): SearchCursor | undefined =>
-    row && { direction, keys: keys.map((_k, i) => (row[`k${i}`] === null || row[`k${i}`] === undefined ? null : String(row[`k${i}`]))), rid: row.rid };
+    row && { direction, keys: keys.map((_k, i) => row[`c${i}`] ?? null), rid: row.rid };
   const first = pageRows[0];
   const last = pageRows[pageRows.length - 1];
   let next: SearchCursor | undefined;
