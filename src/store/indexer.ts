@@ -21,6 +21,11 @@ export interface ResourceIndexer {
   addIndexWrites(stmt: Statement, written: string, entry: IndexEntry, options?: { replace?: boolean }): void;
   /** Adds to `stmt` the CTEs that remove every index row of the resource in CTE `written`. */
   addIndexRemoval(stmt: Statement, written: string): void;
+  /**
+   * Adds to `stmt` the CTEs that write the index rows of many new resources at once: `entries[i]`
+   * belongs to the resource whose rid the query `ridByOrd` (columns ord, rid) gives for ord i + 1.
+   */
+  addBulkIndexWrites(stmt: Statement, ridByOrd: string, entries: IndexEntry[]): void;
 }
 
 /** Until the search index exists: a Patient is in its own compartment, and nothing else is indexed. */
@@ -30,4 +35,5 @@ export const minimalIndexer: ResourceIndexer = {
   },
   addIndexWrites() {},
   addIndexRemoval() {},
+  addBulkIndexWrites() {},
 };

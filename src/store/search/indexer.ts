@@ -34,6 +34,10 @@ export class SearchIndexer implements ResourceIndexer {
     if (rows) addRowInserts(stmt, 'idx', `SELECT 1 AS ord, rid FROM ${written}`, [rows]);
   }
 
+  addBulkIndexWrites(stmt: Statement, ridByOrd: string, entries: IndexEntry[]): void {
+    addRowInserts(stmt, 'idx', ridByOrd, entries.map((e) => (e as SearchIndexEntry).rows));
+  }
+
   addIndexRemoval(stmt: Statement, written: string): void {
     addRowRemovals(stmt, 'idx_del', `SELECT rid FROM ${written}`);
   }
