@@ -19,6 +19,21 @@ CREATE TABLE search_token (
 CREATE INDEX search_token_value ON search_token (param, code, system, rid);
 CREATE INDEX search_token_rid ON search_token (rid, param);
 
+-- The token rows of resources in a patient's compartment once more, keyed by the patient first
+-- (pat: a 64-bit hash of "Patient/<id>"). "This patient's heart rates" is then one range of one
+-- index, already in rid order: a page stops after _count matches however many Observations the
+-- patient has (see docs/search.md). A hash collision only widens this pre-filter: the search still
+-- checks the patient reference itself.
+CREATE TABLE search_token_pat (
+  rid    bigint  NOT NULL,
+  pat    bigint  NOT NULL,
+  param  integer NOT NULL,
+  system text,
+  code   text    NOT NULL
+);
+CREATE INDEX search_token_pat_value ON search_token_pat (pat, param, code, system, rid);
+CREATE INDEX search_token_pat_rid ON search_token_pat (rid);
+
 -- norm: lower case, accents removed (prefix search uses the "C" collation's byte order for LIKE);
 -- exact: the value as written (:exact).
 CREATE TABLE search_string (

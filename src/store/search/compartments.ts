@@ -1,6 +1,7 @@
 // Patient compartments from the official R4 CompartmentDefinition: a resource is in the compartment
 // of every Patient its compartment parameters (Observation: subject, performer) refer to, and a
 // Patient is in its own. The authorization layer confines patient/ tokens by this.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
@@ -35,6 +36,11 @@ export class PatientCompartment {
     return ['Patient', ...[...this.paramsByType.keys()].filter((t) => t !== 'Patient')];
   }
 
+  /** Whether `param` (an index key) places resources of `type` in the patient's compartment. */
+  isCompartmentParam(type: string, key: number): boolean {
+    return this.keys.get(type)?.has(key) ?? false;
+  }
+
   compartmentsOf(resource: Resource, rows: IndexRows): string[] {
     const result = new Set<string>();
     if (resource.resourceType === 'Patient' && resource.id) result.add(`Patient/${resource.id}`);
@@ -44,4 +50,9 @@ export class PatientCompartment {
     }
     return [...result];
   }
+}
+
+/** The 64-bit key of a patient compartment in search_token_pat, as decimal text (a bigint). */
+export function patientKey(compartment: string): string {
+  return createHash('sha256').update(compartment).digest().readBigInt64BE(0).toString();
 }

@@ -50,7 +50,26 @@ export class SearchEngine {
 
   /** Parses search parameters for `types` (one, several, or none for all types). */
   parse(types: string[], params: Array<[string, string]>, extra: Criterion[] = []): ParsedSearch {
-    return parseSearch(this.context, types, params, extra);
+    const parsed = parseSearch(this.context, types, params, extra);
+    parsed.request.patientScope = this.patientScope(parsed.request);
+    return parsed;
+  }
+
+  /** The one patient compartment every match must lie in, when the criteria say so. */
+  private patientScope(request: SearchRequest): string | undefined {
+    for (const c of request.criteria) {
+      if (c.kind === 'compartment') return c.compartment;
+      if (
+        c.kind === 'reference' &&
+        c.refs.length === 1 &&
+        c.refs[0].startsWith('Patient/') &&
+        request.types.length === 1 &&
+        this.indexer.compartment.isCompartmentParam(request.types[0], c.param.key)
+      ) {
+        return c.refs[0];
+      }
+    }
+    return undefined;
   }
 
   run(q: Queryable, access: Access, request: SearchRequest): Promise<SearchResult> {

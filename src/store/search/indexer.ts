@@ -3,7 +3,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry, ResourceIndexer } from '../indexer.js';
 import type { Statement } from '../statement.js';
-import { PatientCompartment } from './compartments.js';
+import { PatientCompartment, patientKey } from './compartments.js';
 import { extractRows, type ExtractOptions } from './extract.js';
 import type { SearchRegistry } from './registry.js';
 import type { IndexRows } from './rows.js';
@@ -25,7 +25,12 @@ export class SearchIndexer implements ResourceIndexer {
 
   extract(resource: Resource): SearchIndexEntry {
     const rows = extractRows(this.registry, resource, this.options);
-    return { compartments: this.compartment.compartmentsOf(resource, rows), rows };
+    const compartments = this.compartment.compartmentsOf(resource, rows);
+    for (const compartment of compartments) {
+      const pat = patientKey(compartment);
+      for (const row of rows.token) rows.tokenPat.push({ pat, ...row });
+    }
+    return { compartments, rows };
   }
 
   addIndexWrites(stmt: Statement, written: string, entry: IndexEntry, options: { replace?: boolean } = {}): void {

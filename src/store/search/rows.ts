@@ -6,6 +6,10 @@ export interface TokenRow {
   system: string | null;
   code: string;
 }
+/** A token row repeated for one patient compartment of the resource (pat: patientKey()). */
+export interface TokenPatRow extends TokenRow {
+  pat: string;
+}
 export interface StringRow {
   param: number;
   norm: string;
@@ -57,6 +61,7 @@ export interface CompositeRow {
 
 export interface IndexRows {
   token: TokenRow[];
+  tokenPat: TokenPatRow[];
   string: StringRow[];
   date: DateRow[];
   number: NumberRow[];
@@ -67,12 +72,13 @@ export interface IndexRows {
 }
 
 export function emptyRows(): IndexRows {
-  return { token: [], string: [], date: [], number: [], quantity: [], uri: [], reference: [], composite: [] };
+  return { token: [], tokenPat: [], string: [], date: [], number: [], quantity: [], uri: [], reference: [], composite: [] };
 }
 
 /** Column layout of each index table, in the order the rows' fields are written. */
 export const TABLES = {
   token: { table: 'search_token', columns: [['param', 'int'], ['system', 'text'], ['code', 'text']] },
+  tokenPat: { table: 'search_token_pat', columns: [['pat', 'bigint'], ['param', 'int'], ['system', 'text'], ['code', 'text']] },
   string: { table: 'search_string', columns: [['param', 'int'], ['norm', 'text'], ['exact', 'text']] },
   date: { table: 'search_date', columns: [['param', 'int'], ['low', 'timestamptz'], ['high', 'timestamptz']] },
   number: { table: 'search_number', columns: [['param', 'int'], ['value', 'numeric']] },

@@ -6,6 +6,7 @@ import type { Access } from '../context.js';
 import type { Queryable } from '../db.js';
 import { Statement } from '../statement.js';
 import { ConditionCompiler, tableOf } from './compile.js';
+import { patientKey } from './compartments.js';
 import type { IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
 
 export interface FoundResource {
@@ -62,38 +63,53 @@ export async function runSearch(q: Queryable, access: Access, request: SearchReq
 }
 
 /**
- * FROM/WHERE of the matches of a request (alias r). With `drive`, one single-valued reference or
- * token criterion becomes an inner join on its index instead of a semi-join: the index yields rids
- * in order, so a page in the default (rid) order can stop after `_count` matches instead of
- * collecting and sorting every candidate (a patient's 1,000 Observations cost as much as 100).
+ * FROM/WHERE of the matches of a request (alias r). With `drive` (the default rid order), one
+ * criterion becomes an inner join on an index that yields rids in order, the others per-row probes,
+ * so a page can stop after `_count` matches instead of collecting and sorting every candidate:
+ * - a token within one patient's compartment (search_token_pat: the patient's rows with that code);
+ * - else a single reference (search_reference: e.g. all of one patient's Observations);
+ * - else a single system|code token (search_token).
+ * Each of these has at most one index row per resource, so the join cannot repeat a match.
  */
 function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, drive = false): string {
   const compiler = new ConditionCompiler(stmt, access);
   const where = ['NOT r.deleted', accessCondition(access, 'r', stmt)];
   if (request.types.length === 1) where.unshift(`r.resource_type = ${stmt.param(request.types[0])}`);
   else if (request.types.length > 1) where.unshift(`r.resource_type = ANY(${stmt.param(request.types)}::text[])`);
-  const driver = drive ? request.criteria.findIndex((c) => c.kind === 'reference' && c.refs.length === 1) : -1;
-  const driverToken = drive && driver < 0 ? request.criteria.findIndex(isSingleToken) : -1;
-  compiler.probe = driver >= 0;
-  if (compiler.probe) compiler.ridAlias = 'd';
+  const criteria = request.criteria;
+  let driver = -1;
+  let kind: 'token-pat' | 'reference' | 'token' | undefined;
+  if (drive) {
+    const token = criteria.findIndex(isSingleToken);
+    const reference = criteria.findIndex((c) => c.kind === 'reference' && c.refs.length === 1);
+    if (request.patientScope && token >= 0) [driver, kind] = [token, 'token-pat'];
+    else if (reference >= 0) [driver, kind] = [reference, 'reference'];
+    else if (token >= 0) [driver, kind] = [token, 'token'];
+  }
   let from = 'resource r';
-  request.criteria.forEach((c, i) => {
-    if (i === driver && c.kind === 'reference') {
-      from = `search_reference d JOIN resource r ON r.rid = d.rid`;
-      where.push(`d.param = ${stmt.param(c.param.key)}`, `d.ref = ${stmt.param(c.refs[0])}`);
-    } else if (i === driverToken && c.kind === 'token') {
-      from = `search_token d JOIN resource r ON r.rid = d.rid`;
-      where.push(`d.param = ${stmt.param(c.param.key)}`, compiler.tokenValue(c.values[0], 'd'));
-    } else {
+  if (kind) {
+    compiler.probe = true;
+    compiler.ridAlias = 'd';
+  }
+  criteria.forEach((c, i) => {
+    if (i !== driver) {
       where.push(compiler.criterion(c, 'r'));
+    } else if (kind === 'reference' && c.kind === 'reference') {
+      from = 'search_reference d JOIN resource r ON r.rid = d.rid';
+      where.push(`d.param = ${stmt.param(c.param.key)}`, `d.ref = ${stmt.param(c.refs[0])}`);
+    } else if (c.kind === 'token') {
+      const table = kind === 'token-pat' ? 'search_token_pat' : 'search_token';
+      from = `${table} d JOIN resource r ON r.rid = d.rid`;
+      if (kind === 'token-pat') where.push(`d.pat = ${stmt.param(patientKey(request.patientScope as string))}::bigint`);
+      where.push(`d.param = ${stmt.param(c.param.key)}`, compiler.tokenValue(c.values[0], 'd'));
     }
   });
   return `FROM ${from} WHERE ${where.join(' AND ')}`;
 }
 
-/** A token criterion whose one value names system and code: at most one index row per resource. */
+/** A token criterion with one value that names its code and its system (or "no system"). */
 function isSingleToken(c: SearchRequest['criteria'][number]): boolean {
-  return c.kind === 'token' && !c.not && c.values.length === 1 && typeof c.values[0].system === 'string' && c.values[0].code !== undefined;
+  return c.kind === 'token' && !c.not && c.values.length === 1 && c.values[0].system !== undefined && c.values[0].code !== undefined;
 }
 
 async function countMatches(q: Queryable, access: Access, request: SearchRequest, estimate: boolean): Promise<number> {
