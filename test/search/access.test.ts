@@ -82,3 +82,13 @@ t.test('compartments are computed from the Patient CompartmentDefinition', async
   const res = await app.fhir('GET', 'Patient/p2/Observation');
   t.same(idsOf(res.json), ['o3', 'o4', 'o7', 'o8']);
 });
+
+t.test('criteriaCondition turns a scope query restriction into SQL over any alias', async (t) => {
+  const { criteriaCondition } = await import('../../src/store/search/compile.js');
+  const { Statement } = await import('../../src/store/statement.js');
+  const { criteria } = app.services.search.parse(['Observation'], [['category', 'vital-signs']]).request;
+  const stmt = new Statement();
+  const condition = criteriaCondition(stmt, criteria, 'h');
+  const { rows } = await app.db.query<{ id: string }>(`SELECT h.id FROM resource h WHERE h.resource_type = 'Observation' AND ${condition} ORDER BY h.id`, stmt.params);
+  t.same(rows.map((r) => r.id), ['o1'], 'only the vital-signs Observation');
+});

@@ -245,3 +245,16 @@ export class ConditionCompiler {
 export function tableOf(param: ActiveParam): string {
   return TABLES[param.type].table;
 }
+
+/**
+ * SQL that is true for resources of `alias` meeting every criterion: for access rules expressed as
+ * search criteria, such as the query restriction of a SMART v2 scope
+ * (`patient/Observation.rs?category=vital-signs`), parsed once with SearchEngine.parse. Chains and
+ * _has inside the criteria see every resource (`inner`, default all): the caller's own access rule
+ * is applied to the outer rows by accessCondition.
+ */
+export function criteriaCondition(stmt: Statement, criteria: Criterion[], alias: string, inner: Access = { kind: 'all' }): string {
+  if (!criteria.length) return 'TRUE';
+  const compiler = new ConditionCompiler(stmt, inner);
+  return `(${criteria.map((c) => compiler.criterion(c, alias)).join(' AND ')})`;
+}
