@@ -7,7 +7,8 @@
 --   (param, value..., rid): finds the resources with a value, already in rid order, so a search
 --                           that pages in rid order can stop after one page;
 --   (rid, param):           checks a candidate resource's value (EXISTS probes), and removes a
---                           resource's rows when it is updated or deleted.
+--                           resource's rows when it is updated or deleted. Range types INCLUDE
+--                           their values, so a probe reads the index only.
 -- No foreign keys: rows are written and removed in the same statement as their resource.
 
 CREATE TABLE search_token (
@@ -55,7 +56,7 @@ CREATE TABLE search_date (
 );
 CREATE INDEX search_date_low ON search_date (param, low, rid);
 CREATE INDEX search_date_high ON search_date (param, high, rid);
-CREATE INDEX search_date_rid ON search_date (rid, param);
+CREATE INDEX search_date_rid ON search_date (rid, param) INCLUDE (low, high);
 
 CREATE TABLE search_number (
   rid   bigint  NOT NULL,
@@ -63,7 +64,7 @@ CREATE TABLE search_number (
   value numeric NOT NULL
 );
 CREATE INDEX search_number_value ON search_number (param, value, rid);
-CREATE INDEX search_number_rid ON search_number (rid, param);
+CREATE INDEX search_number_rid ON search_number (rid, param) INCLUDE (value);
 
 CREATE TABLE search_quantity (
   rid    bigint  NOT NULL,
@@ -74,7 +75,7 @@ CREATE TABLE search_quantity (
   unit   text
 );
 CREATE INDEX search_quantity_value ON search_quantity (param, value, rid);
-CREATE INDEX search_quantity_rid ON search_quantity (rid, param);
+CREATE INDEX search_quantity_rid ON search_quantity (rid, param) INCLUDE (value, system, code, unit);
 
 CREATE TABLE search_uri (
   rid   bigint  NOT NULL,
