@@ -31,6 +31,11 @@ t.test('matches: only the caller compartment', async (t) => {
   const all = await search(P1, 'Observation', [['code', '8867-4']]);
   t.same(ids(all.matches), ['o1']);
   t.same(ids((await search({ kind: 'all' }, 'Observation', [['code', '8867-4']])).matches), ['o1', 'o3', 'o4', 'o5'], 'the same search without the restriction');
+  // system|code: searched from the patient-keyed token rows of the caller's compartment
+  t.same(ids((await search(P1, 'Observation', [['code', 'http://loinc.org|8867-4']])).matches), ['o1']);
+  t.same(ids((await search(P1, 'Observation', [['code', 'http://loinc.org|85354-9']])).matches), ['o2']);
+  const two: Access = { kind: 'compartments', compartments: ['Patient/p1', 'Patient/p2'] };
+  t.same(ids((await search(two, 'Observation', [['code', 'http://loinc.org|8867-4']])).matches), ['o1', 'o4']);
 });
 
 t.test('_include and :iterate never bring in resources outside the compartment', async (t) => {

@@ -48,3 +48,14 @@ t.test('criteria the engine cannot apply are refused, never ignored (that would 
   t.equal((await app.fhir('DELETE', 'Patient?birthdate=notadate')).status, 400);
   t.equal((await app.fhir('GET', 'Patient/p1')).status, 200, 'nothing deleted');
 });
+
+t.test('an update re-indexes: the patient-keyed token rows follow a changed subject', async (t) => {
+  const o1 = (await app.fhir('GET', 'Observation/o1')).json;
+  await app.fhir('PUT', 'Observation/o1', { ...o1, subject: { reference: 'Patient/p2' } });
+  const ids = async (q: string) => ((await app.fhir('GET', q)).json.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
+  t.same(await ids('Observation?subject=Patient/p2&code=http://loinc.org|8867-4'), ['o1', 'o4']);
+  t.same(await ids('Observation?subject=Patient/p1&code=http://loinc.org|8867-4'), []);
+  t.same(await ids('Patient/p1/Observation?code=http://loinc.org|8867-4'), []);
+  await app.fhir('DELETE', 'Observation/o1');
+  t.same(await ids('Observation?subject=Patient/p2&code=http://loinc.org|8867-4'), ['o4'], 'and a delete removes them');
+});

@@ -107,6 +107,9 @@ t.test('reference: Type/id, id alone, a type modifier, absolute URLs of this ser
   await ids(t, 'Observation?subject=p1', ['o1', 'o2']);
   await ids(t, 'Observation?subject:Patient=p1', ['o1', 'o2']);
   await ids(t, 'Observation?patient=p2', ['o3', 'o4']);
+  await ids(t, 'Observation?patient=p2&code=http://loinc.org|8867-4', ['o4'], 'patient-scoped token search (search_token_pat)');
+  await ids(t, 'Observation?subject=Patient/p1&code=http://loinc.org|8867-4', ['o1']);
+  await ids(t, 'Patient/p2/Observation?code=urn:other-codes|8867-4', ['o3']);
   await ids(t, 'Observation?subject=http://haven.test/fhir/Patient/p2', ['o3', 'o4']);
   await ids(t, 'Observation?subject:identifier=urn:mrn|M1', ['o5']);
   await ids(t, 'Observation?subject:missing=true', ['o5']);

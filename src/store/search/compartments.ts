@@ -36,9 +36,14 @@ export class PatientCompartment {
     return ['Patient', ...[...this.paramsByType.keys()].filter((t) => t !== 'Patient')];
   }
 
-  /** Whether `param` (an index key) places resources of `type` in the patient's compartment. */
-  isCompartmentParam(type: string, key: number): boolean {
-    return this.keys.get(type)?.has(key) ?? false;
+  /**
+   * Whether a reference to Patient/x through parameter `code` (index key `key`) places a resource of
+   * `type` in x's compartment: a compartment parameter, or `patient`, which R4 defines as the
+   * Patient references of `subject` wherever `subject` is the compartment parameter.
+   */
+  confines(type: string, code: string, key: number): boolean {
+    if (this.keys.get(type)?.has(key)) return true;
+    return code === 'patient' && (this.paramsByType.get(type)?.includes('subject') ?? false);
   }
 
   compartmentsOf(resource: Resource, rows: IndexRows): string[] {

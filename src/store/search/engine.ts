@@ -64,7 +64,7 @@ export class SearchEngine {
         c.refs.length === 1 &&
         c.refs[0].startsWith('Patient/') &&
         request.types.length === 1 &&
-        this.indexer.compartment.isCompartmentParam(request.types[0], c.param.key)
+        this.indexer.compartment.confines(request.types[0], c.param.code, c.param.key)
       ) {
         return c.refs[0];
       }

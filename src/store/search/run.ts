@@ -77,12 +77,14 @@ function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, dr
   if (request.types.length === 1) where.unshift(`r.resource_type = ${stmt.param(request.types[0])}`);
   else if (request.types.length > 1) where.unshift(`r.resource_type = ANY(${stmt.param(request.types)}::text[])`);
   const criteria = request.criteria;
+  // A caller confined to one patient's compartment searches within it whatever the criteria say.
+  const scope = request.patientScope ?? singlePatient(access);
   let driver = -1;
   let kind: 'token-pat' | 'reference' | 'token' | undefined;
   if (drive) {
     const token = criteria.findIndex(isSingleToken);
     const reference = criteria.findIndex((c) => c.kind === 'reference' && c.refs.length === 1);
-    if (request.patientScope && token >= 0) [driver, kind] = [token, 'token-pat'];
+    if (scope && token >= 0) [driver, kind] = [token, 'token-pat'];
     else if (reference >= 0) [driver, kind] = [reference, 'reference'];
     else if (token >= 0) [driver, kind] = [token, 'token'];
   }
@@ -100,11 +102,17 @@ function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, dr
     } else if (c.kind === 'token') {
       const table = kind === 'token-pat' ? 'search_token_pat' : 'search_token';
       from = `${table} d JOIN resource r ON r.rid = d.rid`;
-      if (kind === 'token-pat') where.push(`d.pat = ${stmt.param(patientKey(request.patientScope as string))}::bigint`);
+      if (kind === 'token-pat') where.push(`d.pat = ${stmt.param(patientKey(scope as string))}::bigint`);
       where.push(`d.param = ${stmt.param(c.param.key)}`, compiler.tokenValue(c.values[0], 'd'));
     }
   });
   return `FROM ${from} WHERE ${where.join(' AND ')}`;
+}
+
+/** "Patient/x" when the access rule admits only the compartment of one patient. */
+function singlePatient(access: Access): string | undefined {
+  if (access.kind !== 'compartments' || access.compartments.length !== 1) return undefined;
+  return access.compartments[0].startsWith('Patient/') ? access.compartments[0] : undefined;
 }
 
 /** A token criterion with one value that names its code and its system (or "no system"). */
