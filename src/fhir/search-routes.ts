@@ -6,7 +6,7 @@ import { FhirError } from '../errors.js';
 import type { Runtime, Services } from '../runtime.js';
 import { encodeSearchCursor, type ParsedSearch } from '../store/search/parse.js';
 import type { Criterion, SearchCursor } from '../store/search/request.js';
-import type { FoundResource } from '../store/search/run.js';
+import type { FoundResource } from '../store/search/found.js';
 import { bundleJson, type EntryText } from './bundle.js';
 import { checkId, parsePrefer } from './http.js';
 import { operationOutcome } from './outcome.js';

@@ -7,16 +7,12 @@ import type { Queryable } from '../db.js';
 import { Statement } from '../statement.js';
 import { ConditionCompiler, tableOf } from './compile.js';
 import { patientKey } from './compartments.js';
-import type { IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
+import { toFound, type FoundResource, type ResourceRow } from './found.js';
+import { includes } from './include.js';
+import { keysetCondition } from './keyset.js';
+import type { SearchCursor, SearchRequest, SortKey } from './request.js';
 
-export interface FoundResource {
-  rid: number;
-  resourceType: string;
-  id: string;
-  versionId: number;
-  lastUpdated: Date;
-  json: string;
-}
+export type { FoundResource } from './found.js';
 
 export interface SearchResult {
   matches: FoundResource[];
@@ -30,20 +26,9 @@ export interface SearchResult {
   includesTruncated: boolean;
 }
 
-interface ResourceRow {
-  rid: number;
-  resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  content: string;
-}
-
 interface MatchRow extends ResourceRow {
   [key: `c${number}`]: string | null;
 }
-
-const MAX_INCLUDE_ROUNDS = 4;
 
 export async function runSearch(q: Queryable, access: Access, request: SearchRequest): Promise<SearchResult> {
   const result: SearchResult = { matches: [], included: [], includesTruncated: false };
@@ -203,93 +188,4 @@ async function matchPage(
     next,
     previous,
   };
-}
-
-/**
- * Rows strictly after (or before) the cursor in the order (k0, k1, ..., rid), with NULL sort values
- * last: the lexicographic comparison written out, because row comparison does not order NULLs.
- */
-function keysetCondition(stmt: Statement, keys: Array<{ cast: string; descending: boolean }>, cursor: SearchCursor): string {
-  const before = cursor.direction === 'before';
-  const key = (i: number) => `m.k${i}`;
-  const value = (i: number) => `${stmt.param(cursor.keys[i])}::${keys[i].cast}`;
-  const equal = (i: number) => (cursor.keys[i] === null ? `${key(i)} IS NULL` : `${key(i)} = ${value(i)}`);
-  const beyond = (i: number) => {
-    const greater = keys[i].descending === before;
-    if (cursor.keys[i] === null) return before ? `${key(i)} IS NOT NULL` : 'FALSE';
-    const cmp = `${key(i)} ${greater ? '>' : '<'} ${value(i)}`;
-    return before ? cmp : `(${cmp} OR ${key(i)} IS NULL)`;
-  };
-  const alternatives: string[] = [];
-  for (let i = 0; i <= keys.length; i++) {
-    const prefix = Array.from({ length: i }, (_v, j) => equal(j));
-    const last = i < keys.length ? beyond(i) : `m.rid ${before ? '<' : '>'} ${stmt.param(cursor.rid)}`;
-    alternatives.push([...prefix, last].join(' AND '));
-  }
-  return `(${alternatives.map((a) => `(${a})`).join(' OR ')})`;
-}
-
-async function includes(
-  q: Queryable,
-  access: Access,
-  request: SearchRequest,
-  matches: FoundResource[],
-): Promise<{ found: FoundResource[]; truncated: boolean }> {
-  const seen = new Set(matches.map((m) => m.rid));
-  const found: FoundResource[] = [];
-  let source = matches;
-  let truncated = false;
-  for (let round = 0; round < MAX_INCLUDE_ROUNDS && source.length; round++) {
-    const specs = request.includes.filter((s) => round === 0 || s.iterate);
-    if (!specs.length) break;
-    const added: FoundResource[] = [];
-    for (const spec of specs) {
-      const room = request.maxIncludes - found.length - added.length;
-      if (room <= 0) {
-        truncated = true;
-        break;
-      }
-      const rows = await includeRound(q, access, spec, source, [...seen], room + 1);
-      if (rows.length > room) truncated = true;
-      for (const row of rows.slice(0, room)) {
-        if (seen.has(row.rid)) continue;
-        seen.add(row.rid);
-        added.push(row);
-      }
-    }
-    found.push(...added);
-    source = added;
-  }
-  return { found, truncated };
-}
-
-async function includeRound(
-  q: Queryable,
-  access: Access,
-  spec: IncludeSpec,
-  source: FoundResource[],
-  exclude: number[],
-  limit: number,
-): Promise<FoundResource[]> {
-  const stmt = new Statement();
-  const keys = stmt.param(spec.params.map((p) => p.key));
-  let sql: string;
-  if (!spec.reverse) {
-    const target = spec.targetType ? ` AND x.target_type = ${stmt.param(spec.targetType)}` : '';
-    sql = `SELECT DISTINCT t.rid, t.resource_type, t.id, t.version_id, t.last_updated, t.content FROM search_reference x
-      JOIN resource t ON t.resource_type = x.target_type AND t.id = x.target_id
-      WHERE x.rid = ANY(${stmt.param(source.map((s) => s.rid))}::bigint[]) AND x.param = ANY(${keys}::int[])${target}
-        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt)}`;
-  } else {
-    sql = `SELECT DISTINCT t.rid, t.resource_type, t.id, t.version_id, t.last_updated, t.content FROM search_reference x
-      JOIN resource t ON t.rid = x.rid
-      WHERE x.param = ANY(${keys}::int[]) AND x.ref = ANY(${stmt.param(source.map((s) => `${s.resourceType}/${s.id}`))}::text[])
-        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt)}`;
-  }
-  const { rows } = await q.query<ResourceRow>(`${sql} ORDER BY t.rid LIMIT ${stmt.param(limit)}`, stmt.params);
-  return rows.map(toFound);
-}
-
-function toFound(r: ResourceRow): FoundResource {
-  return { rid: r.rid, resourceType: r.resource_type, id: r.id, versionId: r.version_id, lastUpdated: r.last_updated, json: r.content };
 }
