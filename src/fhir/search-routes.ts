@@ -112,7 +112,8 @@ async function search(services: Services, request: FastifyRequest, target: Searc
   const notes = outcomeNotes(parsed, result.includesTruncated);
   if (notes) entries.push({ resourceJson: JSON.stringify(notes), search: { mode: 'outcome' } });
   // Without _total, a single complete page still knows its total for free.
-  const total = result.total ?? (!parsed.request.cursor && !result.next && !parsed.request.countOnly ? result.matches.length : undefined);
+  const onlyPage = !parsed.request.cursor && !result.next && !parsed.request.countOnly && parsed.request.count > 0;
+  const total = result.total ?? (onlyPage ? result.matches.length : undefined);
   return bundleJson({ type: 'searchset', total, link: links, entries });
 }
 

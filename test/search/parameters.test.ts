@@ -185,6 +185,10 @@ t.test('_total, _summary=count and _count', async (t) => {
   res = await app.fhir('GET', 'Patient?gender=female&_summary=count');
   t.equal(res.json.total, 1);
   t.equal(res.json.entry, undefined);
+  res = await app.fhir('GET', 'Patient?_count=0');
+  t.equal(res.json.total, undefined, '_count=0 without _total: no entries and no made-up total');
+  res = await app.fhir('GET', 'Patient?gender=female');
+  t.equal(res.json.total, 1, 'a single complete page reports its total for free');
   res = await app.fhir('GET', 'Patient?_count=0&_total=accurate');
   t.equal(res.json.total, 4);
   t.equal(res.json.entry, undefined);
