@@ -31,7 +31,7 @@ export class Store {
 
   /** One page of a search, with its includes and total, limited to what the caller may see. */
   searchPage(ctx: StoreContext, request: SearchRequest): Promise<SearchResult> {
-    return runSearch(this.db, ctx.access, request);
+    return runSearch(this.db, ctx.access, request, this.search?.filters);
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {

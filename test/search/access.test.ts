@@ -97,3 +97,18 @@ t.test('criteriaCondition turns a scope query restriction into SQL over any alia
   const { rows } = await app.db.query<{ id: string }>(`SELECT h.id FROM resource h WHERE h.resource_type = 'Observation' AND ${condition} ORDER BY h.id`, stmt.params);
   t.same(rows.map((r) => r.id), ['o1'], 'only the vital-signs Observation');
 });
+
+t.test('the engine compiles access query restrictions (FilterCompiler): alternatives ORed, unknown parameters close', async (t) => {
+  const { Statement } = await import('../../src/store/statement.js');
+  const run = async (anyOf: Array<Array<[string, string]>>) => {
+    const stmt = new Statement();
+    const condition = app.services.search.filters({ resourceType: 'Observation', anyOf }, 'x', stmt);
+    const { rows } = await app.db.query<{ id: string }>(`SELECT x.id FROM resource x WHERE x.resource_type = 'Observation' AND NOT x.deleted AND ${condition} ORDER BY x.id`, stmt.params);
+    return rows.map((r) => r.id);
+  };
+  t.same(await run([[['category', 'vital-signs']]]), ['o1']);
+  t.same(await run([[['category', 'vital-signs']], [['code', 'http://loinc.org|85354-9']]]), ['o1', 'o2'], 'alternatives OR');
+  t.same(await run([[['code', '8867-4'], ['subject', 'Patient/p2']]]), ['o3', 'o4'], 'parameters of one alternative AND');
+  t.same(await run([[['nonsense', '1']]]), [], 'a restriction that cannot be applied admits nothing');
+  t.same(await run([[['date', 'not-a-date']], [['category', 'vital-signs']]]), ['o1'], 'only the broken alternative closes');
+});

@@ -2,7 +2,7 @@
 // chains), each an EXISTS over an index table that PostgreSQL turns into a semi-join: the planner
 // may start from the most selective index and probe the others through their (rid, param) index.
 // Every subquery that reaches another resource (chains, _has) applies the caller's access rule.
-import { accessCondition } from '../access.js';
+import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Statement } from '../statement.js';
 import type { ActiveParam } from './registry.js';
@@ -30,6 +30,8 @@ export class ConditionCompiler {
   constructor(
     private readonly stmt: Statement,
     private readonly access: Access,
+    /** Compiles the query restrictions of the access rule (from SearchEngine.filters). */
+    private readonly filters?: FilterCompiler,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -106,7 +108,7 @@ export class ConditionCompiler {
         const types = c.targetTypes.length ? ` AND ${x}.target_type = ANY(${p(c.targetTypes)}::text[])` : ` AND ${x}.target_type IS NOT NULL`;
         return `EXISTS (SELECT 1 FROM search_reference ${x} JOIN resource ${t} ON ${t}.resource_type = ${x}.target_type AND ${t}.id = ${x}.target_id
           WHERE ${x}.rid = ${alias}.rid AND ${x}.param = ${p(c.param.key)}${types} AND NOT ${t}.deleted
-            AND ${accessCondition(this.access, t, this.stmt)} AND ${this.criterion(c.criterion, t)})`;
+            AND ${accessCondition(this.access, t, this.stmt, { filters: this.filters })} AND ${this.criterion(c.criterion, t)})`;
       }
       case 'has': {
         const x = this.alias();
@@ -114,7 +116,7 @@ export class ConditionCompiler {
         return `EXISTS (SELECT 1 FROM search_reference ${x} JOIN resource ${s} ON ${s}.rid = ${x}.rid
           WHERE ${x}.param = ${p(c.param.key)} AND ${x}.ref = ${alias}.resource_type || '/' || ${alias}.id
             AND ${s}.resource_type = ${p(c.sourceType)} AND NOT ${s}.deleted
-            AND ${accessCondition(this.access, s, this.stmt)} AND ${this.criterion(c.criterion, s)})`;
+            AND ${accessCondition(this.access, s, this.stmt, { filters: this.filters })} AND ${this.criterion(c.criterion, s)})`;
       }
       case 'by-type':
         return this.or(c.alternatives.map((a) => `(${alias}.resource_type = ${p(a.resourceType)} AND ${this.criterion(a.criterion, alias)})`));

@@ -2,9 +2,11 @@
 // the parser and the runner. Built once at start (createSearchEngine) and shared by every request.
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
+import type { FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Queryable } from '../db.js';
 import { ElementModel } from './elements.js';
+import { createFilterCompiler } from './filters.js';
 import { SearchIndexer } from './indexer.js';
 import { parseSearch, type ParsedSearch, type SearchContext } from './parse.js';
 import { conformanceDefinitions, officialDefinitions, SearchRegistry } from './registry.js';
@@ -31,6 +33,8 @@ export interface Match {
 
 export class SearchEngine {
   readonly context: SearchContext;
+  /** Compiles access rules' query restrictions; pass it to accessCondition in search statements. */
+  readonly filters: FilterCompiler;
 
   constructor(
     readonly model: ElementModel,
@@ -46,6 +50,7 @@ export class SearchEngine {
       maxCount: options.maxCount,
       resourceTypes: model.resourceTypes,
     };
+    this.filters = createFilterCompiler((type, pairs) => this.parse([type], pairs));
   }
 
   /** Parses search parameters for `types` (one, several, or none for all types). */
@@ -73,7 +78,7 @@ export class SearchEngine {
   }
 
   run(q: Queryable, access: Access, request: SearchRequest): Promise<SearchResult> {
-    return runSearch(q, access, request);
+    return runSearch(q, access, request, this.filters);
   }
 
   /**
@@ -88,7 +93,7 @@ export class SearchEngine {
       throw FhirError.badRequest(`Conditional criteria must all be supported search parameters: ${parsed.ignored.map((i) => i.reason).join('; ')}`);
     }
     const request: SearchRequest = { ...parsed.request, sort: [], cursor: undefined, count: limit, total: 'none', countOnly: false, includes: [] };
-    const result = await runSearch(q, access, request);
+    const result = await runSearch(q, access, request, this.filters);
     return result.matches.map((m) => ({ id: m.id, versionId: m.versionId }));
   }
 }

@@ -1,6 +1,6 @@
 // _include, _revinclude and :iterate: one statement per round over search_reference and the
 // resource table, each applying the caller's access rule to every resource it returns.
-import { accessCondition } from '../access.js';
+import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Queryable } from '../db.js';
 import { Statement } from '../statement.js';
@@ -15,6 +15,7 @@ export async function includes(
   access: Access,
   request: SearchRequest,
   matches: FoundResource[],
+  filters?: FilterCompiler,
 ): Promise<{ found: FoundResource[]; truncated: boolean }> {
   const seen = new Set(matches.map((m) => m.rid));
   const found: FoundResource[] = [];
@@ -30,7 +31,7 @@ export async function includes(
         truncated = true;
         break;
       }
-      const rows = await includeRound(q, access, spec, source, [...seen], room + 1);
+      const rows = await includeRound(q, access, spec, source, [...seen], room + 1, filters);
       if (rows.length > room) truncated = true;
       for (const row of rows.slice(0, room)) {
         if (seen.has(row.rid)) continue;
@@ -51,6 +52,7 @@ async function includeRound(
   source: FoundResource[],
   exclude: number[],
   limit: number,
+  filters?: FilterCompiler,
 ): Promise<FoundResource[]> {
   const stmt = new Statement();
   const keys = stmt.param(spec.params.map((p) => p.key));
@@ -60,12 +62,12 @@ async function includeRound(
     sql = `SELECT DISTINCT t.rid, t.resource_type, t.id, t.version_id, t.last_updated, t.content FROM search_reference x
       JOIN resource t ON t.resource_type = x.target_type AND t.id = x.target_id
       WHERE x.rid = ANY(${stmt.param(source.map((s) => s.rid))}::bigint[]) AND x.param = ANY(${keys}::int[])${target}
-        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt)}`;
+        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt, { filters })}`;
   } else {
     sql = `SELECT DISTINCT t.rid, t.resource_type, t.id, t.version_id, t.last_updated, t.content FROM search_reference x
       JOIN resource t ON t.rid = x.rid
       WHERE x.param = ANY(${keys}::int[]) AND x.ref = ANY(${stmt.param(source.map((s) => `${s.resourceType}/${s.id}`))}::text[])
-        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt)}`;
+        AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt, { filters })}`;
   }
   const { rows } = await q.query<ResourceRow>(`${sql} ORDER BY t.rid LIMIT ${stmt.param(limit)}`, stmt.params);
   return rows.map(toFound);

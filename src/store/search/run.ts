@@ -1,7 +1,7 @@
 // Runs a SearchRequest: one statement for the page of matches (keyset-paged), one per include
 // round, and a count only when the client asked for a total. Every statement applies the caller's
 // access rule to every resource it returns or counts.
-import { accessCondition } from '../access.js';
+import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Queryable } from '../db.js';
 import { Statement } from '../statement.js';
@@ -30,17 +30,21 @@ interface MatchRow extends ResourceRow {
   [key: `c${number}`]: string | null;
 }
 
-export async function runSearch(q: Queryable, access: Access, request: SearchRequest): Promise<SearchResult> {
+/**
+ * One page of `request` as the caller with `access` may see it. `filters` compiles the query
+ * restrictions of access rules (SearchEngine.filters); without it such rules admit nothing.
+ */
+export async function runSearch(q: Queryable, access: Access, request: SearchRequest, filters?: FilterCompiler): Promise<SearchResult> {
   const result: SearchResult = { matches: [], included: [], includesTruncated: false };
-  if (request.total !== 'none' || request.countOnly) result.total = await countMatches(q, access, request, request.total === 'estimate' && !request.countOnly);
+  if (request.total !== 'none' || request.countOnly) result.total = await countMatches(q, access, request, request.total === 'estimate' && !request.countOnly, filters);
   if (request.countOnly || request.count === 0) return result;
 
-  const page = await matchPage(q, access, request);
+  const page = await matchPage(q, access, request, filters);
   result.matches = page.rows;
   result.next = page.next;
   result.previous = page.previous;
   if (request.includes.length && page.rows.length) {
-    const inc = await includes(q, access, request, page.rows);
+    const inc = await includes(q, access, request, page.rows, filters);
     result.included = inc.found;
     result.includesTruncated = inc.truncated;
   }
@@ -56,9 +60,9 @@ export async function runSearch(q: Queryable, access: Access, request: SearchReq
  * - else a single system|code token (search_token).
  * Each of these has at most one index row per resource, so the join cannot repeat a match.
  */
-function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, drive = false): string {
-  const compiler = new ConditionCompiler(stmt, access);
-  const where = ['NOT r.deleted', accessCondition(access, 'r', stmt)];
+function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, filters: FilterCompiler | undefined, drive = false): string {
+  const compiler = new ConditionCompiler(stmt, access, filters);
+  const where = ['NOT r.deleted', accessCondition(access, 'r', stmt, { filters })];
   if (request.types.length === 1) where.unshift(`r.resource_type = ${stmt.param(request.types[0])}`);
   else if (request.types.length > 1) where.unshift(`r.resource_type = ANY(${stmt.param(request.types)}::text[])`);
   const criteria = request.criteria;
@@ -105,9 +109,9 @@ function isSingleToken(c: SearchRequest['criteria'][number]): boolean {
   return c.kind === 'token' && !c.not && c.values.length === 1 && c.values[0].system !== undefined && c.values[0].code !== undefined;
 }
 
-async function countMatches(q: Queryable, access: Access, request: SearchRequest, estimate: boolean): Promise<number> {
+async function countMatches(q: Queryable, access: Access, request: SearchRequest, estimate: boolean, filters?: FilterCompiler): Promise<number> {
   const stmt = new Statement();
-  const from = matchesFrom(stmt, access, request);
+  const from = matchesFrom(stmt, access, request, filters);
   if (estimate) {
     // The planner's estimate: no scan of the matches, as _total=estimate allows.
     const { rows } = await q.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 ${from}`, stmt.params);
@@ -148,11 +152,12 @@ async function matchPage(
   q: Queryable,
   access: Access,
   request: SearchRequest,
+  filters?: FilterCompiler,
 ): Promise<{ rows: FoundResource[]; next?: SearchCursor; previous?: SearchCursor }> {
   const stmt = new Statement();
   const keys = request.sort.map((k) => ({ ...sortExpression(stmt, k), descending: k.descending }));
   const backwards = request.cursor?.direction === 'before';
-  const from = matchesFrom(stmt, access, request, keys.length === 0);
+  const from = matchesFrom(stmt, access, request, filters, keys.length === 0);
   const selectKeys = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
   const inner = `SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content${selectKeys} ${from}`;
   const order = [
