@@ -106,3 +106,16 @@ t.test('haven reindex refuses unknown types before touching a database', async (
   }
   t.match(errors[0], /Nonsense/);
 });
+
+t.test('a SearchParameter whose expression does not fit is skipped with the reason, never half-active', async (t) => {
+  const custom = [
+    { resourceType: 'SearchParameter', url: 'urn:test:wrong-base', code: 'x', base: ['Patient'], type: 'string', status: 'active', expression: 'Observation.code.text' },
+    { resourceType: 'SearchParameter', url: 'urn:test:bad-syntax', code: 'y', base: ['Patient'], type: 'string', status: 'active', expression: 'Patient.name.(((' },
+    { resourceType: 'SearchParameter', url: 'urn:test:special', code: 'z', base: ['Patient'], type: 'special', status: 'active', expression: 'Patient.name' },
+  ] as never[];
+  const engine = createSearchEngine({ baseUrl: 'http://haven.test/fhir', zone: 'UTC', defaultCount: 20, maxCount: 100, custom });
+  const skipped = Object.fromEntries(engine.registry.skipped.filter((s) => s.url.startsWith('urn:test:')).map((s) => [s.url, s.reason]));
+  t.match(skipped, { 'urn:test:wrong-base': /none of its base types/, 'urn:test:bad-syntax': /./, 'urn:test:special': /not supported/ });
+  t.notOk(engine.registry.get('Patient', 'x'));
+  t.notOk(engine.registry.get('Patient', 'y'));
+});

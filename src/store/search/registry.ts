@@ -96,6 +96,7 @@ export class SearchRegistry {
       if (error instanceof UnsupportedExpression) return error.message;
       throw error;
     }
+    let registered = 0;
     for (const base of def.base as string[]) {
       const isCommon = base === 'Resource' || base === 'DomainResource';
       const name = `${isCommon ? 'Resource' : base}.${def.code}`;
@@ -119,6 +120,7 @@ export class SearchRegistry {
         ofTypeKey: paramKey(`${name}:of-type`),
         components,
       };
+      registered++;
       if (isCommon) this.common.set(def.code, param);
       else {
         let map = this.byType.get(base);
@@ -126,7 +128,7 @@ export class SearchRegistry {
         map.set(def.code, param);
       }
     }
-    return undefined;
+    return registered ? undefined : `the expression names none of its base types (${(def.base as string[]).join(', ')})`;
   }
 
   private compileComponents(def: SearchParameter, byUrl: Map<string, SearchParameter>): [CompositePart, CompositePart] {
