@@ -60,7 +60,7 @@ export async function runSearch(q: Queryable, access: Access, request: SearchReq
  * - else a single system|code token (search_token).
  * Each of these has at most one index row per resource, so the join cannot repeat a match.
  */
-function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, filters: FilterCompiler | undefined, drive = false): string {
+function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, filters: FilterCompiler | undefined, drive = false): { from: string; driven: boolean } {
   const compiler = new ConditionCompiler(stmt, access, filters);
   const where = ['NOT r.deleted', accessCondition(access, 'r', stmt, { filters })];
   if (request.types.length === 1) where.unshift(`r.resource_type = ${stmt.param(request.types[0])}`);
@@ -95,7 +95,7 @@ function matchesFrom(stmt: Statement, access: Access, request: SearchRequest, fi
       where.push(`d.param = ${stmt.param(c.param.key)}`, compiler.tokenValue(c.values[0], 'd'));
     }
   });
-  return `FROM ${from} WHERE ${where.join(' AND ')}`;
+  return { from: `FROM ${from} WHERE ${where.join(' AND ')}`, driven: kind !== undefined };
 }
 
 /** "Patient/x" when the access rule admits only the compartment of one patient. */
@@ -111,7 +111,7 @@ function isSingleToken(c: SearchRequest['criteria'][number]): boolean {
 
 async function countMatches(q: Queryable, access: Access, request: SearchRequest, estimate: boolean, filters?: FilterCompiler): Promise<number> {
   const stmt = new Statement();
-  const from = matchesFrom(stmt, access, request, filters);
+  const { from } = matchesFrom(stmt, access, request, filters);
   if (estimate) {
     // The planner's estimate: no scan of the matches, as _total=estimate allows.
     const { rows } = await q.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 ${from}`, stmt.params);
@@ -157,7 +157,7 @@ async function matchPage(
   const stmt = new Statement();
   const keys = request.sort.map((k) => ({ ...sortExpression(stmt, k), descending: k.descending }));
   const backwards = request.cursor?.direction === 'before';
-  const from = matchesFrom(stmt, access, request, filters, keys.length === 0);
+  const { from, driven } = matchesFrom(stmt, access, request, filters, keys.length === 0);
   const selectKeys = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
   const inner = `SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content${selectKeys} ${from}`;
   const order = [
@@ -171,7 +171,8 @@ async function matchPage(
   // Sort values leave as text (exact: microseconds, numeric digits) for the cursor, which casts back.
   const keyText = keys.map((_k, i) => `, m.k${i}::text AS c${i}`).join('');
   const sql = `SELECT m.*${keyText} FROM (${inner}) m WHERE ${position} ORDER BY ${order} LIMIT ${stmt.param(request.count + 1)}`;
-  const { rows } = await q.query<MatchRow>(sql, stmt.params);
+  // A driven page has the same plan whatever the values: keep it prepared (no planning per request).
+  const { rows } = await q.query<MatchRow>(sql, stmt.params, { prepare: driven });
   const more = rows.length > request.count;
   const pageRows = rows.slice(0, request.count);
   if (backwards) pageRows.reverse();
