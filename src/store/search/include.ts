@@ -69,7 +69,8 @@ async function includeRound(
       WHERE x.param = ANY(${keys}::int[]) AND x.ref = ANY(${stmt.param(source.map((s) => `${s.resourceType}/${s.id}`))}::text[])
         AND NOT t.deleted AND NOT (t.rid = ANY(${stmt.param(exclude)}::bigint[])) AND ${accessCondition(access, 't', stmt, { filters })}`;
   }
-  const { rows } = await q.query<ResourceRow>(`${sql} ORDER BY t.rid LIMIT ${stmt.param(limit)}`, stmt.params);
+  // The same plan for every page (the values are arrays): kept prepared like driven pages.
+  const { rows } = await q.query<ResourceRow>(`${sql} ORDER BY t.rid LIMIT ${stmt.param(limit)}`, stmt.params, { prepare: true });
   return rows.map(toFound);
 }
 
