@@ -39,7 +39,9 @@ export async function loadFixtures(app: TestApp): Promise<void> {
   await app.fhir('DELETE', 'Patient/p5');
 
   const obs = (id: string, rest: Record<string, unknown>) => put({ resourceType: 'Observation', id, status: 'final', ...rest } as never);
+  const vitalsTag = { meta: { tag: [{ system: 'urn:haven:record-kind', code: 'vitals' }] } };
   await obs('o1', {
+    ...vitalsTag,
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
     code: { coding: [{ system: LOINC, code: '8867-4', display: 'Heart rate' }] },
     subject: { reference: 'Patient/p1' },
@@ -47,6 +49,7 @@ export async function loadFixtures(app: TestApp): Promise<void> {
     valueQuantity: { value: 72, unit: '/min', system: UCUM, code: '/min' },
   });
   await obs('o2', {
+    ...vitalsTag,
     code: { coding: [{ system: LOINC, code: '85354-9', display: 'Blood pressure panel' }] },
     subject: { reference: 'http://haven.test/fhir/Patient/p1' },
     effectiveDateTime: '2026-04-01T00:00:00Z',

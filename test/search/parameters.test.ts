@@ -169,6 +169,8 @@ t.test('_sort on several keys, ascending and descending, and on _lastUpdated', a
   t.same(idsOf(res.json, 'match', false), ['o1', 'o4', 'o5']);
   res = await app.fhir('GET', 'Patient?_sort=gender,-family');
   t.same(idsOf(res.json, 'match', false), ['p1', 'p2', 'p4', 'p3'], 'female, male, other, then none');
+  res = await app.fhir('GET', 'Observation?subject=Patient/p1&_tag=urn:haven:record-kind|vitals&date=ge2026-03-01&_sort=-date');
+  t.same(idsOf(res.json, 'match', false), ['o2', 'o1'], "a patient's records by tag and date, newest first (the app records API)");
   res = await app.fhir('GET', 'Patient?_sort=-_lastUpdated&_count=1');
   t.same(idsOf(res.json), ['p4'], 'p4 was written last');
   t.equal((await app.fhir('GET', 'Patient?_sort=nonsense')).status, 400);
