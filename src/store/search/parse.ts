@@ -65,6 +65,7 @@ class SearchParser {
     const parsed: ParsedSearch = { request, used, ignored };
     const once = new Set<string>();
     for (const [name, value] of params) {
+      if (name.includes('\0') || value.includes('\0')) throw FhirError.badRequest('Search parameters may not contain NUL characters');
       const base = name.split(':')[0];
       if (['_count', '_sort', '_total', '_summary', '_elements', '_cursor', '_type'].includes(base)) {
         if (once.has(base)) throw FhirError.badRequest(`${base} may appear only once`, [base]);

@@ -3,7 +3,8 @@
 // access rule to every resource it returns or counts.
 import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
-import type { Queryable } from '../db.js';
+import { FhirError } from '../../errors.js';
+import { sqlState, type QueryOptions, type QueryResult, type Queryable } from '../db.js';
 import { Statement } from '../statement.js';
 import { ConditionCompiler, tableOf } from './compile.js';
 import { patientKey } from './compartments.js';
@@ -34,7 +35,8 @@ interface MatchRow extends ResourceRow {
  * One page of `request` as the caller with `access` may see it. `filters` compiles the query
  * restrictions of access rules (SearchEngine.filters); without it such rules admit nothing.
  */
-export async function runSearch(q: Queryable, access: Access, request: SearchRequest, filters?: FilterCompiler): Promise<SearchResult> {
+export async function runSearch(db: Queryable, access: Access, request: SearchRequest, filters?: FilterCompiler): Promise<SearchResult> {
+  const q = badValuesAs400(db);
   const result: SearchResult = { matches: [], included: [], includesTruncated: false };
   if (request.total !== 'none' || request.countOnly) result.total = await countMatches(q, access, request, request.total === 'estimate' && !request.countOnly, filters);
   if (request.countOnly || request.count === 0) return result;
@@ -49,6 +51,23 @@ export async function runSearch(q: Queryable, access: Access, request: SearchReq
     result.includesTruncated = inc.truncated;
   }
   return result;
+}
+
+/**
+ * A search's values come from the client; one PostgreSQL cannot use (a cursor's sort value that is
+ * no date, a number out of range) is the client's mistake: 400, not 500.
+ */
+function badValuesAs400(q: Queryable): Queryable {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+      try {
+        return await q.query<R>(sql, params, options);
+      } catch (error) {
+        if (sqlState(error)?.startsWith('22')) throw FhirError.badRequest('A search value cannot be used here (out of range or of the wrong kind)');
+        throw error;
+      }
+    },
+  };
 }
 
 /**
