@@ -5,11 +5,12 @@ import { auditCommand } from './commands/audit.js';
 import type { Command } from './commands/command.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reindexCommand } from './commands/reindex.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

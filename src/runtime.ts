@@ -13,9 +13,15 @@ import { havenWriteHooks } from './hooks/index.js';
 import { migrationsDir } from './paths.js';
 import { ensureAuditPartitions } from './store/audit-partitions.js';
 import { openDatabase, type Database } from './store/db.js';
-import { minimalIndexer, type ResourceIndexer } from './store/indexer.js';
 import { loadMigrations, migrate } from './store/migrate.js';
+import { conformanceDir } from './paths.js';
+import { activeSearchParameters } from './store/search/reindex.js';
+import { createSearchEngine, type SearchEngine } from './store/search/engine.js';
+import type { ElementModel } from './store/search/elements.js';
 import { Store } from './store/store.js';
+import { ResourceSubsetter } from './fhir/subset.js';
+import { searchParamsForCapability } from './fhir/search-capability.js';
+import type { SearchParameter } from '@medplum/fhirtypes';
 
 export interface Services {
   config: Config;
@@ -25,6 +31,10 @@ export interface Services {
   writes: WriteInteractions;
   capability: Capability;
   auth: AuthServices;
+  /** Search parameters, extraction, parsing and execution. */
+  search: SearchEngine;
+  /** _summary and _elements. */
+  subsetter: ResourceSubsetter;
 }
 
 /** Holds the services once they are ready; requests before that answer 503. */
@@ -60,7 +70,7 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
     // The audit log needs this month's partition before the first write (the daily job keeps
     // two months ahead; this covers a database that was not served for a while).
     await ensureAuditPartitions(database, new Date());
-    const services = createServices(config, database);
+    const services = createServices(config, database, { customSearchParameters: await activeSearchParameters(database) });
     // Signing keys are made at first start, so `haven token` finds them while the server runs.
     await services.auth.keys.open();
     const conformance = await loadConformance(services.store, services.validator);
@@ -74,24 +84,36 @@ export async function openServices(config: Config, log?: FastifyBaseLogger, db?:
 
 /**
  * Services over an already migrated database. A compiled validator may be passed in: it is
- * immutable, and tests that build many apps in one process compile it once. Tests may also pass an
- * indexer.
+ * immutable, and tests that build many apps in one process compile it once.
  */
 export function createServices(
   config: Config,
   db: Database,
-  shared: { validator?: ResourceValidator; indexer?: ResourceIndexer } = {},
+  shared: { validator?: ResourceValidator; searchModel?: ElementModel; customSearchParameters?: SearchParameter[] } = {},
 ): Services {
   const validator = shared.validator ?? createValidator();
-  const store = new Store(db, shared.indexer ?? minimalIndexer, undefined, { readAudit: { asyncCommit: config.audit.readCommit === 'async' } });
+  const search = createSearchEngine({
+    baseUrl: config.fhirBaseUrl,
+    zone: config.defaultTimeZone,
+    defaultCount: config.defaultPageSize,
+    maxCount: config.maxPageSize,
+    conformanceDir,
+    custom: shared.customSearchParameters,
+    model: shared.searchModel,
+  });
+  const store = new Store(db, search.indexer, undefined, {
+    readAudit: { asyncCommit: config.audit.readCommit === 'async' },
+    search,
+  });
   const capability = buildCapability({
     config,
     resourceTypes: validator.resourceTypes,
-    systemInteractions: ['transaction', 'batch'],
+    searchParams: (type) => searchParamsForCapability(search.registry, type),
+    systemInteractions: ['transaction', 'batch', 'search-system'],
     security: capabilitySecurity(config),
     resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),
   });
   const auth = createAuthServices(config, db, validator.resourceTypes);
   const writes = new WriteInteractions(validator, havenWriteHooks(validator));
-  return { config, db, store, validator, writes, capability, auth };
+  return { config, db, store, validator, writes, capability, auth, search, subsetter: new ResourceSubsetter(search.model) };
 }

@@ -7,6 +7,7 @@ import type { StoredVersion } from '../store/resources.js';
 import { etag } from './http.js';
 import { sendJson, versionHeaders } from './reply.js';
 import { checkInstance, header, type InstanceParams } from './request.js';
+import { subsetOptions } from './subset.js';
 
 export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): void {
   fhir.get<{ Params: InstanceParams }>('/:type/:id', smart('read'), async (request, reply) => {
@@ -20,7 +21,8 @@ export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): voi
       throw FhirError.gone(`${type}/${id} was deleted`);
     }
     if (notModified(request, version)) return versionHeaders(reply, version).code(304).send();
-    return sendJson(request, versionHeaders(reply, version), 200, version.json as string);
+    const subset = subsetOptions(request.query as Record<string, unknown>);
+    return sendJson(request, versionHeaders(reply, version), 200, services.subsetter.apply(version.json as string, subset));
   });
 
   fhir.get<{ Params: InstanceParams & { vid: string } }>('/:type/:id/_history/:vid', smart('vread'), async (request, reply) => {
@@ -34,7 +36,8 @@ export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): voi
       reply.header('ETag', etag(version.versionId));
       throw FhirError.gone(`Version ${vid} of ${type}/${id} is a deletion`);
     }
-    return sendJson(request, versionHeaders(reply, version), 200, version.json as string);
+    const subset = subsetOptions(request.query as Record<string, unknown>);
+    return sendJson(request, versionHeaders(reply, version), 200, services.subsetter.apply(version.json as string, subset));
   });
 }
 

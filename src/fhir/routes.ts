@@ -9,6 +9,7 @@ import { registerHistoryRoutes } from './history-routes.js';
 import { negotiate } from './http.js';
 import { registerReadRoutes } from './read-routes.js';
 import { sendJson } from './reply.js';
+import { registerSearchRoutes } from './search-routes.js';
 import { registerWriteRoutes } from './write-routes.js';
 
 export function fhirRoutes(runtime: Runtime) {
@@ -30,6 +31,7 @@ export function fhirRoutes(runtime: Runtime) {
     registerHistoryRoutes(app, runtime);
     registerWriteRoutes(app, runtime);
     registerBundleRoutes(app, runtime);
+    registerSearchRoutes(app, runtime);
 
     // Paths that exist but not with this method: 405, as FHIR asks for unsupported interactions.
     const notAllowed = async (): Promise<never> => {

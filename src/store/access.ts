@@ -6,8 +6,11 @@ import type { Access, ResourceFilter } from './context.js';
 import type { Queryable } from './db.js';
 import { Statement } from './statement.js';
 
+/** What compiling a query restriction into SQL needs of it: its type and criteria. */
+export type QueryRestriction = Pick<ResourceFilter, 'resourceType' | 'anyOf'>;
+
 /** Turns a query restriction into SQL over the rows of `alias` (the search engine supplies it). */
-export type FilterCompiler = (filter: ResourceFilter, alias: string, stmt: Statement) => string;
+export type FilterCompiler = (filter: QueryRestriction, alias: string, stmt: Statement) => string;
 
 export interface AccessOptions {
   /**

@@ -58,9 +58,21 @@ export interface ResourceFilter {
   matches(resource: Resource): boolean;
 }
 
+/**
+ * What the resources a search reaches beyond its matches may be: included ones (_include,
+ * _revinclude) must be readable by the caller, chained and _has ones searchable, each by the
+ * caller's rights on their own type. Without it a search applies `access` to them too.
+ */
+export interface RelatedAccess {
+  include: Access;
+  chain: Access;
+}
+
 export interface StoreContext {
   actor: Actor;
   access: Access;
+  /** For searches: the access of included and chained resources (see RelatedAccess). */
+  related?: RelatedAccess;
 }
 
 export const ALL_ACCESS: Access = { kind: 'all' };

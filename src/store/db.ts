@@ -7,8 +7,17 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared (named) on the connection, so repeated statements of the same text
+   * skip parsing and planning. For hot statements whose plan does not hinge on the values (search
+   * pages driven by one index); a bounded number per database. Engines without it ignore it.
+   */
+  prepare?: boolean;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';

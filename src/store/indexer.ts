@@ -15,18 +15,16 @@ export interface ResourceIndexer {
   /**
    * Adds to `stmt` the CTEs that write the index rows of the resource written by the CTE named
    * `written` (one row with a column `rid`, or none when nothing was written), replacing any index
-   * rows that resource had.
+   * rows that resource had. `replace: false` says the resource is new (nothing to replace), which
+   * saves the removal.
    */
-  addIndexWrites(stmt: Statement, written: string, entry: IndexEntry): void;
+  addIndexWrites(stmt: Statement, written: string, entry: IndexEntry, options?: { replace?: boolean }): void;
   /** Adds to `stmt` the CTEs that remove every index row of the resource in CTE `written`. */
   addIndexRemoval(stmt: Statement, written: string): void;
+  /**
+   * Adds to `stmt` the CTEs that write the index rows of many new resources at once: `entries[i]`
+   * belongs to the resource whose rid the query `ridByOrd` (columns ord, rid) gives for ord i + 1.
+   */
+  addBulkIndexWrites(stmt: Statement, ridByOrd: string, entries: IndexEntry[]): void;
 }
 
-/** Until the search index exists: a Patient is in its own compartment, and nothing else is indexed. */
-export const minimalIndexer: ResourceIndexer = {
-  extract(resource) {
-    return { compartments: resource.resourceType === 'Patient' && resource.id ? [`Patient/${resource.id}`] : [] };
-  },
-  addIndexWrites() {},
-  addIndexRemoval() {},
-};

@@ -1,6 +1,7 @@
 // The node-postgres engine: a pool of connections to a PostgreSQL server.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { beginScript, type Database, type Queryable, type QueryResult, type TransactionOptions } from './db.js';
+import { beginScript, type Database, type Queryable, type QueryOptions, type QueryResult, type TransactionOptions } from './db.js';
 
 // int8 (counts, bigserial keys) as JS numbers: Haven's keys stay far below 2^53, and PGlite is
 // configured the same way so both engines hand back identical rows.
@@ -11,10 +12,32 @@ const typeParsers = {
   },
 };
 
+/** Distinct statement texts kept prepared per database: each connection holds at most this many. */
+const MAX_PREPARED = 200;
+
+/** Names for prepared statements: the hash of the text, for at most MAX_PREPARED texts. */
+class PreparedNames {
+  private readonly names = new Map<string, string>();
+  nameFor(sql: string): string | undefined {
+    let name = this.names.get(sql);
+    if (!name && this.names.size < MAX_PREPARED) {
+      name = `h${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      this.names.set(sql, name);
+    }
+    return name;
+  }
+}
+
 class ClientQueryable implements Queryable {
-  constructor(private readonly client: pg.PoolClient | pg.Pool) {}
-  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const result = await this.client.query(sql, params as unknown[] | undefined);
+  constructor(
+    private readonly client: pg.PoolClient | pg.Pool,
+    private readonly prepared: PreparedNames,
+  ) {}
+  async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+    const name = options?.prepare ? this.prepared.nameFor(sql) : undefined;
+    const result = name
+      ? await this.client.query({ name, text: sql, values: params as unknown[] | undefined })
+      : await this.client.query(sql, params as unknown[] | undefined);
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   }
 }
@@ -22,17 +45,20 @@ class ClientQueryable implements Queryable {
 class SessionDatabase implements Database {
   readonly engine = 'postgres' as const;
   private readonly q: ClientQueryable;
-  constructor(private readonly client: pg.PoolClient) {
-    this.q = new ClientQueryable(client);
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly prepared: PreparedNames,
+  ) {
+    this.q = new ClientQueryable(client, prepared);
   }
-  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.q.query<R>(sql, params);
+  query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+    return this.q.query<R>(sql, params, options);
   }
   async exec(sql: string): Promise<void> {
     await this.client.query(sql);
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    return runTransaction(this.client, fn, options);
+    return runTransaction(this.client, this.prepared, fn, options);
   }
   withSession<T>(fn: (session: Database) => Promise<T>): Promise<T> {
     return fn(this);
@@ -42,10 +68,15 @@ class SessionDatabase implements Database {
   }
 }
 
-async function runTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
+async function runTransaction<T>(
+  client: pg.PoolClient,
+  prepared: PreparedNames,
+  fn: (tx: Queryable) => Promise<T>,
+  options?: TransactionOptions,
+): Promise<T> {
   await client.query(beginScript(options));
   try {
-    const result = await fn(new ClientQueryable(client));
+    const result = await fn(new ClientQueryable(client, prepared));
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -57,11 +88,12 @@ async function runTransaction<T>(client: pg.PoolClient, fn: (tx: Queryable) => P
 class PostgresDatabase implements Database {
   readonly engine = 'postgres' as const;
   private readonly q: ClientQueryable;
+  private readonly prepared = new PreparedNames();
   constructor(private readonly pool: pg.Pool) {
-    this.q = new ClientQueryable(pool);
+    this.q = new ClientQueryable(pool, this.prepared);
   }
-  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.q.query<R>(sql, params);
+  query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+    return this.q.query<R>(sql, params, options);
   }
   async exec(sql: string): Promise<void> {
     await this.pool.query(sql);
@@ -70,7 +102,7 @@ class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      return await runTransaction(client, fn, options);
+      return await runTransaction(client, this.prepared, fn, options);
     } catch (error) {
       // A connection error leaves the client unusable; drop it rather than return it to the pool.
       broken = isConnectionError(error);
@@ -82,7 +114,7 @@ class PostgresDatabase implements Database {
   async withSession<T>(fn: (session: Database) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      return await fn(new SessionDatabase(client));
+      return await fn(new SessionDatabase(client, this.prepared));
     } finally {
       client.release();
     }

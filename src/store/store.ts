@@ -1,12 +1,15 @@
 // The store's front door: one database, one indexer, and the caller's context turned into a
 // transaction whose settings carry who acts to the audit triggers.
-import { recordDenial, type AccessAuditOptions, type Denial } from './audit.js';
+import { recordDenial, type AccessAuditOptions, type AccessEvent, type Denial } from './audit.js';
 import { AuditLog } from './audit-log.js';
 import type { Actor, StoreContext } from './context.js';
 import type { Database } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
 import { readHistory, type HistoryPage, type HistoryQuery } from './history.js';
 import { ResourceStore, type Clock } from './resources.js';
+import type { SearchEngine } from './search/engine.js';
+import type { SearchRequest } from './search/request.js';
+import { runSearch, type SearchResult } from './search/run.js';
 
 export interface StoreOptions {
   /**
@@ -14,6 +17,8 @@ export interface StoreOptions {
    * rows: asynchronously by default (AUDIT_READ_COMMIT=async), see AccessAuditOptions.
    */
   readAudit?: AccessAuditOptions;
+  /** The search engine (conditional matches, searches). */
+  search?: SearchEngine;
 }
 
 export class Store {
@@ -21,6 +26,7 @@ export class Store {
   readonly readAudit: AccessAuditOptions;
   /** The audit log, read as AuditEvents. */
   readonly audit: AuditLog;
+  readonly search?: SearchEngine;
 
   constructor(
     readonly db: Database,
@@ -30,18 +36,33 @@ export class Store {
   ) {
     this.readAudit = options.readAudit ?? { asyncCommit: true };
     this.audit = new AuditLog(db, this.readAudit);
+    this.search = options.search;
   }
 
   /** Runs fn in one database transaction; everything it writes commits or rolls back together. */
   transaction<T>(ctx: StoreContext, fn: (store: ResourceStore) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new ResourceStore(tx, ctx, this.indexer, this.clock)), {
+    return this.db.transaction((tx) => fn(new ResourceStore(tx, ctx, this.indexer, this.clock, {}, this.search)), {
       settings: { 'haven.actor': JSON.stringify(ctx.actor) },
     });
   }
 
   /** Reads outside an explicit transaction: each call is a single statement. */
   reader(ctx: StoreContext): ResourceStore {
-    return new ResourceStore(this.db, ctx, this.indexer, this.clock, this.readAudit);
+    return new ResourceStore(this.db, ctx, this.indexer, this.clock, this.readAudit, this.search);
+  }
+
+  /**
+   * One page of a search, with its includes and total, limited to what the caller may see, and
+   * recorded in the audit trail in the statements that read it. `query` is the request below the
+   * FHIR base (e.g. "Observation?code=8867-4"), as the audit record keeps it.
+   */
+  searchPage(ctx: StoreContext, request: SearchRequest, query?: string): Promise<SearchResult> {
+    const event: AccessEvent = {
+      interaction: request.types.length === 1 ? 'search-type' : 'search-system',
+      ...(request.types.length === 1 ? { resourceType: request.types[0] } : {}),
+      ...(query !== undefined ? { query } : {}),
+    };
+    return runSearch(this.db, ctx.access, request, this.search?.filters, ctx.related, { actor: ctx.actor, event, options: this.readAudit });
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {

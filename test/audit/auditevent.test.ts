@@ -132,8 +132,8 @@ t.test('search parameters', async (t) => {
         .filter((id) => !/^[0-9a-f]{8}-/.test(id)),
     );
 
-  // (Observations join their patient's compartment once the search index extracts compartments.)
-  t.same(requests(await ids(`patient=Patient/${alice}&subtype=create,read`)), new Set(['make-alice', 'read-alice', 'alice-reads-obs']), 'patient: about the patient, or by the patient');
+  // The Observation is in Alice's compartment (its subject), so its creation is about her too.
+  t.same(requests(await ids(`patient=Patient/${alice}&subtype=create,read`)), new Set(['make-alice', 'make-obs', 'read-alice', 'alice-reads-obs']), 'patient: about the patient, or by the patient');
   t.same(requests(await ids(`patient=${bob}&subtype=create,read`)), new Set(['make-bob', 'read-bob']), 'patient as a bare id');
   t.same(requests(await ids(`entity=Observation/${obs}`)), new Set(['make-obs', 'alice-reads-obs']), 'entity Type/id');
   t.same(requests(await ids(`entity=${obs}`)), new Set(['make-obs', 'alice-reads-obs']), 'entity as a bare id');

@@ -76,11 +76,8 @@ t.test('reads and histories leave their audit rows', async (t) => {
   t.equal(system.res.json.entry.length, 3);
   t.same(
     system.rows.map((r) => [r.interaction, r.query, r.compartments, r.entity_refs, r.result_count]).sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
-    [
-      ['history-system', '_history?_count=3', [], [`Observation/${o.id}`], 2],
-      ['history-system', '_history?_count=3', [`Patient/${p.id}`], [`Patient/${p.id}`], 1],
-    ],
-    'one row per patient whose data was returned (BALP), one for the rest; only the page returned is counted',
+    [['history-system', '_history?_count=3', [`Patient/${p.id}`], [`Observation/${o.id}`, `Patient/${p.id}`], 3]],
+    "one row per patient whose data was returned (BALP): the Observation is in its subject's compartment; only the page returned is counted",
   );
 
   const empty = await get('Observation/_history?_count=0');

@@ -2,7 +2,6 @@
 // patient/ token for A reaches nothing of B through a batch or a transaction.
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
-import { subjectCompartmentIndexer } from '../helpers/compartments.js';
 
 const observation = (patient: string, id?: string) => ({
   resourceType: 'Observation',
@@ -15,7 +14,7 @@ const transaction = (entry: unknown[]) => ({ resourceType: 'Bundle', type: 'tran
 const batch = (entry: unknown[]) => ({ resourceType: 'Bundle', type: 'batch', entry });
 
 t.test('Bundles under a patient/ token for A', async (t) => {
-  const app = await testApp(t, {}, { indexer: subjectCompartmentIndexer });
+  const app = await testApp(t);
   for (const body of [
     { resourceType: 'Patient', id: 'a', identifier: [{ system: 'urn:mrn', value: 'A' }] },
     { resourceType: 'Patient', id: 'b', identifier: [{ system: 'urn:mrn', value: 'B' }] },

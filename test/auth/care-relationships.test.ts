@@ -4,7 +4,6 @@
 // the access at the next request. USER_ACCESS=all lets user/ scopes reach every patient.
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
-import { subjectCompartmentIndexer } from '../helpers/compartments.js';
 
 const observation = (id: string, patient: string) => ({
   resourceType: 'Observation',
@@ -42,7 +41,7 @@ async function load(app: Awaited<ReturnType<typeof testApp>>, resources: Array<{
 }
 
 t.test('care relationships', async (t) => {
-  const app = await testApp(t, {}, { indexer: subjectCompartmentIndexer });
+  const app = await testApp(t);
   await load(app, [
     { resourceType: 'Patient', id: 'a' },
     { resourceType: 'Patient', id: 'b' },
@@ -116,7 +115,7 @@ t.test('care relationships', async (t) => {
 });
 
 t.test('USER_ACCESS=all lets user/ scopes reach every patient', async (t) => {
-  const app = await testApp(t, { USER_ACCESS: 'all' }, { indexer: subjectCompartmentIndexer });
+  const app = await testApp(t, { USER_ACCESS: 'all' });
   await load(app, [{ resourceType: 'Patient', id: 'b' }, observation('ob', 'b')]);
   const doc = app.as(await app.token('user/*.rs', { fhirUser: 'Practitioner/doc' }));
   t.equal((await doc('GET', 'Observation/ob')).status, 200);

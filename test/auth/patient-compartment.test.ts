@@ -4,7 +4,6 @@
 // the search routes land.
 import t, { type Test } from 'tap';
 import { testApp, type FhirClient } from '../helpers/app.js';
-import { subjectCompartmentIndexer } from '../helpers/compartments.js';
 
 const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const observation = (id: string, patient: string, category: string) => ({
@@ -18,7 +17,7 @@ const observation = (id: string, patient: string, category: string) => ({
 });
 
 t.test('patient A against patient B', async (t) => {
-  const app = await testApp(t, {}, { indexer: subjectCompartmentIndexer });
+  const app = await testApp(t);
   for (const body of [
     { resourceType: 'Patient', id: 'a', gender: 'female' },
     { resourceType: 'Patient', id: 'b', gender: 'male' },

@@ -4,7 +4,6 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { mintAccessToken } from '../../src/auth/tokens.js';
 import { packageRoot } from '../../src/paths.js';
-import type { ResourceIndexer } from '../../src/store/indexer.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, Runtime, type Services } from '../../src/runtime.js';
 import type { Database } from '../../src/store/db.js';
@@ -52,8 +51,6 @@ export interface TestApp {
 export type FhirClient = (method: InjectOptions['method'], path: string, body?: unknown, headers?: Record<string, string>) => Promise<FhirResponse>;
 
 export interface TestAppOptions {
-  /** A different indexer (authorization tests fill compartments until the search index does). */
-  indexer?: ResourceIndexer;
   /** Called before the app is ready, e.g. to add hooks that set request.haven in tests. */
   configure?: (app: FastifyInstance) => void;
 }
@@ -76,7 +73,7 @@ export function sharedValidator(): ResourceValidator {
 export async function testApp(t: TestLike, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const { db, url } = await testDatabase(t);
   const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: '/nonexistent', KEYS_DIR: TEST_KEYS_DIR, ...env });
-  const services = createServices(config, db, { validator: sharedValidator(), indexer: options.indexer });
+  const services = createServices(config, db, { validator: sharedValidator() });
   const runtime = new Runtime();
   runtime.set(services);
   const app = buildApp({ config, runtime, logger: false });

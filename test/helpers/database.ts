@@ -109,3 +109,9 @@ function requireUrl(): string {
   if (!url) throw new Error('DATABASE_URL is not set');
   return url;
 }
+
+/**
+ * Options for test transactions that write resources directly (bulk loads): the audit trail
+ * refuses any change without an actor.
+ */
+export const AS_TEST_LOADER = { settings: { 'haven.actor': JSON.stringify({ requestId: 'test-load', clientId: 'test-loader' }) } };

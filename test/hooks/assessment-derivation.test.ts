@@ -118,7 +118,11 @@ t.test('updating the response rewrites only what changed and retires what it no 
 });
 
 t.test('PHQ-9 item 9 above 0 raises a Flag that the response cannot lower; it is raised again once lowered', async (t) => {
-  t.equal((await fhir('POST', 'CareTeam', { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${patientId}` } })).status, 201);
+  const team = await fhir('POST', 'CareTeam', { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${patientId}` } });
+  t.equal(team.status, 201);
+  // An inactive team of the same patient, and an active team of another, are not told.
+  await fhir('POST', 'CareTeam', { resourceType: 'CareTeam', status: 'inactive', subject: { reference: `Patient/${patientId}` } });
+  await fhir('POST', 'CareTeam', { resourceType: 'CareTeam', status: 'active', subject: { reference: 'Patient/someone-else' } });
   const { json: created } = await fhir('POST', 'QuestionnaireResponse', response('PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 2]));
   const flagUrl = `Flag/${flagIdOf(created.id)}`;
   const flag = await fhir('GET', flagUrl);
@@ -129,8 +133,14 @@ t.test('PHQ-9 item 9 above 0 raises a Flag that the response cannot lower; it is
     flag.json.extension.map((e: { valueReference: { reference: string } }) => e.valueReference.reference),
     [`QuestionnaireResponse/${created.id}`, `Observation/${owned(created.id, 'item/44260-8')}`],
   );
-  // Until the search engine lands, the care-team lookup finds no team (see src/hooks/care-teams.ts).
-  t.equal((await fhir('GET', `Communication/${communicationIdOf(created.id)}`)).status, 404, 'no team found yet: no Communication, and the write still succeeds');
+  const communication = await fhir('GET', `Communication/${communicationIdOf(created.id)}`);
+  t.equal(communication.status, 200, "the patient's active care team is told");
+  t.equal(communication.json.priority, 'urgent');
+  t.strictSame(communication.json.recipient, [{ reference: `CareTeam/${team.json.id}` }], 'only the active team of this patient');
+  t.ok(
+    communication.json.about.some((a: { reference: string }) => a.reference === flagUrl),
+    'about the Flag',
+  );
 
   const id = created.id;
   await fhir('PUT', `QuestionnaireResponse/${id}`, { ...response('PHQ-9', [1, 0, 0, 0, 0, 0, 0, 0, 3]), id });

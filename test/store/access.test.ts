@@ -8,7 +8,6 @@ import { ALL_ACCESS, type Access, type ResourceFilter } from '../../src/store/co
 import type { Queryable } from '../../src/store/db.js';
 import { Statement } from '../../src/store/statement.js';
 import { testApp } from '../helpers/app.js';
-import { subjectCompartmentIndexer } from '../helpers/compartments.js';
 
 const vitalSigns: ResourceFilter = {
   resourceType: 'Observation',
@@ -23,7 +22,7 @@ async function visible(q: Queryable, access: Access, options?: AccessOptions): P
 }
 
 t.test('accessCondition', async (t) => {
-  const app = await testApp(t, {}, { indexer: subjectCompartmentIndexer });
+  const app = await testApp(t);
   for (const r of [
     { resourceType: 'Patient', id: 'a' },
     { resourceType: 'Patient', id: 'b' },
