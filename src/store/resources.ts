@@ -6,11 +6,13 @@ import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, admits, admitsContent, filtersFor } from './access.js';
 import { addAccessAudit, auditEventsAreReadOnly, type AccessAuditOptions } from './audit.js';
-import type { Access, StoreContext } from './context.js';
+import type { Access, RelatedAccess, StoreContext } from './context.js';
 import { sqlState, type Queryable } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
 import { buildBulkInsert, type BulkItem } from './search/bulk.js';
 import type { Match, SearchEngine } from './search/engine.js';
+import type { SearchRequest } from './search/request.js';
+import { runSearch, searchAuditEvent, type SearchResult } from './search/run.js';
 import { Statement } from './statement.js';
 
 export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -123,8 +125,8 @@ export class ResourceStore {
   }
 
   /** The same store and transaction acting with another access (one entry of a transaction Bundle). */
-  as(access: Access): ResourceStore {
-    return new ResourceStore(this.q, { ...this.ctx, access }, this.indexer, this.clock, this.readAudit, this.search);
+  as(access: Access, related?: RelatedAccess): ResourceStore {
+    return new ResourceStore(this.q, { ...this.ctx, access, ...(related ? { related } : {}) }, this.indexer, this.clock, this.readAudit, this.search);
   }
 
   /** A fetched row as a version, or undefined when the caller's query restrictions hide it. */
@@ -140,6 +142,15 @@ export class ResourceStore {
   match(resourceType: string, criteria: ReadonlyArray<readonly [string, string]>, limit: number): Promise<Match[]> {
     if (!this.search) throw FhirError.notSupported('Search is not available in this store');
     return this.search.match(this.q, this.ctx.access, resourceType, criteria, limit);
+  }
+
+  /**
+   * One page of a search inside this transaction (GET entries of Bundles), with the caller's
+   * access and recorded in the audit trail like any search.
+   */
+  searchPage(request: SearchRequest, query?: string): Promise<SearchResult> {
+    const audit = { actor: this.ctx.actor, event: searchAuditEvent(request, query), options: this.readAudit };
+    return runSearch(this.q, this.ctx.access, request, this.search?.filters, this.ctx.related, audit);
   }
 
   /** Creates a resource with a server-assigned id (or the given one, for update-as-create). */

@@ -1,6 +1,6 @@
 // The store's front door: one database, one indexer, and the caller's context turned into a
 // transaction whose settings carry who acts to the audit triggers.
-import { recordDenial, type AccessAuditOptions, type AccessEvent, type Denial } from './audit.js';
+import { recordDenial, type AccessAuditOptions, type Denial } from './audit.js';
 import { AuditLog } from './audit-log.js';
 import type { Actor, StoreContext } from './context.js';
 import type { Database } from './db.js';
@@ -9,7 +9,7 @@ import { readHistory, type HistoryPage, type HistoryQuery } from './history.js';
 import { ResourceStore, type Clock } from './resources.js';
 import type { SearchEngine } from './search/engine.js';
 import type { SearchRequest } from './search/request.js';
-import { runSearch, type SearchResult } from './search/run.js';
+import { runSearch, searchAuditEvent, type SearchResult } from './search/run.js';
 
 export interface StoreOptions {
   /**
@@ -57,12 +57,8 @@ export class Store {
    * FHIR base (e.g. "Observation?code=8867-4"), as the audit record keeps it.
    */
   searchPage(ctx: StoreContext, request: SearchRequest, query?: string): Promise<SearchResult> {
-    const event: AccessEvent = {
-      interaction: request.types.length === 1 ? 'search-type' : 'search-system',
-      ...(request.types.length === 1 ? { resourceType: request.types[0] } : {}),
-      ...(query !== undefined ? { query } : {}),
-    };
-    return runSearch(this.db, ctx.access, request, this.search?.filters, ctx.related, { actor: ctx.actor, event, options: this.readAudit });
+    const audit = { actor: ctx.actor, event: searchAuditEvent(request, query), options: this.readAudit };
+    return runSearch(this.db, ctx.access, request, this.search?.filters, ctx.related, audit);
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {

@@ -98,3 +98,33 @@ t.test('Bundles under a patient/ token for A', async (t) => {
     t.equal((await app.as(undefined)('POST', '', batch([{ request: { method: 'GET', url: 'Observation/oa' } }]))).status, 401);
   });
 });
+
+t.test('a search inside a Bundle under a patient/ token finds nothing of B, not even through _include', async (t) => {
+  const app = await testApp(t);
+  for (const body of [
+    { resourceType: 'Patient', id: 'a' },
+    { resourceType: 'Patient', id: 'b' },
+    observation('a', 'oa'),
+    observation('b', 'ob'),
+    { resourceType: 'Observation', id: 'oab', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/a' }, performer: [{ reference: 'Patient/b' }] },
+  ]) {
+    await app.fhir('PUT', `${body.resourceType}/${body.id}`, body);
+  }
+  const fhir = app.as(await app.token('patient/*.rs', { patient: 'a' }));
+  const res = await fhir(
+    'POST',
+    '',
+    batch([
+      { request: { method: 'GET', url: 'Observation?_include=Observation:performer&_include=Observation:subject' } },
+      { request: { method: 'GET', url: 'Observation?subject=Patient/b' } },
+      { request: { method: 'GET', url: 'Patient?_revinclude=Observation:subject&_summary=count' } },
+    ]),
+  );
+  t.equal(res.status, 200);
+  const ids = (bundle: { entry?: Array<{ resource: { resourceType: string; id: string } }> }) =>
+    (bundle.entry ?? []).map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+  t.same(ids(res.json.entry[0].resource), ['Observation/oa', 'Observation/oab', 'Patient/a'], 'A, and nothing of B through _include');
+  t.same(ids(res.json.entry[1].resource), [], "a search for B's data finds none");
+  t.equal(res.json.entry[2].resource.total, 1, 'counts only A');
+  t.notMatch(res.body, /"id":"(b|ob)"/);
+});

@@ -83,3 +83,30 @@ t.test('racing first uploads of the same readings also store each reading once',
   await Promise.all([app.fhir('POST', '', batch(burst)), app.fhir('POST', '', batch(burst)), app.fhir('POST', '', batch(burst))]);
   t.equal(await observations(app), 5);
 });
+
+t.test('GET entries may search: each answered with its searchset Bundle', async (t) => {
+  const app = await testApp(t);
+  await app.fhir('PUT', 'Patient/p', { resourceType: 'Patient', id: 'p' });
+  await app.fhir('POST', 'Observation', reading('dddddddd-0000-4000-8000-000000000001', 97));
+  await app.fhir('POST', 'Observation', reading('dddddddd-0000-4000-8000-000000000002', 91));
+  const res = await app.fhir(
+    'POST',
+    '',
+    batch([
+      { request: { method: 'GET', url: 'Observation?subject=Patient/p&value-quantity=gt95&_include=Observation:subject' } },
+      { request: { method: 'GET', url: 'Observation?subject=Patient/nobody' } },
+      { request: { method: 'GET', url: 'Observation?value-quantity=notanumber' } },
+    ]),
+  );
+  t.equal(res.status, 200);
+  t.same(app.services.validator.validate(res.json), [], 'the response, searchsets included, validates');
+  const [found, none, bad] = res.json.entry;
+  t.equal(found.response.status, '200 OK');
+  t.equal(found.resource.type, 'searchset');
+  t.same(
+    found.resource.entry.map((e: { resource: { resourceType: string }; search: { mode: string } }) => `${e.search.mode}:${e.resource.resourceType}`),
+    ['match:Observation', 'include:Patient'],
+  );
+  t.equal(none.resource.entry, undefined, 'an empty searchset');
+  t.equal(bad.response.status.slice(0, 3), '400', 'a malformed search fails alone');
+});

@@ -17,6 +17,7 @@ import type { ResourceStore, StoredVersion } from '../../store/resources.js';
 import type { PreferReturn } from '../http.js';
 import { criteriaKey, parseCriteria } from '../interactions/criteria.js';
 import type { WriteOutcome } from '../interactions/write.js';
+import { relatedAccess, searchset } from '../searchset.js';
 import { parseEntry, PROCESSING_ORDER, type EntryRequest } from './entry-request.js';
 import { conditionalReferences, rewriteReferences } from './references.js';
 import { bundleResponse, errorResult, type EntryResult } from './response.js';
@@ -236,7 +237,13 @@ export class BundleProcessor {
 
   private async read(s: ResourceStore, entry: EntryRequest): Promise<EntryResult> {
     if (entry.kind === 'search') {
-      throw FhirError.notSupported(`Bundle.entry[${entry.index}]: search inside a Bundle is not supported yet`);
+      // As a search request of its own: included and chained resources by the token's rights on their types.
+      const searcher = s.as(s.ctx.access, relatedAccess(this.services, this.grant));
+      const pairs = [...new URLSearchParams(entry.query ?? '')];
+      const json = await searchset(this.services, { types: [entry.type], path: entry.type, extra: [] }, pairs, false, (request, query) =>
+        searcher.searchPage(request, query),
+      );
+      return { status: 200, ...(entry.method === 'HEAD' ? {} : { json }) };
     }
     const version =
       entry.kind === 'vread' ? await s.vread(entry.type, entry.id as string, entry.versionId as number) : await s.read(entry.type, entry.id as string);

@@ -12,6 +12,8 @@ import type { EntryRequest } from './entry-request.js';
 export interface EntryResult {
   status: number;
   version?: StoredVersion;
+  /** A resource that is no stored version (the searchset Bundle of a search entry). */
+  json?: string;
   /** For failed batch entries. */
   outcome?: OperationOutcome;
 }
@@ -39,6 +41,7 @@ export function bundleResponse(
   const texts = results.map((result, index): EntryText => {
     const status = `${result.status} ${STATUS_CODES[result.status] ?? ''}`.trim();
     const version = result.version;
+    if (result.json) return { resourceJson: result.json, response: { status } };
     if (!version) return { response: { status, ...(result.outcome ? { outcome: result.outcome } : {}) } };
     const isWrite = entries[index]?.method !== 'GET' && entries[index]?.method !== 'HEAD';
     const text: EntryText = {

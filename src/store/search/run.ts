@@ -72,6 +72,15 @@ export interface SearchAudit {
   options: AccessAuditOptions;
 }
 
+/** How the audit trail describes a search: its interaction, its one type if any, the query as run. */
+export function searchAuditEvent(request: SearchRequest, query?: string): AccessEvent {
+  return {
+    interaction: request.types.length === 1 ? 'search-type' : 'search-system',
+    ...(request.types.length === 1 ? { resourceType: request.types[0] } : {}),
+    ...(query !== undefined ? { query } : {}),
+  };
+}
+
 async function recordEmptySearch(q: Queryable, audit: SearchAudit): Promise<void> {
   const stmt = new Statement();
   stmt.with('returned', 'SELECT NULL::text AS resource_type, NULL::text AS id, NULL::integer AS version_id, false AS deleted, NULL::text[] AS compartments WHERE false');
