@@ -20,7 +20,7 @@ import { createSearchEngine, type SearchEngine } from './store/search/engine.js'
 import type { ElementModel } from './store/search/elements.js';
 import { Store } from './store/store.js';
 import { ResourceSubsetter } from './fhir/subset.js';
-import { searchParamsForCapability } from './fhir/search-capability.js';
+import { includesForCapability, searchParamsForCapability } from './fhir/search-capability.js';
 import type { SearchParameter } from '@medplum/fhirtypes';
 
 export interface Services {
@@ -109,6 +109,7 @@ export function createServices(
     config,
     resourceTypes: validator.resourceTypes,
     searchParams: (type) => searchParamsForCapability(search.registry, type),
+    searchIncludes: includesForCapability(search.registry, validator.resourceTypes),
     systemInteractions: ['transaction', 'batch', 'search-system'],
     security: capabilitySecurity(config),
     resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),

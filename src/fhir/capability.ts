@@ -14,6 +14,8 @@ export interface CapabilityInputs {
   resourceTypes: Iterable<string>;
   /** Search parameters that work, per resource type (added by the search engine). */
   searchParams?: (resourceType: string) => CapabilityStatementRestResourceSearchParam[] | undefined;
+  /** _include and _revinclude values that work, per resource type (from the search registry). */
+  searchIncludes?: (resourceType: string) => { include: string[]; revinclude: string[] };
   /** System-level interactions beyond history-system (transaction, batch, search-system). */
   systemInteractions?: Array<'transaction' | 'batch' | 'search-system' | 'history-system'>;
   /** rest.security, from the authorization layer. */
@@ -57,6 +59,7 @@ export function buildCapability(inputs: CapabilityInputs): Capability {
       conditionalUpdate: !readOnly,
       conditionalDelete: readOnly ? 'not-supported' : 'single',
       ...(searchParam?.length ? { searchParam } : {}),
+      ...includeLists(inputs.searchIncludes?.(type)),
     } as CapabilityStatementRestResource;
   });
   const system = new Set(['history-system', ...(inputs.systemInteractions ?? [])]);
@@ -84,4 +87,11 @@ export function buildCapability(inputs: CapabilityInputs): Capability {
   const { date: _date, ...stable } = statement;
   const etag = `W/"${createHash('sha256').update(JSON.stringify(stable)).digest('base64url').slice(0, 16)}"`;
   return { statement, json: JSON.stringify(statement), etag };
+}
+
+function includeLists(lists: { include: string[]; revinclude: string[] } | undefined) {
+  return {
+    ...(lists?.include.length ? { searchInclude: lists.include } : {}),
+    ...(lists?.revinclude.length ? { searchRevInclude: lists.revinclude } : {}),
+  };
 }

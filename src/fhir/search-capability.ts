@@ -24,3 +24,29 @@ export function searchParamsForCapability(registry: SearchRegistry, type: string
   );
   return [...COLUMN_PARAMS, ...params].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/**
+ * The CapabilityStatement's searchInclude and searchRevInclude: every reference parameter of the
+ * type (and `Type:*`), and every reference parameter of any type that can point at it.
+ */
+export function includesForCapability(registry: SearchRegistry, types: Iterable<string>): (type: string) => { include: string[]; revinclude: string[] } {
+  const all = [...types];
+  const referencing = new Map<string, string[]>();
+  for (const source of all) {
+    for (const p of registry.forType(source)) {
+      if (p.type !== 'reference') continue;
+      for (const target of p.targets.length ? p.targets : all) {
+        const list = referencing.get(target) ?? [];
+        list.push(`${source}:${p.code}`);
+        referencing.set(target, list);
+      }
+    }
+  }
+  return (type) => {
+    const own = registry.forType(type).filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`);
+    return {
+      include: own.length ? [...own.sort(), `${type}:*`] : [],
+      revinclude: [...new Set(referencing.get(type) ?? [])].sort(),
+    };
+  };
+}

@@ -20,6 +20,11 @@ t.test('the CapabilityStatement is valid R4, needs no body, and lists every reso
   t.equal(patient.conditionalDelete, 'single');
   t.equal(rest.resource.length, services.validator.resourceTypes.size, 'every R4 resource type');
   t.ok(rest.interaction.some((i: { code: string }) => i.code === 'history-system'));
+  const observation = rest.resource.find((r: { type: string }) => r.type === 'Observation');
+  t.ok(observation.searchInclude.includes('Observation:subject'), 'searchInclude lists the reference parameters');
+  t.ok(observation.searchInclude.includes('Observation:*'));
+  t.ok(patient.searchRevInclude.includes('Observation:subject'), 'searchRevInclude lists what can point at the type');
+  t.notOk(patient.searchRevInclude.includes('Patient:organization'), 'and not references to other types');
   t.match(res.headers.etag, /^W\/"/);
   t.equal((await fhir('GET', 'metadata', undefined, { 'if-none-match': res.headers.etag as string })).status, 304);
 });
