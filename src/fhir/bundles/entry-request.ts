@@ -1,21 +1,13 @@
 // One entry of a batch or transaction Bundle, read into the interaction it asks for.
+import type { BundleEntryKind } from '../../auth/bundle-entry.js';
 import { FhirError } from '../../errors.js';
 import { checkId, parseIfMatch } from '../http.js';
 import { parseCriteria, type Criteria } from '../interactions/criteria.js';
 
 export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export type EntryKind =
-  | 'create'
-  | 'update'
-  | 'conditional-update'
-  | 'patch'
-  | 'conditional-patch'
-  | 'delete'
-  | 'conditional-delete'
-  | 'read'
-  | 'vread'
-  | 'search';
+/** The interaction an entry asks for; the authorization layer maps each to its SMART permission. */
+export type EntryKind = BundleEntryKind;
 
 export interface EntryRequest {
   /** Position in the request Bundle; the response keeps it. */
