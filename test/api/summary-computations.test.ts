@@ -31,10 +31,17 @@ t.test('days: 1 to 365, 30 by default, anything else a 400 naming days', async (
   t.equal(parseDays(undefined), 30);
   t.equal(parseDays('1'), 1);
   t.equal(parseDays('365'), 365);
-  for (const bad of ['0', '366', '-1', '1.5', 'abc', '', ' 7', '1e2', '0x10']) {
-    t.throws(() => parseDays(bad), { status: 400, issues: [{ expression: ['days'] }] }, JSON.stringify(bad));
+  const refusal = (value: string | string[]) => {
+    try {
+      parseDays(value);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+  for (const bad of ['0', '366', '-1', '1.5', 'abc', '', ' 7', '1e2', '0x10', ['7', '8']]) {
+    t.match(refusal(bad), { status: 400, issues: [{ expression: ['days'] }] }, JSON.stringify(bad));
   }
-  t.throws(() => parseDays(['7', '8']), { status: 400 }, 'given twice');
 });
 
 t.test('mood: mean per UTC day and the 7-day moving average of the daily means', async (t) => {

@@ -9,16 +9,15 @@ import { medicationToFhir, type Medication } from '../../src/mappers/medication.
 import { medicationLogToFhir, type MedicationLog } from '../../src/mappers/medication-log.js';
 import { moodEntryToFhir, type MoodEntry } from '../../src/mappers/mood-entry.js';
 import { vitalsToFhir, type Vitals } from '../../src/mappers/vitals.js';
-import { testApp, type FhirClient } from '../helpers/app.js';
+import { testApp, type TestApp } from '../helpers/app.js';
 import { auditRows } from '../helpers/audit.js';
 
-const app = await testApp(t);
 const now = new Date();
 /** The UTC day `back` days before today, as YYYY-MM-DD. */
 const day = (back: number) => new Date(Date.parse(now.toISOString().slice(0, 10)) - back * 86_400_000).toISOString().slice(0, 10);
 const at = (back: number, hour: number) => `${day(back)}T${String(hour).padStart(2, '0')}:00:00Z`;
 
-async function put(resources: Resource[]): Promise<void> {
+async function put(app: TestApp, resources: Resource[]): Promise<void> {
   // Members before the panel that references them, as a client writing them one by one would.
   for (const resource of [...resources].reverse()) {
     const res = await app.fhir('PUT', `${resource.resourceType}/${resource.id}`, resource);
@@ -26,54 +25,73 @@ async function put(resources: Resource[]): Promise<void> {
   }
 }
 
+interface Loaded {
+  sertraline: MedicationRequest;
+  phqBefore: string;
+  phqLatest: string;
+  bGad: string;
+  bPhq: string;
+}
+
+/** Patients A and B with records on the same days, written through /fhir as the mappers build them. */
+async function load(app: TestApp): Promise<Loaded> {
+  let n = 0;
+  const nextId = (patientId: string) => `${patientId}-${++n}`;
+  const mood = (patientId: string, entry: MoodEntry) => put(app, moodEntryToFhir(entry, { patientId, id: nextId(patientId) }));
+  const vitals = (patientId: string, record: Vitals) => put(app, vitalsToFhir(record, { patientId, id: nextId(patientId) }));
+  async function medication(patientId: string, record: Medication): Promise<MedicationRequest> {
+    const [request] = medicationToFhir(record, { patientId, id: nextId(patientId), now });
+    await put(app, [request]);
+    return request;
+  }
+  const dose = (patientId: string, medication: MedicationRequest, log: MedicationLog) => put(app, medicationLogToFhir(log, { patientId, id: nextId(patientId), medication }));
+  async function assessment(patientId: string, type: 'PHQ-9' | 'GAD-7', responses: number[], takenAt: string): Promise<string> {
+    const id = nextId(patientId);
+    // The response only: Haven derives the score Observations and any Flag when it is written.
+    await put(app, [assessmentResponse(validateAssessment({ type, responses, takenAt }, now), { patientId, id })]);
+    return id;
+  }
+
+  await put(app, [
+    { resourceType: 'Patient', id: 'a', name: [{ family: 'Alvarez' }] },
+    { resourceType: 'Patient', id: 'b', name: [{ family: 'Brook' }] },
+  ]);
+  // Patient A.
+  await mood('a', { recordedAt: at(1, 8), overallMood: 6 });
+  await mood('a', { recordedAt: at(1, 20), overallMood: 8, notes: 'good evening' }); // day 1: 7
+  await mood('a', { recordedAt: at(2, 12), overallMood: 4 }); // day 2: 4
+  await mood('a', { recordedAt: at(9, 12), overallMood: 2 }); // before a 7-day window, inside its averages
+  await vitals('a', { recordedAt: at(3, 9), systolicBP: 120, diastolicBP: 80, heartRate: 70 });
+  await vitals('a', { recordedAt: at(1, 9), heartRate: 65, weightLb: 170 });
+  await vitals('a', { recordedAt: at(5, 9), oxygenSaturation: 96, temperatureF: 98.6 });
+  await vitals('a', { recordedAt: at(6, 9), heartRate: 88, temperatureF: 99.1 }); // older than day 5's
+  const sertraline = await medication('a', { name: 'Sertraline', frequency: 'twice daily', startDate: day(2), active: true });
+  await dose('a', sertraline, { takenAt: at(2, 8), status: 'taken' });
+  await dose('a', sertraline, { takenAt: at(2, 20), status: 'taken' });
+  await dose('a', sertraline, { takenAt: at(1, 8), status: 'taken' });
+  await dose('a', sertraline, { takenAt: at(1, 20), status: 'missed' });
+  const phqBefore = await assessment('a', 'PHQ-9', [2, 2, 2, 2, 2, 0, 0, 0, 0], at(20, 10)); // 10, before the window
+  const phqLatest = await assessment('a', 'PHQ-9', [1, 1, 1, 1, 1, 1, 1, 0, 1], at(1, 10)); // 8, item 9 raises a Flag
+  // Patient B, on the same days: none of it may show in A's summary.
+  await mood('b', { recordedAt: at(1, 9), overallMood: 1 });
+  await mood('b', { recordedAt: at(2, 9), overallMood: 1 });
+  await vitals('b', { recordedAt: at(1, 10), heartRate: 131, temperatureF: 101 });
+  const bMedication = await medication('b', { name: 'Lithium', frequency: 'daily', active: true });
+  await dose('b', bMedication, { takenAt: at(1, 8), status: 'taken' });
+  // B's dose claiming A's medication: in B's compartment, so never counted for A.
+  await dose('b', sertraline, { takenAt: at(1, 9), status: 'taken' });
+  const bGad = await assessment('b', 'GAD-7', [3, 3, 3, 3, 3, 3, 3], at(1, 11));
+  const bPhq = await assessment('b', 'PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 3], at(2, 11));
+  return { sertraline, phqBefore, phqLatest, bGad, bPhq };
+}
+
+const app = await testApp(t);
+const { sertraline, phqBefore, phqLatest, bGad, bPhq } = await load(app);
 let n = 0;
-const nextId = (patientId: string) => `${patientId}-${++n}`;
-const mood = (patientId: string, entry: MoodEntry) => put(moodEntryToFhir(entry, { patientId, id: nextId(patientId) }));
-const vitals = (patientId: string, record: Vitals) => put(vitalsToFhir(record, { patientId, id: nextId(patientId) }));
-async function medication(patientId: string, record: Medication): Promise<MedicationRequest> {
-  const [request] = medicationToFhir(record, { patientId, id: nextId(patientId), now });
-  await put([request]);
-  return request;
-}
-const dose = (patientId: string, medication: MedicationRequest, log: MedicationLog) => put(medicationLogToFhir(log, { patientId, id: nextId(patientId), medication }));
-async function assessment(patientId: string, type: 'PHQ-9' | 'GAD-7', responses: number[], takenAt: string): Promise<string> {
-  const id = nextId(patientId);
-  // The response only: Haven derives the score Observations and any Flag when it is written.
-  await put([assessmentResponse(validateAssessment({ type, responses, takenAt }, now), { patientId, id })]);
-  return id;
-}
 
-await put([
-  { resourceType: 'Patient', id: 'a', name: [{ family: 'Alvarez' }] },
-  { resourceType: 'Patient', id: 'b', name: [{ family: 'Brook' }] },
-]);
-// Patient A.
-await mood('a', { recordedAt: at(1, 8), overallMood: 6 });
-await mood('a', { recordedAt: at(1, 20), overallMood: 8, notes: 'good evening' }); // day 1: 7
-await mood('a', { recordedAt: at(2, 12), overallMood: 4 }); // day 2: 4
-await mood('a', { recordedAt: at(9, 12), overallMood: 2 }); // before a 7-day window, inside its averages
-await vitals('a', { recordedAt: at(3, 9), systolicBP: 120, diastolicBP: 80, heartRate: 70 });
-await vitals('a', { recordedAt: at(1, 9), heartRate: 65, weightLb: 170 });
-const sertraline = await medication('a', { name: 'Sertraline', frequency: 'twice daily', startDate: day(2), active: true });
-await dose('a', sertraline, { takenAt: at(2, 8), status: 'taken' });
-await dose('a', sertraline, { takenAt: at(2, 20), status: 'taken' });
-await dose('a', sertraline, { takenAt: at(1, 8), status: 'taken' });
-await dose('a', sertraline, { takenAt: at(1, 20), status: 'missed' });
-const phqBefore = await assessment('a', 'PHQ-9', [2, 2, 2, 2, 2, 0, 0, 0, 0], at(20, 10)); // 10, before the window
-const phqLatest = await assessment('a', 'PHQ-9', [1, 1, 1, 1, 1, 1, 1, 0, 1], at(1, 10)); // 8, item 9 raises a Flag
-// Patient B, on the same days: none of it may show in A's summary.
-await mood('b', { recordedAt: at(1, 9), overallMood: 1 });
-await mood('b', { recordedAt: at(2, 9), overallMood: 1 });
-await vitals('b', { recordedAt: at(1, 10), heartRate: 131, temperatureF: 101 });
-const bMedication = await medication('b', { name: 'Lithium', frequency: 'daily', active: true });
-await dose('b', bMedication, { takenAt: at(1, 8), status: 'taken' });
-// B's dose claiming A's medication: in B's compartment, so never counted for A.
-await dose('b', sertraline, { takenAt: at(1, 9), status: 'taken' });
-const bGad = await assessment('b', 'GAD-7', [3, 3, 3, 3, 3, 3, 3], at(1, 11));
-const bPhq = await assessment('b', 'PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 3], at(2, 11));
-
-const summary = (client: { authorization?: string }, patientId: string, query = '') =>
-  app.app.inject({ method: 'GET', url: `/api/v1/patients/${patientId}/summary${query}`, headers: client.authorization ? { authorization: client.authorization, 'x-request-id': `summary-${++n}` } : {} });
+const summaryOf = (target: TestApp, client: { authorization?: string }, patientId: string, query = '') =>
+  target.app.inject({ method: 'GET', url: `/api/v1/patients/${patientId}/summary${query}`, headers: client.authorization ? { authorization: client.authorization, 'x-request-id': `summary-${++n}` } : {} });
+const summary = (client: { authorization?: string }, patientId: string, query = '') => summaryOf(app, client, patientId, query);
 const bearer = async (scope: string, patient?: string) => ({ authorization: `Bearer ${await app.token(scope, patient ? { patient } : {})}` });
 const nothingOfB = /"(b-\d+)"|Patient\/b\b|Lithium|"value":(131|101)\b/;
 
@@ -103,8 +121,8 @@ t.test("A's summary: the numbers, from A's records only", async (t) => {
       diastolicBP: { value: 80, recordedAt: at(3, 9), vitalsId: body.latestVitals.systolicBP.vitalsId },
       heartRate: { value: 65, recordedAt: at(1, 9), vitalsId: body.latestVitals.heartRate.vitalsId },
       weightLb: { value: 170, recordedAt: at(1, 9), vitalsId: body.latestVitals.heartRate.vitalsId },
-      oxygenSaturation: null,
-      temperatureF: null,
+      oxygenSaturation: { value: 96, recordedAt: at(5, 9), vitalsId: body.latestVitals.temperatureF.vitalsId },
+      temperatureF: { value: 98.6, recordedAt: at(5, 9), vitalsId: body.latestVitals.oxygenSaturation.vitalsId },
     });
     // Active days 2, 1 and today: 3 x 2 = 6 expected; 3 taken (B's dose on A's medication not among them).
     t.strictSame(body.medicationAdherence, [
@@ -202,4 +220,15 @@ t.test('the reads are audited like any search, in the patient compartment', asyn
   const refs = rows.flatMap((r) => r.entity_refs);
   t.ok(refs.includes(`QuestionnaireResponse/${phqLatest}`), 'what was read is recorded');
   t.notOk(refs.some((r) => /\/b-\d+$|^Patient\/b$/.test(r)), 'nothing of B was read');
+});
+
+t.test('the same summary when every search needs many pages (SEARCH_MAX_COUNT=2)', async (t) => {
+  const paged = await testApp(t, { SEARCH_MAX_COUNT: '2', SEARCH_DEFAULT_COUNT: '2' });
+  await load(paged);
+  for (const days of ['7', '30']) {
+    const [one, many] = await Promise.all([summary({ authorization: app.authorization }, 'a', `?days=${days}`), summaryOf(paged, { authorization: paged.authorization }, 'a', `?days=${days}`)]);
+    t.equal(many.statusCode, 200);
+    const comparable = (body: { to?: string; riskFlags: Array<{ since?: string }> }) => ({ ...body, to: undefined, riskFlags: body.riskFlags.map((f) => ({ ...f, since: undefined })) });
+    t.strictSame(comparable(many.json()), comparable(one.json()), `days=${days}`);
+  }
 });
