@@ -72,6 +72,22 @@ async function load(app: TestApp): Promise<Loaded> {
   await dose('a', sertraline, { takenAt: at(1, 20), status: 'missed' });
   const phqBefore = await assessment('a', 'PHQ-9', [2, 2, 2, 2, 2, 0, 0, 0, 0], at(20, 10)); // 10, before the window
   const phqLatest = await assessment('a', 'PHQ-9', [1, 1, 1, 1, 1, 1, 1, 0, 1], at(1, 10)); // 8, item 9 raises a Flag
+  // Not app records of A, or not in their shape: never in the summary, never a failure.
+  const kind = (code: string) => ({ tag: [{ system: 'https://haven-fhir.org/fhir/CodeSystem/record-kind', code }] });
+  await put(app, [
+    { resourceType: 'Observation', id: 'a-odd-mood', meta: kind('mood-entry'), status: 'final', code: { text: 'Mood' }, subject: { reference: 'Patient/a' }, effectiveDateTime: at(1, 7), valueQuantity: { value: 1 } },
+    {
+      resourceType: 'Observation',
+      id: 'a-device-hr',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+      subject: { reference: 'Patient/a' },
+      effectiveDateTime: at(1, 23),
+      valueQuantity: { value: 150, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+    },
+    { resourceType: 'QuestionnaireResponse', id: 'a-odd-form', meta: kind('assessment'), questionnaire: 'http://example.org/Questionnaire/other', status: 'completed', subject: { reference: 'Patient/a' }, authored: at(1, 12) },
+  ]);
   // Patient B, on the same days: none of it may show in A's summary.
   await mood('b', { recordedAt: at(1, 9), overallMood: 1 });
   await mood('b', { recordedAt: at(2, 9), overallMood: 1 });

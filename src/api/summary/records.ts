@@ -5,7 +5,7 @@
 import type { Flag, MedicationAdministration, MedicationRequest, Observation, Resource } from '@medplum/fhirtypes';
 import { assessmentFromFhir, type ScoredAssessment } from '../../mappers/assessment.js';
 import { SYSTEM, type RecordKind } from '../../mappers/codes.js';
-import { RecordShapeError, type StoredRecord } from '../../mappers/fhir.js';
+import { RecordShapeError, referencedId, type StoredRecord } from '../../mappers/fhir.js';
 import { medicationFromFhir, type Medication } from '../../mappers/medication.js';
 import { medicationLogFromFhir } from '../../mappers/medication-log.js';
 import { moodEntryFromFhir, type MoodEntry } from '../../mappers/mood-entry.js';
@@ -78,11 +78,13 @@ export class SummaryReader {
     await this.search('Observation', params, {
       count: VITALS_PAGE,
       onPage: async (panels) => {
-        const memberIds = (panels as Observation[]).flatMap((p) => (p.hasMember ?? []).map((m) => /^Observation\/(.+)$/.exec(m.reference ?? '')?.[1])).filter((id): id is string => id !== undefined);
-        const members = memberIds.length ? ((await this.search('Observation', [['_id', memberIds.join(',')]])) as Observation[]) : [];
-        const byId = new Map(members.map((m) => [m.id, m]));
+        const memberIds = (p: Observation) => (p.hasMember ?? []).map((m) => referencedId(m, 'Observation')).filter((id): id is string => id !== undefined);
+        const ids = (panels as Observation[]).flatMap(memberIds);
+        // In the compartment too: a panel pointing at another patient's Observation gets nothing.
+        const members = ids.length ? ((await this.search('Observation', [['_id', ids.join(',')]])) as Observation[]) : [];
+        const byId = new Map(members.map((m) => [m.id as string, m]));
         for (const panel of panels as Observation[]) {
-          const own = (panel.hasMember ?? []).map((m) => byId.get(m.reference?.slice('Observation/'.length))).filter((m): m is Observation => m !== undefined);
+          const own = memberIds(panel).map((id) => byId.get(id)).filter((m): m is Observation => m !== undefined);
           const record = fromFhir(() => vitalsFromFhir([panel, ...own]));
           if (record) found.push(record);
         }
