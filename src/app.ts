@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { OAuthError } from './auth/oauth-error.js';
+import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
 import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
@@ -106,6 +107,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
 
   app.register(authPlugin(runtime, config));
   app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  app.register(summaryRoutes(runtime), { prefix: '/api/v1' });
   return app;
 }
 
