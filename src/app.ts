@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { OAuthError } from './auth/oauth-error.js';
 import { authPlugin } from './auth/plugin.js';
+import { appRecordRoutes } from './api/routes.js';
 import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
 import { FhirError, type Issue } from './errors.js';
@@ -106,6 +107,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
 
   app.register(authPlugin(runtime, config));
   app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });
   return app;
 }
 
