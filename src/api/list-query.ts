@@ -41,12 +41,15 @@ export function parseListQuery(query: unknown): ListQuery {
   return { ...(from ? { from } : {}), ...(to ? { to } : {}), limit };
 }
 
-/** A calendar date as given, or a date-time with its zone as a UTC instant. */
+/**
+ * A calendar date as given, or a date-time with its zone as a UTC instant of the same precision
+ * (a search value covers the range its precision implies: 08:00:00Z the whole second).
+ */
 function bound(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (DATE.test(value) && isValidCalendarDate(value)) return value;
   const instant = parseInstant(value);
-  if (instant) return instant.toISOString();
+  if (instant) return /\.\d/.test(value) ? instant.toISOString() : instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
   throw FhirError.badRequest(
     `${name} must be a calendar date (2024-05-01) or a date and time with a time zone (2024-05-01T08:30:00Z), not "${value.slice(0, 40)}"`,
     [name],
