@@ -1,14 +1,8 @@
 // Requests to the app-records API (/api/v1) of a test app, and small readers of what the FHIR side
 // then holds.
-import type { TestApp } from '../helpers/app.js';
+import { readResponse, type FhirResponse, type TestApp } from '../helpers/app.js';
 
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  body: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-}
+export type ApiResponse = FhirResponse;
 
 export type ApiClient = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>) => Promise<ApiResponse>;
 
@@ -26,13 +20,7 @@ export function apiClient(app: TestApp, token?: string): ApiClient {
       },
       ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    let json: unknown;
-    try {
-      json = response.body ? JSON.parse(response.body) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.statusCode, headers: response.headers, body: response.body, json };
+    return readResponse(response);
   };
 }
 
@@ -48,9 +36,4 @@ export async function createPatients(app: TestApp, ...ids: string[]): Promise<vo
 export async function versionCount(app: TestApp): Promise<number> {
   const { rows } = await app.db.query<{ n: number }>('SELECT count(*)::integer AS n FROM resource_history');
   return rows[0].n;
-}
-
-/** Reads a resource through FHIR (a reference such as "Observation/123"). */
-export async function fhirRead(app: TestApp, reference: string) {
-  return app.fhir('GET', reference);
 }
