@@ -81,6 +81,13 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
     await writer(services).remove(writeTarget(services, request, definition, scope, 'delete'), id);
     return reply.code(204).send();
   });
+
+  // Paths that exist but not with this method: 405, as on /fhir.
+  const notAllowed = (allowed: string) => async (): Promise<never> => {
+    throw FhirError.of(405, 'not-supported', `This path takes ${allowed}`);
+  };
+  api.route({ method: ['PUT', 'PATCH', 'DELETE'], url: collection, ...smart('token'), handler: notAllowed('POST and GET') });
+  api.route({ method: ['POST', 'PATCH'], url: instance, ...smart('token'), handler: notAllowed('GET, PUT and DELETE') });
 }
 
 function writer(services: Services): RecordWriter {

@@ -183,4 +183,8 @@ t.test('unknown patients, records of another kind or another patient: 404', asyn
   await app.fhir('PUT', 'Observation/plain', { resourceType: 'Observation', id: 'plain', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p1' } });
   t.equal((await api('GET', 'p1/mood-entries/plain')).status, 404, 'an Observation without the record-kind tag is no app record');
   t.same((await api('GET', 'p2/mood-entries')).json.records, []);
+  t.equal((await api('PUT', 'p1/mood-entries', { recordedAt: at(1), overallMood: 1 })).status, 405, 'PUT on a list');
+  t.equal((await api('DELETE', 'p1/mood-entries')).status, 405, 'DELETE on a list');
+  t.equal((await api('POST', `p1/mood-entries/${mood.json.id}`, { recordedAt: at(1), overallMood: 1 })).status, 405, 'POST on a record');
+  t.equal((await api('GET', 'p1/diary')).status, 404, 'an unknown kind');
 });
