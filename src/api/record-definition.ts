@@ -55,6 +55,8 @@ export interface RecordDefinition<R extends object = object> {
   ownsCompanions: boolean;
   /** Whether a main resource is a record of this kind (default: it carries the record-kind tag). */
   recognises?(main: Resource): boolean;
+  /** The search criteria that find the kind's main resources (default: the record-kind tag). */
+  kindCriteria?: ReadonlyArray<[string, string]>;
   /** Records under a parent record (medication logs under a medication). */
   parent?: ParentLink;
 }

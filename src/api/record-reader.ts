@@ -34,7 +34,7 @@ export class RecordReader {
   /** The records of one kind in the scope, newest first. */
   async list(definition: RecordDefinition, scope: RecordScope, query: ListQuery): Promise<Array<StoredRecord<object>>> {
     const pairs: Array<[string, string]> = [
-      ['_tag', `${SYSTEM.recordKind}|${definition.kind}`],
+      ...(definition.kindCriteria ?? [['_tag', `${SYSTEM.recordKind}|${definition.kind}`] as [string, string]]),
       ['patient', `Patient/${scope.patientId}`],
     ];
     if (definition.parent && scope.parentReference) pairs.push([definition.parent.param, scope.parentReference]);

@@ -119,4 +119,13 @@ t.test('a QuestionnaireResponse posted to /fhir reads as an assessment record wi
   t.equal(totals.json.entry[0].resource.valueQuantity.value, res.json.score, 'the same score as the FHIR side derived');
   t.ok(res.json.fhir.includes(`Observation/${totals.json.entry[0].resource.id}`), 'the derived total is among the references');
   t.equal((await api('GET', `p2/assessments/${id}`)).status, 404, 'under no other patient');
+  const appPosted = await api('POST', 'p1/assessments', { type: 'GAD-7', responses: [0, 0, 0, 0, 0, 0, 1], takenAt: '2024-05-01T09:00:00Z' });
+  const unfinished = await app.fhir('POST', 'QuestionnaireResponse', { ...response, status: 'in-progress', item: response.item.slice(0, 3), authored: '2024-07-01T09:00:00Z' });
+  t.equal(unfinished.status, 201);
+  t.equal((await api('GET', `p1/assessments/${unfinished.json.id}`)).status, 404, 'an unfinished response is no assessment');
+  const other = await app.fhir('POST', 'QuestionnaireResponse', { resourceType: 'QuestionnaireResponse', questionnaire: 'http://example.org/Questionnaire/other', status: 'completed', subject: { reference: 'Patient/p1' }, authored: '2024-08-01T09:00:00Z' });
+  t.equal((await api('GET', `p1/assessments/${other.json.id}`)).status, 404, 'a response to another form is no assessment');
+  const list = await api('GET', 'p1/assessments');
+  t.same(list.json.records.map((r: { id: string }) => r.id), [id, appPosted.json.id], 'listed with the app-posted ones, newest first; unfinished and other forms left out');
+  t.equal(list.json.records[0].score, 12);
 });

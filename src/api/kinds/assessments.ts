@@ -2,10 +2,11 @@
 // The API writes only the response; the after-write hook (src/hooks/assessment-derivation.ts)
 // derives the scores, the Flag and the Communication in the same transaction, exactly as for a
 // response posted through the FHIR API. So a PHQ-9 or GAD-7 response posted through the FHIR API
-// reads as an assessment too, tag or not.
+// (Haven's form or LOINC's) reads and lists as an assessment too, tag or not.
 import type { QuestionnaireResponse } from '@medplum/fhirtypes';
 import { assessmentFromFhir, assessmentResponse, validateAssessment, type Assessment } from '../../mappers/assessment.js';
 import { communicationIdOf, derivedObservationIds, flagIdOf } from '../../mappers/assessment-derivation.js';
+import { INSTRUMENTS } from '../../mappers/instruments.js';
 import { readResponse } from '../../mappers/questionnaire-response.js';
 import type { RecordDefinition, ResourceKey } from '../record-definition.js';
 
@@ -31,4 +32,6 @@ export const assessments: RecordDefinition<Assessment> = {
   },
   ownsCompanions: false,
   recognises: (main) => readResponse(main as QuestionnaireResponse) !== undefined,
+  // Responses to any form of the two instruments, whatever their version.
+  kindCriteria: [['questionnaire', Object.values(INSTRUMENTS).flatMap((i) => [i.url, i.loincUrl]).join(',')]],
 };
