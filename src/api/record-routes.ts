@@ -1,13 +1,14 @@
 // The five routes of one record kind under /api/v1/patients/:patientId/: POST creates, GET lists
 // (newest first, ?from=&to=&limit=), GET, PUT and DELETE act on one record. Thin: parse and check
 // the request, then the reader or writer, through the same store, authorization and audit as FHIR.
+import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from '../auth/authorize.js';
 import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
 import type { Runtime, Services } from '../runtime.js';
 import { parseListQuery } from './list-query.js';
-import { parentAccess, recordAccess } from './record-access.js';
+import { parentAccess, recordAccess, type RecordAccess } from './record-access.js';
 import type { RecordDefinition } from './record-definition.js';
 import { belongs, RecordReader, type RecordScope } from './record-reader.js';
 import { checkPatient, notFound, parentRecord, RecordWriter, type WriteTarget } from './record-writer.js';
@@ -42,10 +43,7 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
     const services = runtime.services;
     const scope = scopeOf(definition, request.params);
     const query = parseListQuery(request.query);
-    const { ctx, main } = recordAccess(services, request, definition, 'search-type');
-    const reader = services.store.reader(ctx);
-    await checkPatient(reader.as(main), scope.patientId);
-    if (definition.parent) await parentRecord(reader.as(parentAccess(services, request, definition.parent.definition)), definition, scope);
+    const { ctx } = await checkReadScope(services, request, definition, scope, 'search-type');
     const records = await new RecordReader(services.search, (r, q) => services.store.searchPage(ctx, r, q)).list(definition, scope, query);
     return send(reply, 200, { records, count: records.length, limit: query.limit });
   });
@@ -54,12 +52,9 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
     const services = runtime.services;
     const scope = scopeOf(definition, request.params);
     const id = recordId(definition, scope, request.params.id);
-    const { ctx, main } = recordAccess(services, request, definition, 'read');
-    const reader = services.store.reader(ctx);
-    await checkPatient(reader.as(main), scope.patientId);
-    if (definition.parent) await parentRecord(reader.as(parentAccess(services, request, definition.parent.definition)), definition, scope);
-    const version = await reader.read(definition.mainType, id);
-    const resource = version?.json ? JSON.parse(version.json) : undefined;
+    const { ctx } = await checkReadScope(services, request, definition, scope, 'read');
+    const version = await services.store.reader(ctx).read(definition.mainType, id);
+    const resource = version?.json ? (JSON.parse(version.json) as Resource) : undefined;
     if (!resource || !belongs(definition, resource, scope)) throw notFound(definition, scope, id);
     const record = await new RecordReader(services.search, (r, q) => services.store.searchPage(ctx, r, q)).one(definition, resource);
     return send(reply, 200, record);
@@ -88,6 +83,15 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
   };
   api.route({ method: ['PUT', 'PATCH', 'DELETE'], url: collection, ...smart('token'), handler: notAllowed('POST and GET') });
   api.route({ method: ['POST', 'PATCH'], url: instance, ...smart('token'), handler: notAllowed('GET, PUT and DELETE') });
+}
+
+/** 404 unless the patient (and the parent record) of the URL exist and the token reaches them; the access to read with. */
+async function checkReadScope(services: Services, request: FastifyRequest, definition: RecordDefinition, scope: RecordScope, interaction: Interaction): Promise<RecordAccess> {
+  const access = recordAccess(services, request, definition, interaction);
+  const reader = services.store.reader(access.ctx);
+  await checkPatient(reader.as(access.main), scope.patientId);
+  if (definition.parent) await parentRecord(reader.as(parentAccess(services, request, definition.parent.definition)), definition, scope);
+  return access;
 }
 
 function writer(services: Services): RecordWriter {
