@@ -1,8 +1,9 @@
 // The app-records API, kind by kind: create (201 with the record), list (newest first, from, to,
 // limit), read, replace (PUT) and delete, each through HTTP against the same FHIR store.
 import t, { type Test } from 'tap';
+import { goalId } from '../../src/mappers/care-plan.js';
 import { testApp, type TestApp } from '../helpers/app.js';
-import { apiClient, createPatients, type ApiClient } from './helpers.js';
+import { apiClient, createPatients, versionCount, type ApiClient } from './helpers.js';
 
 interface KindCase {
   path: string;
@@ -187,4 +188,21 @@ t.test('unknown patients, records of another kind or another patient: 404', asyn
   t.equal((await api('DELETE', 'p1/mood-entries')).status, 405, 'DELETE on a list');
   t.equal((await api('POST', `p1/mood-entries/${mood.json.id}`, { recordedAt: at(1), overallMood: 1 })).status, 405, 'POST on a record');
   t.equal((await api('GET', 'p1/diary')).status, 404, 'an unknown kind');
+});
+
+t.test('a record is written all or nothing: a failure at its last resource leaves none of it changed', async (t) => {
+  const app = await testApp(t);
+  await createPatients(app, 'p1', 'p2');
+  const api = apiClient(app);
+  const plan = await api('POST', 'p1/care-plans', { title: 'Sleep', goals: [{ description: 'first' }] });
+  // The id the plan's second goal will take is held by a Goal of another patient.
+  const secondGoal = goalId(plan.json.id, 1);
+  t.equal((await app.fhir('PUT', `Goal/${secondGoal}`, { resourceType: 'Goal', id: secondGoal, lifecycleStatus: 'active', description: { text: 'not yours' }, subject: { reference: 'Patient/p2' } })).status, 201);
+  const before = await versionCount(app);
+  const res = await api('PUT', `p1/care-plans/${plan.json.id}`, { title: 'Sleep better', goals: [{ description: 'first, changed' }, { description: 'second' }] });
+  t.equal(res.status, 409);
+  t.equal(res.json.resourceType, 'OperationOutcome');
+  t.equal(await versionCount(app), before, 'neither the CarePlan nor its first Goal was changed');
+  t.same((await api('GET', `p1/care-plans/${plan.json.id}`)).json, plan.json);
+  t.equal((await app.fhir('GET', `Goal/${secondGoal}`)).json.description.text, 'not yours');
 });
