@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
+import { appRecordRoutes } from './api/routes.js';
 import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
 import { FhirError, type Issue } from './errors.js';
@@ -107,6 +108,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
 
   app.register(authPlugin(runtime, config));
   app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });
   app.register(summaryRoutes(runtime), { prefix: '/api/v1' });
   return app;
 }

@@ -95,13 +95,18 @@ export async function testApp(t: TestLike, env: Record<string, string> = {}, opt
       },
       ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
-    let json: unknown;
-    try {
-      json = response.body ? JSON.parse(response.body) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.statusCode, headers: response.headers, body: response.body, json };
+    return readResponse(response);
   };
   return { app, services, db, config, databaseUrl: url, fhir: as(defaultToken), authorization: `Bearer ${defaultToken}`, as, token };
+}
+
+/** An injected response with its body parsed as JSON (undefined when it is none). */
+export function readResponse(response: { statusCode: number; headers: FhirResponse['headers']; body: string }): FhirResponse {
+  let json: unknown;
+  try {
+    json = response.body ? JSON.parse(response.body) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.statusCode, headers: response.headers, body: response.body, json };
 }
