@@ -72,6 +72,10 @@ async function load(app: TestApp): Promise<Loaded> {
   await dose('a', sertraline, { takenAt: at(1, 20), status: 'missed' });
   const phqBefore = await assessment('a', 'PHQ-9', [2, 2, 2, 2, 2, 0, 0, 0, 0], at(20, 10)); // 10, before the window
   const phqLatest = await assessment('a', 'PHQ-9', [1, 1, 1, 1, 1, 1, 1, 0, 1], at(1, 10)); // 8, item 9 raises a Flag
+  // A GAD-7 that a forms app posted through /fhir without Haven's record-kind tag: an assessment all the same.
+  const formsGad = assessmentResponse(validateAssessment({ type: 'GAD-7', responses: [1, 1, 1, 1, 1, 1, 1], takenAt: at(3, 10) }, now), { patientId: 'a', id: 'a-forms-gad' });
+  delete formsGad.meta;
+  await put(app, [formsGad]);
   // Not app records of A, or not in their shape: never in the summary, never a failure.
   const kind = (code: string) => ({ tag: [{ system: 'https://haven-fhir.org/fhir/CodeSystem/record-kind', code }] });
   await put(app, [
@@ -167,7 +171,7 @@ t.test("A's summary: the numbers, from A's records only", async (t) => {
         previous: { assessmentId: phqBefore, score: 10, severity: 'moderate', takenAt: at(20, 10) },
         change: -2,
       },
-      gad7: null,
+      gad7: { assessmentId: 'a-forms-gad', score: 7, severity: 'mild', takenAt: at(3, 10), previous: null, change: null },
     });
     t.equal(body.riskFlags.length, 1, "A's suicide-risk Flag only");
     t.match(body.riskFlags[0], {

@@ -3,6 +3,7 @@
 // compartment of the token apply, and every page read leaves its audit record like any search.
 // Resources a mapper cannot read back as a record are left out, not fatal.
 import type { Flag, MedicationAdministration, MedicationRequest, Observation, Resource } from '@medplum/fhirtypes';
+import { assessments as assessmentKind } from '../kinds/assessments.js';
 import { assessmentFromFhir, type ScoredAssessment } from '../../mappers/assessment.js';
 import { SYSTEM, type RecordKind } from '../../mappers/codes.js';
 import { RecordShapeError, referencedId, type StoredRecord } from '../../mappers/fhir.js';
@@ -56,8 +57,9 @@ export class SummaryReader {
       this.records('medication-log', 'MedicationAdministration', [['effective-time', `ge${instant(window.from)}`], ['effective-time', `le${instant(window.to)}`]], (r) =>
         medicationLogFromFhir([r as MedicationAdministration]),
       ),
-      // Every earlier one too: the latest's change is measured from the one before it.
-      this.records('assessment', 'QuestionnaireResponse', [['authored', `le${instant(window.to)}`]], (r) => assessmentFromFhir([r])),
+      // Every earlier one too: the latest's change is measured from the one before it. Found by
+      // form, as the records API lists them, so an EHR's or forms app's PHQ-9 counts too.
+      this.records('assessment', 'QuestionnaireResponse', [['authored', `le${instant(window.to)}`]], (r) => assessmentFromFhir([r]), assessmentKind.kindCriteria),
       this.search('Flag', []) as Promise<Flag[]>,
     ]);
     return { moodEntries, vitals, medications, medicationLogs, assessments, flags };
@@ -95,9 +97,15 @@ export class SummaryReader {
     return found;
   }
 
-  /** The records of one kind (by its record-kind tag), each read back by its mapper. */
-  private async records<R>(kind: RecordKind, type: string, params: Array<[string, string]>, map: (resource: Resource) => R): Promise<R[]> {
-    const resources = await this.search(type, [['_tag', tag(kind)], ...params]);
+  /** The records of one kind (by its record-kind tag, or the kind's own criteria), each read back by its mapper. */
+  private async records<R>(
+    kind: RecordKind,
+    type: string,
+    params: Array<[string, string]>,
+    map: (resource: Resource) => R,
+    kindCriteria: ReadonlyArray<[string, string]> = [['_tag', tag(kind)]],
+  ): Promise<R[]> {
+    const resources = await this.search(type, [...kindCriteria, ...params]);
     return resources.map((r) => fromFhir(() => map(r))).filter((r): r is R => r !== undefined);
   }
 
