@@ -2,19 +2,11 @@
 // no diagnostics, only who was turned away, from which route pattern.
 import type { AuditEvent } from '@medplum/fhirtypes';
 import t from 'tap';
-import { FhirError } from '../../src/errors.js';
 import { actAs, auditRows } from '../helpers/audit.js';
 import { testApp } from '../helpers/app.js';
 
 t.test('401 and 403 answers leave failure events without PHI; other errors leave none', async (t) => {
-  const haven = await testApp(t, {}, {
-    configure: (app) => {
-      // Stands in for the authorization layer, which answers 401 by throwing FhirError as well.
-      app.get('/api/v1/patients/:patientId/vitals', async () => {
-        throw new FhirError(401, { severity: 'error', code: 'login', diagnostics: 'No bearer token' }, { 'WWW-Authenticate': 'Bearer' });
-      });
-    },
-  });
+  const haven = await testApp(t);
   const { fhir, db, app, services } = haven;
   const { json: other } = await fhir('PUT', 'Patient/pat-other', { resourceType: 'Patient', id: 'pat-other', name: [{ family: 'Secret' }] });
 
