@@ -33,7 +33,7 @@ export interface AuditRecord {
   entityRefs: string[];
   compartments: string[];
   /**
-   * The patients of this event (its compartments and the token's launch patient) that the reader
+   * The patients of this event (its compartments, the token's launch patient, a patient who acted) that the reader
    * may see, as "Patient/x"; absent when the reader sees everything. The view names no one else.
    */
   viewerCompartments?: string[];
@@ -188,12 +188,13 @@ function visible(access: Access, alias: string, stmt: Statement): string {
 }
 
 /**
- * The patients of an event (compartments and launch patient) the caller may see, each tested alone
+ * The patients of an event (compartments, launch patient, a patient who acted) the caller may see, each tested alone
  * by the access rule; NULL for callers that see everything.
  */
 function viewerCompartments(access: Access, stmt: Statement): string {
   if (access.kind === 'all') return 'NULL::text[]';
-  const patients = `a.compartments || CASE WHEN a.launch_patient IS NULL THEN '{}'::text[] ELSE ARRAY['Patient/' || a.launch_patient] END`;
+  const patients = `a.compartments || CASE WHEN a.launch_patient IS NULL THEN '{}'::text[] ELSE ARRAY['Patient/' || a.launch_patient] END
+    || CASE WHEN a.fhir_user LIKE 'Patient/%' THEN ARRAY[a.fhir_user] ELSE '{}'::text[] END`;
   return `ARRAY(SELECT DISTINCT p.patient FROM (SELECT 'AuditEvent'::text AS resource_type, ARRAY[u.c] AS compartments, u.c AS patient
       FROM unnest(${patients}) u(c)) p WHERE ${accessCondition(access, 'p', stmt)})`;
 }

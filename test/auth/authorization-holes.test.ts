@@ -113,7 +113,20 @@ t.test('authorization holes', async (t) => {
       entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { ...observation('r', 'a', 'vital-signs'), id: undefined, hasMember: [{ reference: 'Observation?identifier=http://haven.test/obs|ob' }] } }],
     });
     t.not(tx.status, 200, 'a conditional reference to B does not resolve');
-    t.notMatch(tx.body, /Observation\/ob/);
+    const txNone = await fhir('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { ...observation('r', 'a', 'vital-signs'), id: undefined, hasMember: [{ reference: 'Observation?identifier=http://haven.test/obs|zz' }] } }],
+    });
+    t.equal(tx.status, txNone.status);
+    t.equal(tx.body.replace(/\|ob\b/g, '|zz'), txNone.body, 'answers as a reference that matches nothing');
+    const txUpdate = await fhir('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'PUT', url: `Observation?${onlyB}` }, resource: { ...observation('u', 'a', 'vital-signs'), id: undefined } }],
+    });
+    t.equal(txUpdate.status, 200, 'conditional update in a transaction: B is no match, A’s resource is created');
+    t.match(txUpdate.json?.entry?.[0]?.response?.status, /^201/);
     const txCreate = await fhir('POST', '', {
       resourceType: 'Bundle',
       type: 'transaction',
@@ -138,6 +151,14 @@ t.test('authorization holes', async (t) => {
     const ifMatchHidden = await fhir('DELETE', 'Observation/ob', undefined, { 'if-match': 'W/"1"' });
     t.equal(ifMatchHidden.status, ifMatchUnknown.status, 'with If-Match as well');
     t.equal(ifMatchHidden.json?.issue?.[0]?.diagnostics?.replace('ob', 'no-such-id'), ifMatchUnknown.json?.issue?.[0]?.diagnostics);
+    for (const type of ['batch', 'transaction']) {
+      const bundle = (id: string) => ({ resourceType: 'Bundle', type, entry: [{ request: { method: 'DELETE', url: `Observation/${id}` } }] });
+      const strip = (body: string) => body.replace(/"id":"[0-9a-f-]{36}","meta":\{[^}]*\},/, '');
+      const named = await fhir('POST', '', bundle('ob'));
+      const none = await fhir('POST', '', bundle('zz'));
+      t.equal(named.status, none.status, `${type} DELETE of B: same status as an unknown id`);
+      t.equal(strip(named.body).replace(/Observation\/ob\b/g, 'Observation/zz'), strip(none.body), `${type} DELETE of B: same answer`);
+    }
     const b = await app.fhir('GET', 'Observation/ob');
     t.equal(b.status, 200, 'B is still there');
     t.equal(b.json.meta.versionId, '1');
