@@ -33,13 +33,14 @@ export interface AuditServer {
 }
 
 /**
- * `viewer`: the compartments a confined caller (a patient/ token) may see. Its view leaves out what
- * could name anyone else: patients outside those compartments and the raw query.
+ * `viewer`: the patients of the event a confined caller (a patient/ or user/ token) may see. Its view
+ * leaves out what could name anyone else: other patients, a patient who acted, and the raw query.
  */
 export function toAuditEvent(record: AuditRecord, server: AuditServer, viewer?: readonly string[]): AuditEvent {
   const { outcomeDesc, resultCount } = record;
   const listing = record.action === 'E' || record.interaction.startsWith('history');
-  const entity = entities(viewer ? redact(record, viewer) : record);
+  const shown = viewer ? redact(record, viewer) : record;
+  const entity = entities(shown);
   return {
     resourceType: 'AuditEvent',
     id: record.id,
@@ -54,7 +55,7 @@ export function toAuditEvent(record: AuditRecord, server: AuditServer, viewer?: 
       : listing && resultCount !== undefined
         ? { outcomeDesc: `${resultCount} ${resultCount === 1 ? 'resource' : 'resources'} returned` }
         : {}),
-    agent: agents(record, server),
+    agent: agents(shown, server),
     source: { site: new URL(server.fhirBaseUrl).host, observer: observer(server), type: [APPLICATION_SERVER] },
     ...(entity.length ? { entity } : {}),
   };
@@ -121,8 +122,10 @@ function entities(record: AuditRecord): AuditEventEntity[] {
 
 function redact(record: AuditRecord, viewer: readonly string[]): AuditRecord {
   const launch = record.launchPatient;
+  const hiddenUser = record.fhirUser?.startsWith('Patient/') === true && !viewer.includes(record.fhirUser);
   return {
     ...record,
+    ...(hiddenUser ? { fhirUser: undefined, subject: undefined } : {}),
     compartments: record.compartments.filter((c) => viewer.includes(c)),
     launchPatient: launch !== undefined && viewer.includes(`Patient/${launch}`) ? launch : undefined,
     query: undefined,

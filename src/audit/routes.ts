@@ -60,7 +60,7 @@ async function readOne(services: Services, request: FastifyRequest, id: string):
 
 function sendRecord(services: Services, request: FastifyRequest, reply: FastifyReply, record: AuditRecord): FastifyReply {
   reply.header('ETag', etag(1)).header('Last-Modified', new Date(record.recorded).toUTCString());
-  return sendJson(request, reply, 200, JSON.stringify(toAuditEvent(record, services.config, viewerCompartments(request))));
+  return sendJson(request, reply, 200, JSON.stringify(toAuditEvent(record, services.config, record.viewerCompartments)));
 }
 
 async function search(services: Services, request: FastifyRequest, reply: FastifyReply, params: URLSearchParams): Promise<FastifyReply> {
@@ -91,21 +91,14 @@ async function search(services: Services, request: FastifyRequest, reply: Fastif
   };
   const links = [{ relation: 'self', url: link(after) }];
   if (page.next) links.push({ relation: 'next', url: link(page.next) });
-  const viewer = viewerCompartments(request);
   const entries = page.records.map(
     (record): EntryText => ({
       fullUrl: `${config.fhirBaseUrl}/AuditEvent/${record.id}`,
-      resourceJson: JSON.stringify(toAuditEvent(record, config, viewer)),
+      resourceJson: JSON.stringify(toAuditEvent(record, config, record.viewerCompartments)),
       search: { mode: 'match' },
     }),
   );
   return sendJson(request, reply, 200, bundleJson({ type: 'searchset', link: links, entries }));
-}
-
-/** The compartments a confined caller is limited to; undefined for callers that see everything. */
-function viewerCompartments(request: FastifyRequest): readonly string[] | undefined {
-  const { access } = request.haven;
-  return access.kind === 'compartments' ? access.compartments : undefined;
 }
 
 function isAuditCursor(value: unknown): value is AuditCursor {

@@ -19,14 +19,19 @@ export interface Grant {
   scope: string;
 }
 
-const FHIR_USER = /(?:^|\/)((?:Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64})$/;
+const FHIR_USER = /^((?:Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64})$/;
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** A Grant from the claims of a verified token. Unknown or malformed parts grant nothing. */
-export function grantFromClaims(issuer: Grant['issuer'], claims: Record<string, unknown>): Grant {
+/**
+ * A Grant from the claims of a verified token. Unknown or malformed parts grant nothing.
+ * `fhirBaseUrl`: this server's FHIR base; a fhirUser is a user of this server only when it is
+ * relative or an absolute URL under this base (SMART: a URL of the FHIR server's resource). A
+ * Practitioner of another server grants nothing here.
+ */
+export function grantFromClaims(issuer: Grant['issuer'], claims: Record<string, unknown>, fhirBaseUrl: string): Grant {
   const scope = typeof claims.scope === 'string' ? claims.scope : '';
   const parsed = parseScopes(scope);
-  const fhirUser = typeof claims.fhirUser === 'string' ? FHIR_USER.exec(claims.fhirUser)?.[1] : undefined;
+  const fhirUser = typeof claims.fhirUser === 'string' ? localUser(claims.fhirUser, fhirBaseUrl) : undefined;
   const patient = typeof claims.patient === 'string' && ID.test(claims.patient) ? claims.patient : undefined;
   return {
     issuer,
@@ -38,4 +43,11 @@ export function grantFromClaims(issuer: Grant['issuer'], claims: Record<string, 
     admin: parsed.others.includes('admin'),
     scope,
   };
+}
+
+/** "Type/id" of a fhirUser that is relative or under this server's FHIR base; undefined otherwise. */
+function localUser(claim: string, fhirBaseUrl: string): string | undefined {
+  const prefix = `${fhirBaseUrl.replace(/\/+$/, '')}/`;
+  const relative = claim.startsWith(prefix) ? claim.slice(prefix.length) : claim;
+  return FHIR_USER.exec(relative)?.[1];
 }

@@ -103,13 +103,13 @@ export class TokenVerifier {
         },
         this.options(this.settings.issuer, [SIGNING_ALG]),
       );
-      return grantFromClaims('haven', payload);
+      return grantFromClaims('haven', payload, this.settings.audience);
     }
     const external = this.settings.external;
     if (external && this.externalKeys && iss === external.issuer) {
       if (!alg || !EXTERNAL_ALGS.includes(alg)) throw new TokenRejected(`The token's algorithm ${alg} is not accepted`);
       const { payload } = await jwtVerify(token, this.externalKeys, this.options(external.issuer, EXTERNAL_ALGS));
-      return grantFromClaims('external', payload);
+      return grantFromClaims('external', payload, this.settings.audience);
     }
     throw new TokenRejected('The token was issued by an issuer this server does not trust');
   }

@@ -131,6 +131,21 @@ export function filtersFor(access: Access, resourceType: string): ResourceFilter
   }
 }
 
+/** Whether any part of the access is a query restriction (then reads check versions after fetching). */
+export function hasQueryRestrictions(access: Access): boolean {
+  switch (access.kind) {
+    case 'filtered':
+      return true;
+    case 'anyOf':
+    case 'allOf':
+      return access.of.some(hasQueryRestrictions);
+    case 'byType':
+      return Object.values(access.types).some(hasQueryRestrictions) || (access.otherTypes !== undefined && hasQueryRestrictions(access.otherTypes));
+    default:
+      return false;
+  }
+}
+
 /**
  * After a 'checked-after' query: whether a fetched version passes the query restrictions of its
  * type. A deletion (no content) cannot be shown to match, so under a restriction it is hidden.
@@ -152,7 +167,20 @@ export interface Candidate {
 }
 
 /**
- * Whether the caller may write (or change) this resource: the same rule as `accessCondition`,
+ * Whether the caller may write, change or delete this resource: every patient compartment it
+ * belongs to must be within reach, each on its own. An Observation of A performed by Patient B
+ * is in both compartments; a token for A alone must not write into B's record.
+ */
+export async function admitsWrite(q: Queryable, access: Access, candidate: Candidate): Promise<boolean> {
+  if (candidate.compartments.length <= 1) return admits(q, access, candidate);
+  for (const compartment of candidate.compartments) {
+    if (!(await admits(q, access, { ...candidate, compartments: [compartment] }))) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the caller may see this resource (or write it, with admitsWrite): the same rule as `accessCondition`,
  * evaluated in Node where it can be, and in SQL for the care relationships.
  */
 export async function admits(q: Queryable, access: Access, candidate: Candidate): Promise<boolean> {

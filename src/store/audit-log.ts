@@ -32,6 +32,11 @@ export interface AuditRecord {
   resultCount?: number;
   entityRefs: string[];
   compartments: string[];
+  /**
+   * The patients of this event (its compartments, the token's launch patient, a patient who acted) that the reader
+   * may see, as "Patient/x"; absent when the reader sees everything. The view names no one else.
+   */
+  viewerCompartments?: string[];
 }
 
 /** A FHIR date search value, resolved by the database: the range [start, start + span). */
@@ -118,6 +123,7 @@ export interface AuditLogRow {
 
 interface AuditRow extends AuditLogRow {
   recorded_at: string;
+  viewer_compartments: string[] | null;
 }
 
 export class AuditLog {
@@ -130,13 +136,13 @@ export class AuditLog {
   /** A page of events matching every filter and visible to the caller, newest first. */
   async search(ctx: StoreContext, search: AuditSearch): Promise<AuditPage> {
     const stmt = new Statement();
-    const where = [visible(ctx.access, stmt), ...search.filters.map((f) => filterCondition(f, search.timeZone, stmt))];
+    const where = [visible(ctx.access, 'av', stmt), ...search.filters.map((f) => filterCondition(f, search.timeZone, stmt))];
     if (search.after) {
       where.push(`(a.recorded, a.id) < (${stmt.param(search.after.recorded)}::timestamptz, ${stmt.param(search.after.id)}::uuid)`);
     }
     stmt.with(
       'page',
-      `SELECT ${COLUMNS} FROM audit_log a WHERE ${where.join(' AND ')}
+      `SELECT ${COLUMNS}, ${viewerCompartments(ctx.access, stmt)} AS viewer_compartments FROM ${AUDIT_ROWS} WHERE ${where.join(' AND ')}
         ORDER BY a.recorded DESC, a.id DESC LIMIT ${stmt.param(search.count + 1)}`,
     );
     stmt.with('shown', `${AS_RETURNED} FROM page ORDER BY recorded DESC, uid DESC LIMIT ${stmt.param(search.count)}`);
@@ -156,8 +162,8 @@ export class AuditLog {
       at === undefined
         ? 'FALSE'
         : `a.id = ${stmt.param(id)}::uuid AND a.recorded >= ${stmt.param(new Date(at).toISOString())}::timestamptz
-            AND a.recorded < ${stmt.param(new Date(at + 1).toISOString())}::timestamptz AND ${visible(ctx.access, stmt)}`;
-    stmt.with('found', `SELECT ${COLUMNS} FROM audit_log a WHERE ${where}`);
+            AND a.recorded < ${stmt.param(new Date(at + 1).toISOString())}::timestamptz AND ${visible(ctx.access, 'av', stmt)}`;
+    stmt.with('found', `SELECT ${COLUMNS}, ${viewerCompartments(ctx.access, stmt)} AS viewer_compartments FROM ${AUDIT_ROWS} WHERE ${where}`);
     stmt.with('shown', `${AS_RETURNED} FROM found`);
     addAccessAudit(stmt, ctx.actor, 'shown', { interaction: 'read', resourceType: 'AuditEvent', id }, this.readAudit);
     const { rows } = await this.q.query<AuditRow>(stmt.build('SELECT * FROM found'), stmt.params);
@@ -166,13 +172,31 @@ export class AuditLog {
 }
 
 /**
+ * audit_log rows `a`, each with `av`: the event as the access rule sees a resource (resource_type
+ * AuditEvent, its compartments), since the rule's parts (consents, types) look at resource_type.
+ */
+const AUDIT_ROWS = `audit_log a CROSS JOIN LATERAL (SELECT 'AuditEvent'::text AS resource_type, a.compartments) av`;
+
+/**
  * The events a caller may see: those in the compartments of its access, which for an event means
  * the compartments of the resources it concerns or a patient who acted (the R4 patient compartment
  * of AuditEvent: entity.what or agent.who).
  */
-function visible(access: Access, stmt: Statement): string {
-  if (access.kind !== 'compartments') return accessCondition(access, 'a', stmt);
-  return `(${accessCondition(access, 'a', stmt)} OR ${patientAgent(access.compartments, stmt)})`;
+function visible(access: Access, alias: string, stmt: Statement): string {
+  if (access.kind !== 'compartments') return accessCondition(access, alias, stmt);
+  return `(${accessCondition(access, alias, stmt)} OR ${patientAgent(access.compartments, stmt)})`;
+}
+
+/**
+ * The patients of an event (compartments, launch patient, a patient who acted) the caller may see, each tested alone
+ * by the access rule; NULL for callers that see everything.
+ */
+function viewerCompartments(access: Access, stmt: Statement): string {
+  if (access.kind === 'all') return 'NULL::text[]';
+  const patients = `a.compartments || CASE WHEN a.launch_patient IS NULL THEN '{}'::text[] ELSE ARRAY['Patient/' || a.launch_patient] END
+    || CASE WHEN a.fhir_user LIKE 'Patient/%' THEN ARRAY[a.fhir_user] ELSE '{}'::text[] END`;
+  return `ARRAY(SELECT DISTINCT p.patient FROM (SELECT 'AuditEvent'::text AS resource_type, ARRAY[u.c] AS compartments, u.c AS patient
+      FROM unnest(${patients}) u(c)) p WHERE ${accessCondition(access, 'p', stmt)})`;
 }
 
 /** The acting user is one of these patients (index: audit_log_patient_agent). */
@@ -264,5 +288,6 @@ function toRecord(row: AuditRow): AuditRecord {
     resultCount: optional(row.result_count),
     entityRefs: row.entity_refs,
     compartments: row.compartments,
+    ...(row.viewer_compartments ? { viewerCompartments: row.viewer_compartments } : {}),
   };
 }

@@ -5,7 +5,7 @@
 import { FhirError } from '../errors.js';
 import type { Actor } from './context.js';
 import type { Queryable } from './db.js';
-import type { Statement } from './statement.js';
+import { Statement } from './statement.js';
 
 /** restful-interaction codes (http://hl7.org/fhir/restful-interaction) of the interactions that return resources. */
 export type AccessInteraction =
@@ -84,6 +84,38 @@ export function addAccessAudit(stmt: Statement, actor: Actor, returned: string, 
         (SELECT array_agg((r.resource_type, r.id, r.version_id, r.deleted, r.compartments)::audit_returned) FROM ${returned} r))
       ${options.asyncCommit ? `WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL` : ''}`,
   );
+}
+
+/** A version handed to the caller, by its key in resource_history. */
+export interface ReturnedVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+}
+
+/**
+ * Records what a read returned when the statement that fetched it could not decide alone: query
+ * restrictions are evaluated on the fetched versions in Node, so the record is written once they
+ * are known, in a statement of its own, naming exactly the versions the caller receives. The caller
+ * must not answer before this resolves.
+ */
+export async function recordReturned(
+  q: Queryable,
+  actor: Actor,
+  returned: readonly ReturnedVersion[],
+  event: AccessEvent,
+  options: AccessAuditOptions = {},
+): Promise<void> {
+  const stmt = new Statement();
+  stmt.with(
+    'shown',
+    `SELECT h.resource_type, h.id, h.version_id, h.deleted, h.compartments FROM resource_history h
+      JOIN unnest(${stmt.param(returned.map((r) => r.resourceType))}::text[], ${stmt.param(returned.map((r) => r.id))}::text[],
+        ${stmt.param(returned.map((r) => r.versionId))}::integer[]) k(resource_type, id, version_id)
+      ON h.resource_type = k.resource_type AND h.id = k.id AND h.version_id = k.version_id`,
+  );
+  addAccessAudit(stmt, actor, 'shown', event, options);
+  await q.query(stmt.build('SELECT 1'), stmt.params);
 }
 
 /** AuditEvents are the audit log's view, never stored resources: every way of writing one answers this. */

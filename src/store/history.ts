@@ -1,7 +1,7 @@
 // Version history, newest first, at instance, type and system level, paged by keyset so that pages
 // never skip or repeat a version while other clients write. Each page is audited in its statement.
-import { accessCondition, admitsContent } from './access.js';
-import { addAccessAudit, type AccessAuditOptions } from './audit.js';
+import { accessCondition, admitsContent, hasQueryRestrictions } from './access.js';
+import { addAccessAudit, recordReturned, type AccessEvent, type AccessAuditOptions } from './audit.js';
 import type { StoreContext } from './context.js';
 import type { Queryable } from './db.js';
 import type { StoredVersion, WriteMethod } from './resources.js';
@@ -79,13 +79,19 @@ export async function readHistory(q: Queryable, ctx: StoreContext, query: Histor
     `SELECT resource_type, id, version_id, last_updated, deleted, method, content, compartments
       FROM resource_history h WHERE ${where.join(' AND ')} ORDER BY ${descending} LIMIT ${stmt.param(query.count + 1)}`,
   );
-  stmt.with('shown', `SELECT * FROM page ORDER BY ${descending} LIMIT ${stmt.param(query.count)}`);
-  addAccessAudit(stmt, ctx.actor, 'shown', {
+  const event: AccessEvent = {
     interaction: query.id !== undefined ? 'history-instance' : query.resourceType ? 'history-type' : 'history-system',
     resourceType: query.resourceType,
     id: query.id,
     query: query.query,
-  }, audit);
+  };
+  // Under query restrictions the versions returned are known only after the check below: the audit
+  // record follows it. Otherwise the page is audited by the statement that reads it.
+  const restricted = hasQueryRestrictions(ctx.access);
+  if (!restricted) {
+    stmt.with('shown', `SELECT * FROM page ORDER BY ${descending} LIMIT ${stmt.param(query.count)}`);
+    addAccessAudit(stmt, ctx.actor, 'shown', event, audit);
+  }
   const sql = stmt.build(`SELECT resource_type, id, version_id, last_updated, deleted, method, content FROM page ORDER BY ${descending}`);
   const { rows } = await q.query<HistoryRow>(sql, stmt.params);
   const page = rows.slice(0, query.count);
@@ -102,6 +108,7 @@ export async function readHistory(q: Queryable, ctx: StoreContext, query: Histor
       json: row.content,
     }),
   );
+  if (restricted) await recordReturned(q, ctx.actor, entries, event, audit);
   const last = page[page.length - 1];
   const next =
     rows.length > query.count && last

@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
-import { accessCondition, admits, admitsContent, filtersFor } from './access.js';
-import { addAccessAudit, auditEventsAreReadOnly, type AccessAuditOptions } from './audit.js';
+import { accessCondition, admits, admitsContent, admitsWrite, filtersFor, type Candidate } from './access.js';
+import { addAccessAudit, auditEventsAreReadOnly, recordReturned, type AccessAuditOptions, type AccessEvent } from './audit.js';
 import type { Access, RelatedAccess, StoreContext } from './context.js';
 import { sqlState, type Queryable } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
@@ -90,10 +90,7 @@ export class ResourceStore {
         WHERE r.resource_type = ${stmt.param(resourceType)} AND r.id = ${stmt.param(id)}
           AND ${accessCondition(this.ctx.access, 'r', stmt, CHECKED_AFTER)}`,
     );
-    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'read', resourceType, id }, this.readAudit);
-    const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
-    const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
-    return this.visible(rows[0]);
+    return this.readAudited(stmt, resourceType, { interaction: 'read', resourceType, id });
   }
 
   /** One version, audited in the same statement. */
@@ -105,10 +102,22 @@ export class ResourceStore {
         WHERE h.resource_type = ${stmt.param(resourceType)} AND h.id = ${stmt.param(id)}
           AND h.version_id = ${stmt.param(versionId)} AND ${accessCondition(this.ctx.access, 'h', stmt, CHECKED_AFTER)}`,
     );
-    addAccessAudit(stmt, this.ctx.actor, 'found', { interaction: 'vread', resourceType, id, versionId }, this.readAudit);
+    return this.readAudited(stmt, resourceType, { interaction: 'vread', resourceType, id, versionId });
+  }
+
+  /**
+   * Runs a read whose `found` CTE holds the version, and records it: in the same statement, or,
+   * when a query restriction must first be checked on the version, right after that check, so the
+   * record names only what the caller receives.
+   */
+  private async readAudited(stmt: Statement, resourceType: string, event: AccessEvent): Promise<StoredVersion | undefined> {
+    const restricted = filtersFor(this.ctx.access, resourceType).length > 0;
+    if (!restricted) addAccessAudit(stmt, this.ctx.actor, 'found', event, this.readAudit);
     const sql = stmt.build('SELECT resource_type, id, version_id, last_updated, deleted, content FROM found');
     const { rows } = await this.q.query<VersionRow>(sql, stmt.params);
-    return this.visible(rows[0]);
+    const version = this.visible(rows[0]);
+    if (restricted) await recordReturned(this.q, this.ctx.actor, version ? [version] : [], event, this.readAudit);
+    return version;
   }
 
   /**
@@ -226,7 +235,8 @@ export class ResourceStore {
   async delete(resourceType: string, id: string, options: { ifMatch?: number } = {}): Promise<DeleteResult> {
     refuseServerOwned(resourceType);
     const current = await this.lockCurrent(resourceType, id);
-    if (!current) {
+    // What the caller cannot see answers exactly as an unknown id: no existence oracle.
+    if (!current || !(await admits(this.q, this.ctx.access, this.candidate(current, resourceType)))) {
       if (options.ifMatch !== undefined) throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist`);
       return { deleted: false };
     }
@@ -299,10 +309,14 @@ export class ResourceStore {
 
   /** A change to an existing resource needs the stored version to lie within the caller's access. */
   private async checkVisible(current: LockedRow, resourceType: string, id: string): Promise<void> {
-    const resource = current.content === null ? undefined : (JSON.parse(current.content) as Resource);
-    if (!(await admits(this.q, this.ctx.access, { resourceType, compartments: current.compartments, resource }))) {
+    if (!(await admitsWrite(this.q, this.ctx.access, this.candidate(current, resourceType)))) {
       throw FhirError.forbidden(`${resourceType}/${id} is outside what this token may change`);
     }
+  }
+
+  private candidate(current: LockedRow, resourceType: string): Candidate {
+    const resource = current.content === null ? undefined : (JSON.parse(current.content) as Resource);
+    return { resourceType, compartments: current.compartments, ...(resource ? { resource } : {}) };
   }
 
   /** Inserts version 1 of a new resource; undefined when the id is already taken. */
@@ -364,8 +378,8 @@ export class ResourceStore {
   }
 
   private async checkResultAccess(compartments: string[], document: Resource): Promise<void> {
-    if (!(await admits(this.q, this.ctx.access, { resourceType: document.resourceType, compartments, resource: document }))) {
-      throw FhirError.forbidden(`This ${document.resourceType} would lie outside what this token may write`);
+    if (!(await admitsWrite(this.q, this.ctx.access, { resourceType: document.resourceType, compartments, resource: document }))) {
+      throw FhirError.forbidden(`This ${document.resourceType} would lie outside what this token may write: each patient it concerns must be within reach`);
     }
   }
 

@@ -7,7 +7,7 @@ import { grantFromClaims } from '../../src/auth/grant.js';
 import { FhirError } from '../../src/errors.js';
 
 const authorizer = new Authorizer({ userAccess: 'care-team', openTypes: new Set(['Practitioner', 'Questionnaire']) });
-const grant = (scope: string, claims: Record<string, string> = {}) => grantFromClaims('haven', { scope, ...claims });
+const grant = (scope: string, claims: Record<string, string> = {}) => grantFromClaims('haven', { scope, ...claims }, 'http://haven.test/fhir');
 
 t.test('system-level search with _type needs s on every type, each keeping its own rule', async (t) => {
   const g = grant('system/Observation.rs patient/Patient.rs', { patient: 'a' });
