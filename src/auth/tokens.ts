@@ -10,6 +10,9 @@ import { SIGNING_ALG, type KeyRing } from './keys.js';
 const EXTERNAL_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** Tolerated clock difference between Haven and an issuer, in seconds. */
 const CLOCK_TOLERANCE = 5;
+/** How long a verified token is taken on trust, and how many are remembered (oldest forgotten first). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
 
 export interface TokenSettings {
   /** `iss` of Haven's own tokens. */
@@ -69,7 +72,26 @@ export class TokenVerifier {
     }
   }
 
+  /**
+   * Tokens verified lately, by their exact text: checking an RSA signature costs more CPU than a
+   * whole read. An entry lives until the token expires, and at most VERIFIED_TTL_MS so that a
+   * signing key taken out of service stops being honoured soon; client revocation is checked on
+   * every request all the same.
+   */
+  private readonly verified = new Map<string, { grant: Grant; until: number }>();
+
   async verify(token: string): Promise<Grant> {
+    const cached = this.verified.get(token);
+    const grant = cached && cached.until > Date.now() ? cached.grant : await this.verifyFresh(token);
+    // Outside the signature check: a database failure here is a 503, not a refused token.
+    if (grant.clientId && grant.issuer === 'haven' && !(await this.clientActive(grant.clientId))) {
+      throw new TokenRejected('The client this token was issued to has been revoked');
+    }
+    return grant;
+  }
+
+  private async verifyFresh(token: string): Promise<Grant> {
+    this.verified.delete(token);
     let alg: string | undefined;
     let iss: string | undefined;
     try {
@@ -79,15 +101,15 @@ export class TokenVerifier {
       throw new TokenRejected('The bearer token is not a JWT');
     }
     let grant: Grant;
+    let exp: number;
     try {
       grant = await this.verifySignedClaims(token, alg, iss);
+      exp = decodeJwt(token).exp as number; // required and checked by jwtVerify
     } catch (error) {
       throw rejection(error);
     }
-    // Outside the try: a database failure here is a 503, not a refused token.
-    if (grant.clientId && grant.issuer === 'haven' && !(await this.clientActive(grant.clientId))) {
-      throw new TokenRejected('The client this token was issued to has been revoked');
-    }
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { grant, until: Math.min(exp * 1000, Date.now() + VERIFIED_TTL_MS) });
     return grant;
   }
 
