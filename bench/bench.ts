@@ -50,6 +50,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       log(`${scenario.name}: driving the baseline`);
       const baselineResult = await drive(baseline.url, plans.baseline, options);
       const ratio = baselineResult.requestsPerSecond > 0 ? havenResult.requestsPerSecond / baselineResult.requestsPerSecond : 0;
+      log(`${scenario.name}: Haven ${havenResult.requestsPerSecond.toFixed(0)} req/s (p50 ${havenResult.p50} ms), baseline ${baselineResult.requestsPerSecond.toFixed(0)} req/s (p50 ${baselineResult.p50} ms), ratio ${ratio.toFixed(2)}`);
       results.push({ scenario: scenario.name, haven: havenResult, baseline: baselineResult, ratio, goal: scenario.goal, scaleStep: scenario.scaleStep });
     }
     return { startedAt, machine: machine(), options: { duration: options.duration, connections: options.connections, scale: options.scale }, results, havenPeakRssMb: haven.peakRssMb(), notes: [] };
