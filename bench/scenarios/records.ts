@@ -59,24 +59,19 @@ function phq9Resources(): string {
   return JSON.stringify([response, score]);
 }
 
-export const recordsVitals: Scenario = {
-  name: 'records-vitals',
-  async prepare(ctx) {
-    await ensurePatient(ctx);
-    return {
-      haven: { method: 'POST', path: `/api/v1/patients/${BENCH_PATIENT}/vitals`, body: vitalsRecord, headers: { ...ctx.havenHeaders, 'content-type': 'application/json' } },
-      baseline: { method: 'POST', path: '/baseline/transaction', body: vitalsResources },
-    };
-  },
-};
+/** POST of one record under the bench patient; the baseline stores what the record maps to. */
+function recordScenario(name: string, kind: string, record: () => string, resources: () => string): Scenario {
+  return {
+    name,
+    async prepare(ctx) {
+      await ensurePatient(ctx);
+      return {
+        haven: { method: 'POST', path: `/api/v1/patients/${BENCH_PATIENT}/${kind}`, body: record, headers: { ...ctx.havenHeaders, 'content-type': 'application/json' } },
+        baseline: { method: 'POST', path: '/baseline/transaction', body: resources },
+      };
+    },
+  };
+}
 
-export const recordsAssessment: Scenario = {
-  name: 'records-phq9',
-  async prepare(ctx) {
-    await ensurePatient(ctx);
-    return {
-      haven: { method: 'POST', path: `/api/v1/patients/${BENCH_PATIENT}/assessments`, body: phq9Record, headers: { ...ctx.havenHeaders, 'content-type': 'application/json' } },
-      baseline: { method: 'POST', path: '/baseline/transaction', body: phq9Resources },
-    };
-  },
-};
+export const recordsVitals = recordScenario('records-vitals', 'vitals', vitalsRecord, vitalsResources);
+export const recordsAssessment = recordScenario('records-phq9', 'assessments', phq9Record, phq9Resources);
