@@ -4,7 +4,8 @@ import { drive } from './lib/load.js';
 import { createBenchDatabase } from './lib/database.js';
 import { havenToken, startBaseline, startHaven, type Runner } from './lib/processes.js';
 import { machine, type BenchReport, type ScenarioResult } from './lib/report.js';
-import { scenarios as allScenarios } from './scenarios/index.js';
+import { openPostgres } from '../src/store/postgres.js';
+import { defaultScenarios, namedOnlyScenarios, scenarios as listed } from './scenarios/index.js';
 import type { BenchContext, Scale } from './scenarios/scenario.js';
 
 export interface BenchOptions {
@@ -20,7 +21,8 @@ export interface BenchOptions {
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => undefined);
-  const chosen = options.scenarios?.length ? allScenarios.filter((s) => options.scenarios?.includes(s.name)) : allScenarios;
+  const allScenarios = [...listed, ...namedOnlyScenarios];
+  const chosen = options.scenarios?.length ? allScenarios.filter((s) => options.scenarios?.includes(s.name)) : defaultScenarios(options.scale);
   const unknown = options.scenarios?.filter((name) => !allScenarios.some((s) => s.name === name)) ?? [];
   if (unknown.length) throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${allScenarios.map((s) => s.name).join(', ')}`);
 
@@ -29,12 +31,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   log(`creating database ${name}`);
   const database = await createBenchDatabase(options.databaseUrl, name);
   const env = { DATABASE_URL: database.url, DB_POOL_SIZE: '10' };
+  const havenDb = await openPostgres(database.url, 2);
   const haven = await startHaven(options.runner, env);
   const baseline = await startBaseline(options.runner, env);
   const results: ScenarioResult[] = [];
   try {
     const token = await havenToken(options.runner, haven, 'system/*.cruds');
-    const ctx: BenchContext = { db: database.pool, scale: options.scale, havenUrl: haven.url, havenHeaders: { authorization: `Bearer ${token}` }, log };
+    const ctx: BenchContext = { db: database.pool, havenDb, runId: name, scale: options.scale, havenUrl: haven.url, havenHeaders: { authorization: `Bearer ${token}` }, log };
     for (const scenario of chosen) {
       log(`${scenario.name}: loading data`);
       const plans = await scenario.prepare(ctx);
@@ -47,12 +50,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       log(`${scenario.name}: driving the baseline`);
       const baselineResult = await drive(baseline.url, plans.baseline, options);
       const ratio = baselineResult.requestsPerSecond > 0 ? havenResult.requestsPerSecond / baselineResult.requestsPerSecond : 0;
-      results.push({ scenario: scenario.name, haven: havenResult, baseline: baselineResult, ratio, goal: scenario.goal });
+      log(`${scenario.name}: Haven ${havenResult.requestsPerSecond.toFixed(0)} req/s (p50 ${havenResult.p50} ms), baseline ${baselineResult.requestsPerSecond.toFixed(0)} req/s (p50 ${baselineResult.p50} ms), ratio ${ratio.toFixed(2)}`);
+      results.push({ scenario: scenario.name, haven: havenResult, baseline: baselineResult, ratio, goal: scenario.goal, scaleStep: scenario.scaleStep });
     }
     return { startedAt, machine: machine(), options: { duration: options.duration, connections: options.connections, scale: options.scale }, results, havenPeakRssMb: haven.peakRssMb(), notes: [] };
   } finally {
     await haven.stop();
     await baseline.stop();
+    await havenDb.close();
     if (!options.keepDatabase) await database.drop();
   }
 }

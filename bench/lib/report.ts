@@ -11,6 +11,8 @@ export interface ScenarioResult {
   baseline: LoadResult;
   ratio: number;
   goal?: number;
+  /** Search scale steps: how many Observations were searched. */
+  scaleStep?: number;
 }
 
 export interface BenchReport {
@@ -44,6 +46,38 @@ export function formatTable(report: BenchReport): string {
     r.baseline.p50.toFixed(1),
     `${r.haven.errors}/${r.baseline.errors}`,
   ]);
+  return markdownTable(header, rows);
+}
+
+/** The reference step of the scale table: the search goal's p50 at 1,000,000 is compared with this one. */
+const REFERENCE_STEP = 100_000;
+
+/**
+ * How the search's p50 and req/s grow with the data set, against the step at 100,000 Observations
+ * (goal: p50 at 1,000,000 at most 1.5 times that at 100,000). Empty without scale steps.
+ */
+export function formatScale(report: BenchReport): string {
+  const steps = report.results.filter((r) => r.scaleStep !== undefined).sort((a, b) => (a.scaleStep as number) - (b.scaleStep as number));
+  const reference = steps.find((r) => r.scaleStep === REFERENCE_STEP);
+  if (!steps.length || !reference) return '';
+  const header = ['Observations', 'Haven p50 ms', 'p50 vs 100,000', 'Haven req/s', 'req/s vs 100,000', 'baseline p50 ms', 'baseline req/s'];
+  const rows = steps.map((r) => {
+    const growth = reference.haven.p50 > 0 ? r.haven.p50 / reference.haven.p50 : 0;
+    const goal = r.scaleStep === 1_000_000 ? ` (goal <= 1.5${growth <= 1.5 ? '' : ', missed'})` : '';
+    return [
+      (r.scaleStep as number).toLocaleString('en'),
+      r.haven.p50.toFixed(1),
+      `${growth.toFixed(2)}x${goal}`,
+      r.haven.requestsPerSecond.toFixed(0),
+      `${(reference.haven.requestsPerSecond > 0 ? r.haven.requestsPerSecond / reference.haven.requestsPerSecond : 0).toFixed(2)}x`,
+      r.baseline.p50.toFixed(1),
+      r.baseline.requestsPerSecond.toFixed(0),
+    ];
+  });
+  return markdownTable(header, rows);
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
   const lines = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

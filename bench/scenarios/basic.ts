@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { heartRate, patient, vitalsTransaction } from '../lib/fixtures.js';
 import { havenRequest, pick, type Scenario } from './scenario.js';
 
-const BENCH_PATIENT = 'bench-patient';
+export const BENCH_PATIENT = 'bench-patient';
 
-async function ensurePatient(ctx: Parameters<Scenario['prepare']>[0]): Promise<void> {
+export async function ensurePatient(ctx: Parameters<Scenario['prepare']>[0]): Promise<void> {
   await havenRequest(ctx, 'PUT', `/fhir/Patient/${BENCH_PATIENT}`, patient(BENCH_PATIENT));
 }
 

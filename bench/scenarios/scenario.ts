@@ -1,12 +1,22 @@
 // What a benchmark scenario is: data to load, and the same request against Haven and its baseline.
 import type pg from 'pg';
+import type { Database } from '../../src/store/db.js';
 import type { RequestPlan } from '../lib/load.js';
 
-export type Scale = 'tiny' | 'full';
+/**
+ * tiny: seconds of loading, for the test run; standard (the default): the search at 10,000 and
+ * 100,000 Observations; full: also at 1,000,000 (minutes of loading).
+ */
+export type Scale = 'tiny' | 'standard' | 'full';
+export const SCALES: readonly Scale[] = ['tiny', 'standard', 'full'];
 
 export interface BenchContext {
   /** The benchmark database, where the baseline tables live beside Haven's. */
   db: pg.Pool;
+  /** The same database through Haven's store layer (the data loader writes with Haven's own code). */
+  havenDb: Database;
+  /** Names this run (and so its database): data sets loaded so far are remembered per run. */
+  runId: string;
   scale: Scale;
   havenUrl: string;
   /** Headers every request to Haven carries (authorization). */
@@ -23,6 +33,10 @@ export interface Scenario {
   name: string;
   /** The goal: Haven's req/s over the baseline's, at least this (from the benchmark issue). */
   goal?: number;
+  /** For the search scale steps: the number of Observations searched (growth is reported against 100,000). */
+  scaleStep?: number;
+  /** Runs only at --scale full (or when named with --scenario). */
+  onlyAtFullScale?: boolean;
   prepare(ctx: BenchContext): Promise<ScenarioPlans>;
 }
 

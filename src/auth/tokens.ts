@@ -10,6 +10,9 @@ import { SIGNING_ALG, type KeyRing } from './keys.js';
 const EXTERNAL_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** Tolerated clock difference between Haven and an issuer, in seconds. */
 const CLOCK_TOLERANCE = 5;
+/** How long a verified token is taken on trust, and how many are remembered (oldest forgotten first). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
 
 export interface TokenSettings {
   /** `iss` of Haven's own tokens. */
@@ -69,7 +72,36 @@ export class TokenVerifier {
     }
   }
 
+  /**
+   * Tokens verified lately, by their exact text: checking an RSA signature costs more CPU than a
+   * whole read. An entry lives until the token expires and at most VERIFIED_TTL_MS (an outside
+   * issuer's rotated keys); Haven's own signing key and client revocation are checked on every
+   * request all the same.
+   */
+  private readonly verified = new Map<string, { grant: Grant; until: number; signedBy?: { kid?: string } }>();
+
   async verify(token: string): Promise<Grant> {
+    const grant = (await this.remembered(token)) ?? (await this.verifyFresh(token));
+    // Outside the signature check: a database failure here is a 503, not a refused token.
+    if (grant.clientId && grant.issuer === 'haven' && !(await this.clientActive(grant.clientId))) {
+      throw new TokenRejected('The client this token was issued to has been revoked');
+    }
+    return grant;
+  }
+
+  /**
+   * The grant of a token verified lately, while it has not expired and (for Haven's own tokens) the
+   * key that signed it is still in service: a rotation that retires a key ends its tokens at once.
+   */
+  private async remembered(token: string): Promise<Grant | undefined> {
+    const entry = this.verified.get(token);
+    if (!entry || entry.until <= Date.now()) return undefined;
+    if (entry.signedBy && !(await this.keys.verificationKey(entry.signedBy.kid))) return undefined;
+    return entry.grant;
+  }
+
+  private async verifyFresh(token: string): Promise<Grant> {
+    this.verified.delete(token);
     let alg: string | undefined;
     let iss: string | undefined;
     try {
@@ -78,38 +110,45 @@ export class TokenVerifier {
     } catch {
       throw new TokenRejected('The bearer token is not a JWT');
     }
-    let grant: Grant;
+    let verified: { grant: Grant; signedBy?: { kid?: string } };
+    let exp: number;
     try {
-      grant = await this.verifySignedClaims(token, alg, iss);
+      verified = await this.verifySignedClaims(token, alg, iss);
+      exp = decodeJwt(token).exp as number; // required and checked by jwtVerify
     } catch (error) {
       throw rejection(error);
     }
-    // Outside the try: a database failure here is a 503, not a refused token.
-    if (grant.clientId && grant.issuer === 'haven' && !(await this.clientActive(grant.clientId))) {
-      throw new TokenRejected('The client this token was issued to has been revoked');
-    }
-    return grant;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, { ...verified, until: Math.min(exp * 1000, Date.now() + VERIFIED_TTL_MS) });
+    return verified.grant;
   }
 
-  private async verifySignedClaims(token: string, alg: string | undefined, iss: string | undefined): Promise<Grant> {
+  /** The grant, and for Haven's own tokens the kid of the key that verified it (see remembered). */
+  private async verifySignedClaims(
+    token: string,
+    alg: string | undefined,
+    iss: string | undefined,
+  ): Promise<{ grant: Grant; signedBy?: { kid?: string } }> {
     if (iss === this.settings.issuer) {
       if (alg !== SIGNING_ALG) throw new TokenRejected(`Tokens of this server are signed ${SIGNING_ALG}, not ${alg}`);
+      let kid: string | undefined;
       const { payload } = await jwtVerify(
         token,
         async (header: JWTHeaderParameters) => {
           const key = await this.keys.verificationKey(header.kid);
           if (!key) throw new TokenRejected('The token was signed with a key this server does not know');
+          kid = header.kid;
           return key.publicKey;
         },
         this.options(this.settings.issuer, [SIGNING_ALG]),
       );
-      return grantFromClaims('haven', payload, this.settings.audience);
+      return { grant: grantFromClaims('haven', payload, this.settings.audience), signedBy: { kid } };
     }
     const external = this.settings.external;
     if (external && this.externalKeys && iss === external.issuer) {
       if (!alg || !EXTERNAL_ALGS.includes(alg)) throw new TokenRejected(`The token's algorithm ${alg} is not accepted`);
       const { payload } = await jwtVerify(token, this.externalKeys, this.options(external.issuer, EXTERNAL_ALGS));
-      return grantFromClaims('external', payload, this.settings.audience);
+      return { grant: grantFromClaims('external', payload, this.settings.audience) };
     }
     throw new TokenRejected('The token was issued by an issuer this server does not trust');
   }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { smart } from '../auth/hooks.js';
 import type { Runtime } from '../runtime.js';
+import type { ResourceStore } from '../store/resources.js';
 import { parseIfMatch, parsePrefer } from './http.js';
 import { parseCriteria } from './interactions/criteria.js';
 import { sendWrite } from './reply.js';
@@ -14,9 +15,11 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     const body = resourceBody(request);
     const ifNoneExist = header(request, 'if-none-exist');
     const criteria = ifNoneExist !== undefined ? parseCriteria(ifNoneExist) : undefined;
-    const outcome = await services.store.transaction(request.haven, (s) =>
-      services.writes.create(s, request.params.type, body, { ifNoneExist: criteria }),
-    );
+    const create = (s: ResourceStore) => services.writes.create(s, request.params.type, body, { ifNoneExist: criteria });
+    // A plain create is one statement: it commits on its own, without BEGIN and COMMIT round trips.
+    const outcome = services.writes.createsAlone(request.params.type, { ifNoneExist: criteria })
+      ? await create(services.store.single(request.haven))
+      : await services.store.transaction(request.haven, create);
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 

@@ -46,6 +46,16 @@ export class Store {
     });
   }
 
+  /**
+   * A store for ONE create outside any transaction: the create is a single statement (resource,
+   * history, index rows, and through the triggers its audit record) that commits on its own, the
+   * actor carried inside it, so it costs one round trip instead of BEGIN, write and COMMIT. For
+   * creates that need nothing else in their transaction (no If-None-Exist, no after-write hooks).
+   */
+  single(ctx: StoreContext): ResourceStore {
+    return new ResourceStore(this.db, ctx, this.indexer, this.clock, {}, this.search, true);
+  }
+
   /** Reads outside an explicit transaction: each call is a single statement. */
   reader(ctx: StoreContext): ResourceStore {
     return new ResourceStore(this.db, ctx, this.indexer, this.clock, this.readAudit, this.search);

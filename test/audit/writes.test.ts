@@ -143,6 +143,20 @@ t.test('transactions: one row per changed resource, the same actor, nothing when
   t.equal(patients[0].n, 1, 'and no resource');
 });
 
+t.test('a create outside a transaction (one statement) carries its actor, and only for itself', async (t) => {
+  const { services, db } = await testApp(t);
+  const ctx: StoreContext = { actor: { requestId: 'alone-1', clientId: 'cuff', sourceAddress: '10.0.0.7' }, access: ALL_ACCESS };
+  const single = services.store.single(ctx);
+  const created = await single.create({ resourceType: 'Basic', code: { text: 'x' } } as never);
+  const rows = await auditRows(db, 'alone-1');
+  t.equal(rows.length, 1, 'one audit row');
+  t.match(rows[0], { action: 'C', interaction: 'create', client_id: 'cuff', source_address: '10.0.0.7', entity_type: 'Basic', entity_id: created.id });
+  const { rows: left } = await db.query<{ actor: string | null }>(`SELECT current_setting('haven.actor', true) AS actor`);
+  t.notOk(left[0].actor, 'the actor does not outlive the statement');
+  await t.rejects(single.update('Basic', created.id, { resourceType: 'Basic', id: created.id, code: { text: 'y' } } as never), /without audit context/,
+    'any other write outside a transaction is refused by the database');
+});
+
 t.test('the database refuses a change without audit context', async (t) => {
   const { db } = await testApp(t);
   const insert = `INSERT INTO resource (resource_type, id, version_id, last_updated, content) VALUES ('Basic', 'b1', 1, now(), '{}')`;

@@ -151,8 +151,17 @@ export class BundleProcessor {
       const conditional = await this.resolveConditionalReferences(store, entries);
       for (const entry of entries) if (entry.resource && !isPatch(entry)) rewriteReferences(entry.resource, fullUrls, conditional);
 
-      // 4. POST, then 5. PUT and PATCH, then 6. GET and HEAD.
-      for (const entry of ordered.filter((e) => e.method !== 'DELETE')) {
+      // 4. POST: the plain creates (no match found, no after-write hooks) in one statement, then
+      // every other entry: the rest of 4, then 5. PUT and PATCH, then 6. GET and HEAD.
+      const plain = ordered.filter((e) => e.kind === 'create' && !existing.has(e.index) && writes.createsAlone(e.type));
+      const created = await writes.createMany(
+        store,
+        plain.map((entry) => ({ resource: entry.resource as unknown as Resource, id: targetIds.get(entry.index) as string, access: accesses[entry.index] })),
+        (index, error) => inEntryError(plain[index], error),
+      );
+      plain.forEach((entry, i) => (results[entry.index] = toResult(created[i])));
+      const bulk = new Set(plain);
+      for (const entry of ordered.filter((e) => e.method !== 'DELETE' && !bulk.has(e))) {
         results[entry.index] = await inEntry(entry, async () => {
           const id = targetIds.get(entry.index) as string;
           switch (entry.kind) {

@@ -28,6 +28,11 @@ export class WriteHooks {
     return this;
   }
 
+  /** Whether writes of this type run hooks (and so need a transaction around them). */
+  has(resourceType: string): boolean {
+    return this.byType.has(resourceType);
+  }
+
   /** Calls the hooks of the version's type; the stored JSON is parsed only when there are some. */
   async afterWrite(s: ResourceStore, interaction: WriteInteraction, version: StoredVersion | undefined): Promise<void> {
     const hooks = version && this.byType.get(version.resourceType);

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
+import type { Access } from '../../store/context.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
 import type { ResourceValidator } from '../validate.js';
 import { criteriaKey, type Criteria } from './criteria.js';
@@ -31,6 +32,35 @@ export class WriteInteractions {
       if (existing) return { status: 200, version: existing };
     }
     return this.written(s, 'create', { status: 201, version: await s.create(resource, 'POST', options.id) });
+  }
+
+  /**
+   * Plain creates of many resources, already checked with checkResource (transaction Bundles), in
+   * one statement; each item with its own access. Their hooks run afterwards, in input order.
+   */
+  async createMany(
+    s: ResourceStore,
+    items: Array<{ resource: Resource; id: string; access: Access }>,
+    itemError?: (index: number, error: unknown) => unknown,
+  ): Promise<WriteOutcome[]> {
+    const versions = await s.createMany(items.map((item) => ({ ...item, method: 'POST' as const })), { itemError });
+    const outcomes: WriteOutcome[] = [];
+    for (const [index, version] of versions.entries()) {
+      try {
+        outcomes.push(await this.written(s.as(items[index].access), 'create', { status: 201, version }));
+      } catch (error) {
+        throw itemError ? itemError(index, error) : error;
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Whether a create of this type is one statement and nothing else (no If-None-Exist search, no
+   * after-write hooks), so it may run outside a transaction (Store.single).
+   */
+  createsAlone(type: string, options: { ifNoneExist?: Criteria } = {}): boolean {
+    return !options.ifNoneExist && !this.hooks.has(type);
   }
 
   async update(s: ResourceStore, type: string, id: string, body: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {

@@ -32,7 +32,7 @@ export function buildBulkInsert(
   items: BulkItem[],
   now: Date = new Date(),
   /** Called with each resource's compartments before anything is written (access checks). */
-  check?: (compartments: string[], document: Resource) => void,
+  check?: (compartments: string[], document: Resource, index: number) => void,
 ): BulkInsert {
   const stmt = new Statement();
   const types: string[] = [];
@@ -43,12 +43,12 @@ export function buildBulkInsert(
   const methods: string[] = [];
   const entries: IndexEntry[] = [];
   const versions: StoredVersion[] = [];
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const id = item.id ?? randomUUID();
     const lastUpdated = item.lastUpdated ?? now;
     const { document, json } = stamp(item.resource, id, 1, lastUpdated);
     const entry = indexer.extract(document);
-    check?.(entry.compartments, document);
+    check?.(entry.compartments, document, index);
     types.push(document.resourceType);
     ids.push(id);
     times.push(lastUpdated.toISOString());

@@ -229,14 +229,21 @@ class Parser {
   /** Navigation to the child element `name`, choice elements included. */
   private child(name: string): PathFn {
     const model = this.model;
+    // The element and its path by the context navigated from: a handful per expression, looked up
+    // once (extraction runs these for every parameter of every resource written).
+    const byContext = new Map<string, { info: ReturnType<ElementModel['element']>; path: string }>();
+    const lookup = (ctx: string) => {
+      let found = byContext.get(ctx);
+      if (!found) byContext.set(ctx, (found = { info: model.element(ctx, name), path: `${ctx}.${name}` }));
+      return found;
+    };
     return (input) => {
       const out: TypedValue[] = [];
       for (const node of input) {
         const object = node.value;
         if (!object || typeof object !== 'object') continue;
-        const info = model.element(node.ctx, name);
+        const { info, path } = lookup(node.ctx);
         if (!info) continue;
-        const path = `${node.ctx}.${name}`;
         if (info.types.length > 1) {
           for (const key of Object.keys(object)) {
             const type = choiceSuffix(name, key, info.types);

@@ -14,10 +14,11 @@ export function addRowInserts(stmt: Statement, prefix: string, ridByOrd: string,
   for (const [kind, spec] of Object.entries(TABLES) as Array<[keyof IndexRows, (typeof TABLES)[keyof IndexRows]]>) {
     const ords: number[] = [];
     const columns: unknown[][] = spec.columns.map(() => []);
+    const fields = spec.columns.map(([column]) => fieldOf(column));
     entries.forEach((rows, i) => {
       for (const row of rows[kind] as unknown as Array<Record<string, unknown>>) {
         ords.push(i + 1);
-        spec.columns.forEach(([column], c) => columns[c].push(row[fieldOf(column)] ?? null));
+        for (let c = 0; c < fields.length; c++) columns[c].push(row[fields[c]] ?? null);
       }
     });
     if (!ords.length) continue;
