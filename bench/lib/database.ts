@@ -13,7 +13,8 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-export async function createBenchDatabase(serverUrl: string, name: string): Promise<BenchDatabase> {
+/** A migrated database with the baseline tables; `extraSql` runs after (e.g. removing auditing). */
+export async function createBenchDatabase(serverUrl: string, name: string, extraSql?: string): Promise<BenchDatabase> {
   const admin = new URL(serverUrl);
   admin.pathname = '/postgres';
   await adminQuery(admin, `CREATE DATABASE ${identifier(name)}`);
@@ -23,6 +24,7 @@ export async function createBenchDatabase(serverUrl: string, name: string): Prom
   try {
     await migrate(haven, loadMigrations(migrationsDir));
     await haven.exec(readFileSync(path.join(packageRoot, 'bench', 'lib', 'schema.sql'), 'utf8'));
+    if (extraSql) await haven.exec(extraSql);
   } finally {
     await haven.close();
   }

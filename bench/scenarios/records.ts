@@ -1,7 +1,8 @@
 // The app-records API (/api/v1, shared/CONTRACT.md): a cuff's reading posted as a vitals record,
 // and a PHQ-9 assessment (scored, its total stored as an Observation). The baseline stores the
-// FHIR resources each record maps to, in one transaction of its own (bench/baseline/server.ts).
-// Named-only until the API is merged (bench/scenarios/index.ts).
+// FHIR resources each record maps to (as many rows as Haven writes), in one transaction of its own
+// (bench/baseline/server.ts).
+import { PHQ9 } from '../../src/mappers/instruments.js';
 import { heartRate } from '../lib/fixtures.js';
 import { BENCH_PATIENT, ensurePatient } from './basic.js';
 import type { Scenario } from './scenario.js';
@@ -17,8 +18,15 @@ function vitalsRecord(): string {
   });
 }
 
-/** What a vitals record stores: a blood-pressure panel and a heart rate. */
+/** What a vitals record stores: the vital-signs panel, its blood-pressure panel and a heart rate. */
 function vitalsResources(): string {
+  const panel = {
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: LOINC, code: '85353-1', display: 'Vital signs, weight, height, head circumference, oxygen saturation and BMI panel' }] },
+    subject: { reference: `Patient/${BENCH_PATIENT}` },
+    effectiveDateTime: new Date().toISOString(),
+  };
   const bp = {
     resourceType: 'Observation',
     status: 'final',
@@ -30,7 +38,7 @@ function vitalsResources(): string {
       { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: 80, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
     ],
   };
-  return JSON.stringify([bp, heartRate(BENCH_PATIENT, new Date())]);
+  return JSON.stringify([panel, bp, heartRate(BENCH_PATIENT, new Date())]);
 }
 
 /** Item 9 stays 0: no Flag, the common case. */
@@ -39,7 +47,7 @@ function phq9Record(): string {
   return JSON.stringify({ type: 'PHQ-9', responses, takenAt: new Date().toISOString() });
 }
 
-/** What an assessment stores: the QuestionnaireResponse and the Observation of its total. */
+/** What an assessment stores: the QuestionnaireResponse, the panel, its nine item Observations and the total. */
 function phq9Resources(): string {
   const response = {
     resourceType: 'QuestionnaireResponse',
@@ -56,7 +64,9 @@ function phq9Resources(): string {
     effectiveDateTime: new Date().toISOString(),
     valueInteger: 9,
   };
-  return JSON.stringify([response, score]);
+  const observation = (code: string, value: number) => ({ ...score, code: { coding: [{ system: LOINC, code }] }, valueInteger: value });
+  const items = PHQ9.items.map((item, i) => observation(item.code, i % 4));
+  return JSON.stringify([response, observation('44249-1', 9), ...items, score]);
 }
 
 /** POST of one record under the bench patient; the baseline stores what the record maps to. */

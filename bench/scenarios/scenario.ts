@@ -21,7 +21,15 @@ export interface BenchContext {
   havenUrl: string;
   /** Headers every request to Haven carries (authorization). */
   havenHeaders: Record<string, string>;
+  /** A second Haven on a bench-only database without auditing (scenarios that compare against it). */
+  unaudited?: HavenServer;
   log(message: string): void;
+}
+
+/** Where a Haven process answers, and the headers its requests carry. */
+export interface HavenServer {
+  url: string;
+  headers: Record<string, string>;
 }
 
 export interface ScenarioPlans {
@@ -37,14 +45,24 @@ export interface Scenario {
   scaleStep?: number;
   /** Runs only at --scale full (or when named with --scenario). */
   onlyAtFullScale?: boolean;
+  /**
+   * What the scenario measures Haven against: the hand-written baseline server (default), or the
+   * same Haven on a bench-only database without auditing (what the audit trail costs).
+   */
+  against?: 'baseline' | 'unaudited-haven';
   prepare(ctx: BenchContext): Promise<ScenarioPlans>;
 }
 
 /** Sends one request to Haven during preparation; throws on anything but 2xx. */
-export async function havenRequest(ctx: BenchContext, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${ctx.havenUrl}${path}`, {
+export function havenRequest(ctx: BenchContext, method: string, path: string, body?: unknown): Promise<unknown> {
+  return serverRequest({ url: ctx.havenUrl, headers: ctx.havenHeaders }, method, path, body);
+}
+
+/** Sends one request to a Haven process during preparation; throws on anything but 2xx. */
+export async function serverRequest(server: HavenServer, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { ...ctx.havenHeaders, ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}) },
+    headers: { ...server.headers, ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
