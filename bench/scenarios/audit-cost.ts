@@ -1,8 +1,8 @@
 // What the audit trail costs: the create and read workloads of basic.ts against Haven as deployed
 // and against the same Haven on a bench-only database whose auditing is removed (docs/audit.md),
 // in the same run. Their ratio is Haven-with-audit over Haven-without.
-import { heartRate, patient } from '../lib/fixtures.js';
-import { BENCH_PATIENT } from './basic.js';
+import { heartRate } from '../lib/fixtures.js';
+import { BENCH_PATIENT, ensurePatientOn } from './basic.js';
 import { pick, serverRequest, type BenchContext, type HavenServer, type Scenario } from './scenario.js';
 
 function servers(ctx: BenchContext): { audited: HavenServer; unaudited: HavenServer } {
@@ -11,7 +11,7 @@ function servers(ctx: BenchContext): { audited: HavenServer; unaudited: HavenSer
 }
 
 async function ensurePatients(both: HavenServer[]): Promise<void> {
-  for (const server of both) await serverRequest(server, 'PUT', `/fhir/Patient/${BENCH_PATIENT}`, patient(BENCH_PATIENT));
+  for (const server of both) await ensurePatientOn(server);
 }
 
 export const auditCostCreate: Scenario = {

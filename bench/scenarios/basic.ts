@@ -1,12 +1,17 @@
 // Create, read, history and transactions: the paths every client uses.
 import { randomUUID } from 'node:crypto';
 import { heartRate, patient, vitalsTransaction } from '../lib/fixtures.js';
-import { havenRequest, pick, type Scenario } from './scenario.js';
+import { havenRequest, pick, serverRequest, type BenchContext, type HavenServer, type Scenario } from './scenario.js';
 
 export const BENCH_PATIENT = 'bench-patient';
 
-export async function ensurePatient(ctx: Parameters<Scenario['prepare']>[0]): Promise<void> {
-  await havenRequest(ctx, 'PUT', `/fhir/Patient/${BENCH_PATIENT}`, patient(BENCH_PATIENT));
+export async function ensurePatient(ctx: BenchContext): Promise<void> {
+  await ensurePatientOn({ url: ctx.havenUrl, headers: ctx.havenHeaders });
+}
+
+/** The bench patient on a given Haven process (the audit-cost scenarios use two). */
+export async function ensurePatientOn(server: HavenServer): Promise<void> {
+  await serverRequest(server, 'PUT', `/fhir/Patient/${BENCH_PATIENT}`, patient(BENCH_PATIENT));
 }
 
 export const create: Scenario = {
