@@ -26,6 +26,19 @@ export interface Config {
   bundleMaxEntries: number;
   auth: AuthConfig;
   audit: AuditConfig;
+  bulk: BulkConfig;
+}
+
+/** Bulk Data $export (src/bulk/). */
+export interface BulkConfig {
+  /** Where export files are written (BULK_DIR; default DATA_DIR/bulk). Shared storage with several instances. */
+  dir: string;
+  /** How long the files of a finished export are kept, in seconds (BULK_FILE_TTL; default one day). */
+  retentionSeconds: number;
+  /** Resources per NDJSON file before the next file of the type (BULK_FILE_MAX_RESOURCES). */
+  fileMaxResources: number;
+  /** Exports a client may have waiting or running at once (BULK_MAX_ACTIVE_JOBS); more answer 429. */
+  maxActiveJobs: number;
 }
 
 export interface AuditConfig {
@@ -95,6 +108,12 @@ export function loadConfig(env: Env = process.env): Config {
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
     auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
     audit: auditConfig(env, dataDir),
+    bulk: {
+      dir: path.resolve(dataDir, env.BULK_DIR || 'bulk'),
+      retentionSeconds: integer(env, 'BULK_FILE_TTL', 86400, 60, 365 * 86400),
+      fileMaxResources: integer(env, 'BULK_FILE_MAX_RESOURCES', 100000, 1, 10000000),
+      maxActiveJobs: integer(env, 'BULK_MAX_ACTIVE_JOBS', 2, 1, 1000),
+    },
   };
 }
 

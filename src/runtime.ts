@@ -22,6 +22,7 @@ import { Store } from './store/store.js';
 import { ResourceSubsetter } from './fhir/subset.js';
 import { includesForCapability, searchParamsForCapability } from './fhir/search-capability.js';
 import type { SearchParameter } from '@medplum/fhirtypes';
+import { BULK_CAPABILITY } from './bulk/capability.js';
 
 export interface Services {
   config: Config;
@@ -113,6 +114,7 @@ export function createServices(
     systemInteractions: ['transaction', 'batch', 'search-system'],
     security: capabilitySecurity(config),
     resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),
+    ...BULK_CAPABILITY,
   });
   const auth = createAuthServices(config, db, validator.resourceTypes);
   const writes = new WriteInteractions(validator, havenWriteHooks(validator));

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { scheduleJobs, type Jobs } from './jobs/schedule.js';
+import { startBulkWorker, type BulkWorker } from './bulk/worker.js';
 import { openServices, Runtime, type Services } from './runtime.js';
 
 /** Within the contract's 10 s: in-flight requests get this long before connections are cut. */
@@ -22,9 +23,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = buildApp({ config, runtime });
   await app.listen({ host: config.host, port: config.port });
   let jobs: Jobs | undefined;
+  let bulk: BulkWorker | undefined;
   const ready = openServices(config, app.log).then((services) => {
     runtime.set(services);
     jobs = scheduleJobs(services, app.log);
+    bulk = startBulkWorker(services, app.log);
     app.log.info({ engine: services.db.engine }, 'Haven is ready');
     return services;
   });
@@ -39,6 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearTimeout(drain);
       const services = await ready.catch(() => undefined);
       await jobs?.stop();
+      await bulk?.stop();
       await services?.db.close();
     })());
   return { app, runtime, ready, stop };

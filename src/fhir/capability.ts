@@ -24,6 +24,12 @@ export interface CapabilityInputs {
   readOnlyTypes?: ReadonlySet<string>;
   /** Complete entries for types served by their own routes (AuditEvent), used instead of the generic one. */
   resourceEntries?: ReadonlyMap<string, CapabilityStatementRestResource>;
+  /** Operations at system level (rest.operation), e.g. Bulk Data $export. */
+  systemOperations?: Array<{ name: string; definition: string }>;
+  /** Operations per resource type (rest.resource.operation), e.g. Patient $export and $everything. */
+  resourceOperations?: ReadonlyMap<string, Array<{ name: string; definition: string }>>;
+  /** Canonical URLs of the CapabilityStatements this server implements (e.g. bulk-data). */
+  instantiates?: string[];
 }
 
 export interface Capability {
@@ -60,6 +66,7 @@ export function buildCapability(inputs: CapabilityInputs): Capability {
       conditionalDelete: readOnly ? 'not-supported' : 'single',
       ...(searchParam?.length ? { searchParam } : {}),
       ...includeLists(inputs.searchIncludes?.(type)),
+      ...(inputs.resourceOperations?.get(type)?.length ? { operation: inputs.resourceOperations.get(type) } : {}),
     } as CapabilityStatementRestResource;
   });
   const system = new Set(['history-system', ...(inputs.systemInteractions ?? [])]);
@@ -69,6 +76,7 @@ export function buildCapability(inputs: CapabilityInputs): Capability {
     date: new Date().toISOString(),
     publisher: 'Haven',
     kind: 'instance',
+    ...(inputs.instantiates?.length ? { instantiates: inputs.instantiates } : {}),
     software: { name: 'Haven', version: HAVEN_VERSION },
     implementation: { description: 'Haven FHIR R4 server', url: inputs.config.fhirBaseUrl },
     fhirVersion: '4.0.1',
@@ -80,6 +88,7 @@ export function buildCapability(inputs: CapabilityInputs): Capability {
         ...(inputs.security ? { security: inputs.security } : {}),
         resource: resources,
         interaction: [...system].map((code) => ({ code: code as 'history-system' })),
+        ...(inputs.systemOperations?.length ? { operation: inputs.systemOperations } : {}),
       },
     ],
   };

@@ -1,0 +1,32 @@
+// A Group as the cohort of a Group export: an `actual` Group whose members are Patients.
+// The Group is read through the store (access checked, read audited); its members are the
+// Patient references in member.entity that are not `inactive`. An empty Group exports nothing.
+import type { FastifyRequest } from 'fastify';
+import type { Grant } from '../auth/grant.js';
+import { FhirError } from '../errors.js';
+import type { Services } from '../runtime.js';
+import { readAccess } from './export-access.js';
+
+interface GroupResource {
+  resourceType: 'Group';
+  actual?: boolean;
+  member?: Array<{ entity?: { reference?: string }; inactive?: boolean }>;
+}
+
+/** The compartments ("Patient/x") of the Group's active Patient members. */
+export async function groupMembers(services: Services, request: FastifyRequest, grant: Grant, id: string): Promise<string[]> {
+  const access = readAccess(services.auth.authorizer, grant, 'Group');
+  if (!access) throw FhirError.forbidden('A Group export needs read access to Group');
+  const version = await services.store.reader({ ...request.haven, access }).read('Group', id);
+  if (!version || version.deleted || version.json === null) throw FhirError.notFound(`Group/${id} is not known`);
+  const group = JSON.parse(version.json) as GroupResource;
+  if (group.actual === false) throw FhirError.badRequest(`Group/${id} is a descriptive Group (actual false); only an actual Group of Patients can be exported`);
+  const base = `${services.config.fhirBaseUrl}/`;
+  const members = new Set<string>();
+  for (const m of group.member ?? []) {
+    if (m.inactive === true) continue;
+    const ref = m.entity?.reference?.startsWith(base) ? m.entity.reference.slice(base.length) : m.entity?.reference;
+    if (ref && /^Patient\/[A-Za-z0-9.-]{1,64}$/.test(ref)) members.add(ref);
+  }
+  return [...members];
+}
