@@ -10,13 +10,15 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
+/** Job ids are base64url; file names are Type-attempt-n.ndjson. Nothing else reaches the disk. */
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class ExportFiles {
   constructor(readonly root: string) {}
 
   jobDir(jobId: string): string {
-    if (!SAFE_NAME.test(jobId)) throw new Error('bad job id');
+    if (!JOB_ID.test(jobId)) throw new Error('bad job id');
     return path.join(this.root, jobId);
   }
 
