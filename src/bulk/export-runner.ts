@@ -89,7 +89,8 @@ async function waitForWritesInFlight(services: Services, time: Date, options: Ru
   while (Date.now() < deadline) {
     const { rows } = await services.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle' AND xact_start < $1`,
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+          AND state <> 'idle' AND xact_start < $1`,
       [horizon],
     );
     if (!rows[0]?.n) return;
