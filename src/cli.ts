@@ -3,6 +3,7 @@
 import { ConfigError } from './config.js';
 import { auditCommand } from './commands/audit.js';
 import type { Command } from './commands/command.js';
+import { importCommand } from './commands/import.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reindexCommand } from './commands/reindex.js';
@@ -10,7 +11,7 @@ import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, importCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,110 @@
+// `haven import`: a Synthea-like folder of 100 patients, NDJSON with a broken line in the middle,
+// resuming after an interruption, and --dry-run from the command line.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { importPaths } from '../../src/bulk/import/importer.js';
+import { StoreWriter, type ImportWriter } from '../../src/bulk/import/writers.js';
+import { packageRoot } from '../../src/paths.js';
+import { testApp } from '../helpers/app.js';
+import { writeSyntheaFolder } from './synthea.js';
+
+const run = promisify(execFile);
+
+function tmp(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'haven-import-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const quiet = { write: () => true, isTTY: false };
+
+t.test('a Synthea folder of 100 patients', async (t) => {
+  const app = await testApp(t, { BUNDLE_MAX_ENTRIES: '100000' });
+  const dir = tmp(t);
+  const { resources } = writeSyntheaFolder(path.join(dir, 'fhir'), 100);
+  const summary = await importPaths([path.join(dir, 'fhir')], new StoreWriter(app.services), { batchSize: 50, reportPath: path.join(dir, 'report.ndjson'), progressOut: quiet });
+  t.equal(summary.refused, 0, readFileSync(path.join(dir, 'report.ndjson'), 'utf8'));
+  t.same(summary.stored, { Organization: 1, Practitioner: 1, Patient: 100, Encounter: 100, Observation: 100, Condition: 100 });
+  t.equal(Object.values(summary.stored).reduce((a, b) => a + b, 0), resources);
+
+  const count = async (query: string) => (await app.fhir('GET', `${query}${query.includes('?') ? '&' : '?'}_total=accurate&_count=0`)).json.total;
+  t.equal(await count('Patient'), 100);
+  t.equal(await count('Practitioner'), 1, 'conditional creates made one Practitioner');
+  const practitioner = (await app.fhir('GET', 'Practitioner')).json.entry[0].resource.id;
+  t.equal(await count(`Encounter?participant=Practitioner/${practitioner}`), 100, 'conditional references resolved');
+  const patient = (await app.fhir('GET', 'Patient?identifier=https://github.com/synthetichealth/synthea|p-7')).json.entry[0].resource.id;
+  t.equal(await count(`Observation?subject=Patient/${patient}`), 1, 'urn:uuid references rewritten to the stored ids');
+  const audited = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'C' AND request_id LIKE 'import-%'`);
+  t.ok(audited.rows[0].n >= 100, 'the writes are in the audit trail under the import run');
+});
+
+t.test('malformed NDJSON: the broken lines reported, the rest stored', async (t) => {
+  const app = await testApp(t);
+  const dir = tmp(t);
+  const file = path.join(dir, 'Patient.ndjson');
+  writeFileSync(
+    file,
+    [
+      JSON.stringify({ resourceType: 'Patient', id: 'n1' }),
+      JSON.stringify({ resourceType: 'Patient', id: 'n2' }),
+      '{"resourceType": "Patient", "id": "n3"', // cut off
+      JSON.stringify({ resourceType: 'Observation', id: 'bad-obs', status: 42, code: { text: 'x' } }), // status must be a code
+      '',
+      JSON.stringify({ resourceType: 'Patient', id: 'n4', gender: 'female' }),
+    ].join('\n') + '\n',
+  );
+  const report = path.join(dir, 'report.ndjson');
+  const summary = await importPaths([file], new StoreWriter(app.services), { batchSize: 2, reportPath: report, progressOut: quiet });
+  t.same(summary.stored, { Patient: 3 });
+  t.equal(summary.refused, 2);
+  const refusals = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.match(refusals, [
+    { file, line: 3, reason: /Not JSON/ },
+    { file, line: 4, resourceType: 'Observation', id: 'bad-obs', status: 422, reason: /^Observation.status/ },
+  ]);
+  for (const id of ['n1', 'n2', 'n4']) t.equal((await app.fhir('GET', `Patient/${id}`)).status, 200, `Patient/${id} kept its id`);
+  t.equal((await app.fhir('GET', 'Patient/n3')).status, 404);
+});
+
+t.test('an interrupted import resumes where it stopped', async (t) => {
+  const app = await testApp(t);
+  const dir = tmp(t);
+  const file = path.join(dir, 'Patient.ndjson');
+  writeFileSync(file, Array.from({ length: 10 }, (_, i) => JSON.stringify({ resourceType: 'Patient', id: `r${i}` })).join('\n') + '\n');
+  const store = new StoreWriter(app.services);
+  let batches = 0;
+  const crashing: ImportWriter = {
+    resources: async (resources) => {
+      if (++batches === 3) throw new Error('power cut');
+      return store.resources(resources);
+    },
+    bundle: (bundle) => store.bundle(bundle),
+  };
+  const options = { batchSize: 3, reportPath: path.join(dir, 'report.ndjson'), checkpointPath: path.join(dir, 'checkpoint.json'), progressOut: quiet };
+  await t.rejects(importPaths([file], crashing, options), /power cut/);
+  const second = await importPaths([file], store, options);
+  t.same(second.stored, { Patient: 4 }, 'only the lines not yet stored');
+  for (let i = 0; i < 10; i++) {
+    const res = await app.fhir('GET', `Patient/r${i}`);
+    t.equal(res.json?.meta?.versionId, '1', `Patient/r${i} stored once`);
+  }
+  const third = await importPaths([file], store, options);
+  t.equal(third.resumedFiles, 1, 'a finished file is not read again');
+  t.same(third.stored, {});
+});
+
+t.test('haven import --dry-run validates only', async (t) => {
+  const dir = tmp(t);
+  writeFileSync(path.join(dir, 'a.ndjson'), [JSON.stringify({ resourceType: 'Patient', id: 'x' }), JSON.stringify({ resourceType: 'Observation', status: 42, code: {} })].join('\n') + '\n');
+  const report = path.join(dir, 'report.ndjson');
+  const result = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', '--dry-run', '--report', report, dir], { cwd: packageRoot, env: { ...process.env, DATA_DIR: path.join(dir, 'data') } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  t.equal((result as { code?: number }).code, 1, 'exit 1 when something was refused');
+  t.match(result.stdout, /valid: 1 resources \(Patient 1\)/);
+  t.match(result.stdout, /refused: 1/);
+  t.match(result.stderr, /1\/2|2\/2/, 'progress on stderr');
+  t.match(readFileSync(report, 'utf8'), /"line":2/);
+});
