@@ -97,6 +97,22 @@ t.test('an interrupted import resumes where it stopped', async (t) => {
   t.same(third.stored, {});
 });
 
+t.test('importing again updates what exists (the general path) and creates what is new', async (t) => {
+  const app = await testApp(t);
+  const dir = tmp(t);
+  const file = path.join(dir, 'Patient.ndjson');
+  const options = { batchSize: 10, reportPath: path.join(dir, 'report.ndjson'), progressOut: quiet };
+  writeFileSync(file, [JSON.stringify({ resourceType: 'Patient', id: 'again' })].join('\n') + '\n');
+  await importPaths([file], new StoreWriter(app.services), options);
+  writeFileSync(file, [JSON.stringify({ resourceType: 'Patient', id: 'again', gender: 'male' }), JSON.stringify({ resourceType: 'Patient', id: 'fresh' })].join('\n') + '\n');
+  const summary = await importPaths([file], new StoreWriter(app.services), options);
+  t.same(summary.stored, { Patient: 2 });
+  const again = (await app.fhir('GET', 'Patient/again')).json;
+  t.equal(again.meta.versionId, '2');
+  t.equal(again.gender, 'male');
+  t.equal((await app.fhir('GET', 'Patient/fresh')).json.meta.versionId, '1');
+});
+
 t.test('haven import --dry-run validates only', async (t) => {
   const dir = tmp(t);
   writeFileSync(path.join(dir, 'a.ndjson'), [JSON.stringify({ resourceType: 'Patient', id: 'x' }), JSON.stringify({ resourceType: 'Observation', status: 42, code: {} })].join('\n') + '\n');

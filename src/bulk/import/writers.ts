@@ -10,7 +10,8 @@ import { FhirError } from '../../errors.js';
 import { BundleProcessor } from '../../fhir/bundles/processor.js';
 import type { WriteInteractions } from '../../fhir/interactions/write.js';
 import type { Services } from '../../runtime.js';
-import { ALL_ACCESS, type StoreContext } from '../../store/context.js';
+import type { Resource } from '@medplum/fhirtypes';
+import { ALL_ACCESS, type Access, type StoreContext } from '../../store/context.js';
 
 export type Json = Record<string, unknown>;
 
@@ -50,6 +51,46 @@ export class StoreWriter implements ImportWriter {
   }
 
   async resources(resources: Json[]): Promise<EntryOutcome[]> {
+    return (await this.createAll(resources)) ?? this.batch(resources);
+  }
+
+  /**
+   * The fast path of a first load: every resource has a new id, no after-write hook and no
+   * conditional reference. Then the batch is what a transaction Bundle's plain creates are: each
+   * resource checked as a write is, then all created in one statement with their history, index
+   * rows and (by the triggers) audit records. An id that exists already fails the statement and
+   * the batch takes the general path (undefined).
+   */
+  private async createAll(resources: Json[]): Promise<EntryOutcome[] | undefined> {
+    const { writes, store } = this.services;
+    const simple = resources.every((r) => {
+      const type = typeOf(r);
+      return type !== undefined && idOf(r) !== undefined && writes.createsAlone(type) && !JSON.stringify(r).match(/"reference":"[^"]*\?/);
+    });
+    if (!simple) return undefined;
+    const outcomes: EntryOutcome[] = [];
+    const items: Array<{ resource: Resource; id: string; access: Access }> = [];
+    for (const r of resources) {
+      const type = typeOf(r) as string;
+      const id = idOf(r) as string;
+      try {
+        items.push({ resource: writes.checkResource(type, r, 'update', id), id, access: ALL_ACCESS });
+        outcomes.push({ ok: true, resourceType: type, id, status: 201 });
+      } catch (error) {
+        if (!(error instanceof FhirError)) throw error;
+        outcomes.push({ ok: false, resourceType: type, id, status: error.status, reason: error.message });
+      }
+    }
+    try {
+      await store.transaction(this.ctx(), (s) => writes.createMany(s, items));
+    } catch (error) {
+      if (error instanceof FhirError && error.status === 409) return undefined;
+      throw error;
+    }
+    return outcomes;
+  }
+
+  private async batch(resources: Json[]): Promise<EntryOutcome[]> {
     const bundle = { resourceType: 'Bundle', type: 'batch', entry: resources.map((r) => ({ resource: r, request: requestOf(r) })) };
     const response = JSON.parse(await this.processor.process(this.ctx(), bundle, 'minimal')) as { entry?: Array<{ response?: ResponsePart }> };
     return resources.map((r, i) => outcomeOf(r, response.entry?.[i]?.response));
