@@ -83,6 +83,37 @@ t.test('a job that keeps killing its worker fails with an OperationOutcome', asy
   t.match(res.body, /given up/);
 });
 
+t.test('a resource changed during the export is in it, or changed after transactionTime', async (t) => {
+  const app = await bulkApp(t);
+  await loadPopulation(app.fhir);
+  const kick = await app.fhir('GET', '$export?_type=Patient,Observation', undefined, KICKOFF_HEADERS);
+  const location = statusPath(kick.headers['content-location']);
+  const changed = { resourceType: 'Observation', id: 'oc1', status: 'amended', code: { text: 'changed' }, subject: { reference: 'Patient/c' } };
+  let once = false;
+  const worker = app.worker({
+    pageSize: 1,
+    afterPage: async (_job, type) => {
+      if (type !== 'Observation' || once) return;
+      once = true;
+      // While Observations are being read: one is changed, one is created.
+      t.equal((await app.fhir('PUT', 'Observation/oc1', changed)).status, 200);
+      t.equal((await app.fhir('PUT', 'Observation/new1', { ...changed, id: 'new1' })).status, 201);
+    },
+  });
+  await worker.drain();
+  const manifest = (await app.fhir('GET', location)).json;
+  const files = await download(app.fhir, manifest);
+  const time = Date.parse(manifest.transactionTime);
+  for (const id of ['oc1', 'new1']) {
+    const current = (await app.fhir('GET', `Observation/${id}`)).json;
+    const exported = files.Observation.find((o) => o.id === id) as { meta: { versionId: string } } | undefined;
+    if (exported) t.equal(exported.meta.versionId, current.meta.versionId, `${id}: the export holds its current version`);
+    else t.ok(Date.parse(current.meta.lastUpdated) > time, `${id}: left out, and changed after transactionTime`);
+  }
+  t.notOk(files.Observation.some((o) => o.id === 'new1'), 'what was created after transactionTime is not in this export');
+  t.same(ids(files.Observation).filter((id) => id !== 'oc1'), ['oa1', 'oa2', 'ob1'], 'the rest as it was');
+});
+
 t.test('two workers, each job once', async (t) => {
   const app = await bulkApp(t);
   await loadPopulation(app.fhir);
