@@ -1,4 +1,4 @@
-// The export job table (migrations/005_bulk.sql): every state change of a job is one statement
+// The export job table (migrations/007_bulk.sql): every state change of a job is one statement
 // here. The worker's writes carry the attempt they hold, so a worker that lost its lease (its
 // instance paused or died and another took over) changes nothing.
 import { randomBytes } from 'node:crypto';
