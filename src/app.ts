@@ -12,6 +12,7 @@ import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { subscriptionRoutes } from './subscriptions/routes.js';
 import type { Runtime } from './runtime.js';
 import { NO_ACCESS, type StoreContext } from './store/context.js';
 import { sqlState } from './store/db.js';
@@ -108,6 +109,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
 
   app.register(authPlugin(runtime, config));
   app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  app.register(subscriptionRoutes(runtime), { prefix: '/fhir' });
   app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });
   app.register(summaryRoutes(runtime), { prefix: '/api/v1' });
   return app;

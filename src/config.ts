@@ -26,6 +26,26 @@ export interface Config {
   bundleMaxEntries: number;
   auth: AuthConfig;
   audit: AuditConfig;
+  subscriptions: SubscriptionConfig;
+}
+
+/** Subscription delivery (src/subscriptions/). */
+export interface SubscriptionConfig {
+  /**
+   * Origins endpoints may be at (SUBSCRIPTION_ORIGINS, comma separated; `*` for any). Empty: only
+   * https endpoints outside loopback and private networks.
+   */
+  origins: string[];
+  /** How long the delivery worker waits between polls when it found nothing (SUBSCRIPTION_POLL_MS). */
+  pollMs: number;
+  /** Timeout of one delivery POST (SUBSCRIPTION_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** First retry delay; doubled per failure, with jitter, up to 1 hour (SUBSCRIPTION_RETRY_MS). */
+  retryMs: number;
+  /** Failed attempts of one notification after which the Subscription turns `error` (SUBSCRIPTION_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Whether this instance runs the delivery worker (SUBSCRIPTION_WORKER=off to stop it). */
+  worker: boolean;
 }
 
 export interface AuditConfig {
@@ -95,6 +115,25 @@ export function loadConfig(env: Env = process.env): Config {
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
     auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
     audit: auditConfig(env, dataDir),
+    subscriptions: subscriptionConfig(env),
+  };
+}
+
+function subscriptionConfig(env: Env): SubscriptionConfig {
+  const origins = (env.SUBSCRIPTION_ORIGINS ?? '')
+    .split(',')
+    .map((o) => trimSlash(o.trim()))
+    .filter(Boolean);
+  for (const origin of origins) if (origin !== '*') checkUrl('SUBSCRIPTION_ORIGINS', origin);
+  const worker = env.SUBSCRIPTION_WORKER || 'on';
+  if (worker !== 'on' && worker !== 'off') throw new ConfigError(`SUBSCRIPTION_WORKER must be on or off, got "${worker}"`);
+  return {
+    origins,
+    pollMs: integer(env, 'SUBSCRIPTION_POLL_MS', 1000, 10, 600000),
+    timeoutMs: integer(env, 'SUBSCRIPTION_TIMEOUT_MS', 10000, 100, 120000),
+    retryMs: integer(env, 'SUBSCRIPTION_RETRY_MS', 5000, 1, 3600000),
+    maxAttempts: integer(env, 'SUBSCRIPTION_MAX_ATTEMPTS', 8, 1, 100),
+    worker: worker === 'on',
   };
 }
 
