@@ -6,6 +6,7 @@ import type { Subscription } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Grant } from '../auth/grant.js';
 import { smart } from '../auth/hooks.js';
+import type { Letter, ScopeContext } from '../auth/scopes.js';
 import { FhirError } from '../errors.js';
 import { checkId, negotiate, parseIfMatch, parsePrefer } from '../fhir/http.js';
 import type { WriteOutcome } from '../fhir/interactions/write.js';
@@ -24,22 +25,25 @@ export function subscriptionRoutes(runtime: Runtime) {
       request.responseType = negotiate(request.headers.accept, (request.query as Record<string, string | undefined>)._format);
     });
 
-    app.post('/Subscription', smart({ interaction: 'create', resourceType: 'Subscription' }), async (request, reply) => {
+    app.post('/Subscription', smart('token'), async (request, reply) => {
       const services = runtime.services;
+      requireScope(request.grant as Grant, 'c');
       const resource = services.writes.checkResource('Subscription', resourceBody(request), 'create') as Subscription;
       const outcome = await write(services, request, resource, (s, stored) => s.create(stored).then((version) => ({ status: 201, version })));
       return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
     });
 
-    app.put<{ Params: { id: string } }>('/Subscription/:id', smart({ interaction: 'update', resourceType: 'Subscription' }), async (request, reply) => {
+    app.put<{ Params: { id: string } }>('/Subscription/:id', smart('token'), async (request, reply) => {
       const services = runtime.services;
+      const grant = request.grant as Grant;
+      requireScope(grant, 'u');
       const { id } = request.params;
       checkId(id);
       const resource = services.writes.checkResource('Subscription', resourceBody(request), 'update', id) as Subscription;
       const ifMatch = parseIfMatch(header(request, 'if-match'));
       const outcome = await write(services, request, resource, async (s, stored) => {
         const existing = await findSubscription(s.q, id);
-        if (existing && !sameOwner(existing.owner, ownerOf(request.grant as Grant)) && request.haven.access.kind !== 'all') {
+        if (existing && !sameOwner(existing.owner, ownerOf(grant)) && !requireScope(grant, 'u', 'system')) {
           throw FhirError.forbidden(`Subscription/${id} belongs to another client or user; only they (or a system/ token) may change it`);
         }
         const result = await s.update('Subscription', id, stored, { ifMatch });
@@ -48,6 +52,24 @@ export function subscriptionRoutes(runtime: Runtime) {
       return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
     });
   };
+}
+
+/**
+ * The token's scopes must allow `letter` on Subscription (403 otherwise). This is checked on the
+ * scopes alone: a Subscription lies in no patient compartment, so the row rules of patient/ and
+ * user/ scopes do not apply to it; what it delivers is confined by its owner's access instead.
+ * With `context`, answers whether a scope of that context allows it, without refusing.
+ */
+function requireScope(grant: Grant, letter: Letter, context?: ScopeContext): boolean {
+  const allowed = grant.scopes.some(
+    (s) => (s.resourceType === 'Subscription' || s.resourceType === '*') && !s.restriction && s.letters.includes(letter) && (!context || s.context === context),
+  );
+  if (context || allowed) return allowed;
+  throw new FhirError(
+    403,
+    { severity: 'error', code: 'forbidden', diagnostics: `This token's scopes do not allow ${letter === 'c' ? 'creating' : 'updating'} Subscriptions: it needs e.g. patient/Subscription.${letter}, user/Subscription.${letter} or system/Subscription.${letter}` },
+    { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
+  );
 }
 
 /**
