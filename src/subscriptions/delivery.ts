@@ -39,7 +39,7 @@ export async function deliver(request: DeliveryRequest): Promise<DeliveryResult>
     const response = await fetch(url, {
       method: 'POST',
       headers,
-      body: request.body ?? '',
+      ...(request.body !== undefined ? { body: request.body } : {}),
       redirect: 'manual',
       signal: AbortSignal.timeout(request.timeoutMs),
     });
