@@ -11,7 +11,7 @@ import { FAST, observation, restHook } from './kit.js';
 import { pause, startReceiver, waitFor } from './receiver.js';
 
 /** Where a server process keeps its data: a fresh PGlite directory, or a fresh PostgreSQL database. */
-async function storage(t: { teardown(fn: () => unknown): void }: Promise<Record<string, string>> {
+async function storage(t: { teardown(fn: () => unknown): void }): Promise<Record<string, string>> {
   if (engine === 'postgres') {
     const { databaseUrl } = await testApp(t);
     return { DATABASE_URL: databaseUrl as string };
