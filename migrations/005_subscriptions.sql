@@ -21,6 +21,12 @@ CREATE TABLE subscription (
   headers       jsonb       NOT NULL DEFAULT '[]',
   -- active | error | off: only active ones match and deliver.
   status        text        NOT NULL,
+  -- Topic-based (Subscriptions Backport IG): the topic's canonical URL and the payload content
+  -- (empty | id-only | full-resource); NULL for a plain R4 criteria Subscription.
+  topic         text,
+  content       text,
+  -- Events queued since the Subscription started: the last event-number given.
+  events        bigint      NOT NULL DEFAULT 0,
   created_at    timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT subscription_status CHECK (status IN ('active', 'error', 'off'))
 );
@@ -33,6 +39,8 @@ CREATE TABLE subscription_outbox (
   resource_type   text        NOT NULL,
   resource_id     text        NOT NULL,
   version_id      integer     NOT NULL,
+  -- This event's number among the Subscription's events (backport notification-event.event-number).
+  event_number    bigint      NOT NULL,
   created_at      timestamptz NOT NULL DEFAULT now(),
   -- pending until sent (delivered) or no longer the owner's to see (dropped).
   state           text        NOT NULL DEFAULT 'pending',
@@ -46,3 +54,5 @@ CREATE TABLE subscription_outbox (
 );
 -- The head of each Subscription's queue.
 CREATE INDEX subscription_outbox_pending ON subscription_outbox (subscription_id, seq) WHERE state = 'pending';
+-- $events: a Subscription's events by number.
+CREATE INDEX subscription_outbox_events ON subscription_outbox (subscription_id, event_number);

@@ -4,6 +4,7 @@
 import type { Queryable } from '../store/db.js';
 import { storedCriteria, type SubscriptionCriteria } from './criteria.js';
 import type { Owner } from './owner.js';
+import { topicOf, type PayloadContent, type Topic } from './topics.js';
 
 export type RegistryStatus = 'active' | 'error' | 'off';
 
@@ -15,6 +16,10 @@ export interface RegisteredSubscription {
   payload?: string;
   headers: string[];
   status: RegistryStatus;
+  topic?: Topic;
+  content?: PayloadContent;
+  /** Events queued so far (read only). */
+  events?: number;
 }
 
 interface Row {
@@ -26,15 +31,19 @@ interface Row {
   payload: string | null;
   headers: string[];
   status: RegistryStatus;
+  topic: string | null;
+  content: PayloadContent | null;
+  events: string;
 }
 
 export async function saveSubscription(q: Queryable, s: RegisteredSubscription): Promise<void> {
   await q.query(
-    `INSERT INTO subscription (id, resource_type, criteria, owner, endpoint, payload, headers, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO subscription (id, resource_type, criteria, owner, endpoint, payload, headers, status, topic, content)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, owner = EXCLUDED.owner,
-       endpoint = EXCLUDED.endpoint, payload = EXCLUDED.payload, headers = EXCLUDED.headers, status = EXCLUDED.status`,
-    [s.id, s.criteria.resourceType, s.criteria.query, JSON.stringify(s.owner), s.endpoint, s.payload ?? null, JSON.stringify(s.headers), s.status],
+       endpoint = EXCLUDED.endpoint, payload = EXCLUDED.payload, headers = EXCLUDED.headers, status = EXCLUDED.status,
+       topic = EXCLUDED.topic, content = EXCLUDED.content`,
+    [s.id, s.criteria.resourceType, s.criteria.query, JSON.stringify(s.owner), s.endpoint, s.payload ?? null, JSON.stringify(s.headers), s.status, s.topic?.url ?? null, s.content ?? null],
   );
 }
 
@@ -67,5 +76,8 @@ function fromRow(row: Row): RegisteredSubscription {
     ...(row.payload !== null ? { payload: row.payload } : {}),
     headers: row.headers,
     status: row.status,
+    ...(row.topic !== null && topicOf(row.topic) ? { topic: topicOf(row.topic) } : {}),
+    ...(row.content !== null ? { content: row.content } : {}),
+    events: Number(row.events),
   };
 }

@@ -15,6 +15,7 @@ import { header, resourceBody } from '../fhir/request.js';
 import type { Runtime, Services } from '../runtime.js';
 import { ALL_ACCESS } from '../store/context.js';
 import type { ResourceStore } from '../store/resources.js';
+import { registerSubscriptionOperations } from './operations.js';
 import { ownerOf, sameOwner } from './owner.js';
 import { findSubscription, saveSubscription } from './registry.js';
 import { checkSubscription } from './subscription-check.js';
@@ -51,6 +52,8 @@ export function subscriptionRoutes(runtime: Runtime) {
       });
       return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
     });
+
+    registerSubscriptionOperations(app, runtime);
   };
 }
 

@@ -4,10 +4,11 @@
 // delivered, retried later with back-off, or, after SUBSCRIPTION_MAX_ATTEMPTS failed attempts, the
 // Subscription turns `error` with the reason in Subscription.error. State lives only in the
 // database, so a restart loses nothing and several instances share the work.
-import type { Subscription } from '@medplum/fhirtypes';
+import type { Resource, Subscription } from '@medplum/fhirtypes';
 import type { Services } from '../runtime.js';
 import { ALL_ACCESS, type StoreContext } from '../store/context.js';
 import { deliver, retryDelay } from './delivery.js';
+import { notificationBundle, subscriptionStatus } from './notification.js';
 import { claim, finish, retryLater, type ClaimedNotification } from './outbox.js';
 import { ownerAccess, ownerActor } from './owner.js';
 import { setRegistryStatus } from './registry.js';
@@ -83,10 +84,11 @@ export class SubscriptionWorker {
       await finish(db, n.seq, 'dropped', 'The version is no longer visible to the Subscription owner');
       return;
     }
+    const body = n.topic ? this.notification(n, version.json) : n.payload ? version.json : undefined;
     const result = await deliver({
       endpoint: n.endpoint,
       headers: n.headers,
-      ...(n.payload ? { body: version.json, contentType: n.payload } : {}),
+      ...(body !== undefined ? { body, contentType: n.payload ?? 'application/fhir+json' } : {}),
       timeoutMs: settings.timeoutMs,
       origins: settings.origins,
     });
@@ -98,6 +100,22 @@ export class SubscriptionWorker {
     await retryLater(db, n.seq, result.error, retryDelay(settings.retryMs, n.attempts));
     this.log?.info({ subscription: n.subscriptionId, seq: n.seq, attempts: n.attempts, error: result.error }, 'subscription notification failed');
     if (n.attempts >= settings.maxAttempts) await this.markError(n.subscriptionId, `Delivery failed ${n.attempts} times; last: ${result.error}`);
+  }
+
+  /** A topic-based (Backport IG) event notification Bundle, with the focus as its content allows. */
+  private notification(n: ClaimedNotification, json: string): string {
+    const { fhirBaseUrl } = this.services.config;
+    const content = n.content ?? 'id-only';
+    const status = subscriptionStatus({
+      fhirBaseUrl,
+      subscriptionId: n.subscriptionId,
+      topic: n.topic as string,
+      status: 'active',
+      type: 'event-notification',
+      eventsSinceStart: n.eventNumber,
+      events: [{ eventNumber: n.eventNumber, timestamp: n.eventTime, ...(content !== 'empty' ? { focus: `${n.resourceType}/${n.resourceId}` } : {}) }],
+    });
+    return JSON.stringify(notificationBundle(status, fhirBaseUrl, content === 'full-resource' ? [JSON.parse(json) as Resource] : []));
   }
 
   /** The Subscription turns `error` (resource and registry row, one transaction); delivery pauses. */

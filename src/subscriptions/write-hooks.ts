@@ -20,6 +20,8 @@ export function subscriptionMatchHook(authorizer: Authorizer, matcher: CriteriaM
     const candidates = await activeSubscriptions(s.q, written.version.resourceType);
     const matched: string[] = [];
     for (const subscription of candidates) {
+      // A topic names the writes that are its events (e.g. only creates of Observations).
+      if (subscription.topic && !subscription.topic.interactions.includes(written.interaction)) continue;
       const access = await ownerAccess(s.q, authorizer, subscription.owner, 'search-type', subscription.criteria.resourceType);
       if (access && (await matcher.matches(s, access, subscription.criteria, written.version))) matched.push(subscription.id);
     }
