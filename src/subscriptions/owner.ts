@@ -32,10 +32,19 @@ export function ownerActor(owner: Owner, requestId: string): Actor {
  * scopes no longer allow it, or Haven's client that the token was issued to has been revoked.
  */
 export async function ownerAccess(q: Queryable, authorizer: Authorizer, owner: Owner, interaction: Interaction, resourceType: string): Promise<Access | undefined> {
+  const access = scopeAccess(authorizer, owner, interaction, resourceType);
+  return access && (await ownerClientActive(q, owner)) ? access : undefined;
+}
+
+/** What the owner's scopes reach (no database look-up; see ownerClientActive for the rest). */
+export function scopeAccess(authorizer: Authorizer, owner: Owner, interaction: Interaction, resourceType: string): Access | undefined {
   const access = authorizer.tryAuthorize({ ...owner, scope: '' }, { interaction, resourceType });
-  if (!access || access.kind === 'none') return undefined;
-  if (owner.clientId && owner.issuer === 'haven' && !(await isClientActive(q, owner.clientId))) return undefined;
-  return access;
+  return access && access.kind !== 'none' ? access : undefined;
+}
+
+/** False once Haven's client that the owner's token was issued to is revoked. */
+export async function ownerClientActive(q: Queryable, owner: Owner): Promise<boolean> {
+  return !owner.clientId || owner.issuer !== 'haven' || isClientActive(q, owner.clientId);
 }
 
 /** Whether two grants are the same party (who may change a Subscription once written). */

@@ -10,7 +10,7 @@ import { FhirError } from '../errors.js';
 import type { AfterWriteHook } from '../fhir/interactions/hooks.js';
 import type { CriteriaMatcher } from './matcher.js';
 import { enqueue } from './outbox.js';
-import { ownerAccess } from './owner.js';
+import { ownerClientActive, scopeAccess } from './owner.js';
 import { activeSubscriptions, removeSubscription } from './registry.js';
 
 export function subscriptionMatchHook(authorizer: Authorizer, matcher: CriteriaMatcher): AfterWriteHook {
@@ -22,8 +22,10 @@ export function subscriptionMatchHook(authorizer: Authorizer, matcher: CriteriaM
     for (const subscription of candidates) {
       // A topic names the writes that are its events (e.g. only creates of Observations).
       if (subscription.topic && !subscription.topic.interactions.includes(written.interaction)) continue;
-      const access = await ownerAccess(s.q, authorizer, subscription.owner, 'search-type', subscription.criteria.resourceType);
-      if (access && (await matcher.matches(s, access, subscription.criteria, written.version))) matched.push(subscription.id);
+      // The scopes first (no I/O), then the search, then (only for a match) whether the client lives.
+      const access = scopeAccess(authorizer, subscription.owner, 'search-type', subscription.criteria.resourceType);
+      if (!access || !(await matcher.matches(s, access, subscription.criteria, written.version))) continue;
+      if (await ownerClientActive(s.q, subscription.owner)) matched.push(subscription.id);
     }
     await enqueue(s.q, matched, written.version);
   };

@@ -63,3 +63,22 @@ t.test('a Flag raised by an after-write hook is matched like a direct write', as
   await waitFor(() => receiver.received.length >= 1, 'the Flag delivery');
   t.equal(JSON.parse(receiver.received[0].body).resourceType, 'Flag');
 });
+
+t.test("a revoked client's Subscription stops: nothing new is queued, what is queued is not sent, it turns error", async (t) => {
+  const { app, receiver, worker } = await deliveryKit(t, {}, { startWorker: false });
+  await app.db.query(`INSERT INTO auth_client (client_id, client_name, scope, jwks) VALUES ('ehr', 'EHR', 'system/*.rs system/Subscription.c', '{"keys":[]}')`);
+  const ehr = app.as(await app.token('system/Observation.rs system/Subscription.c', { clientId: 'ehr', subject: 'ehr' }));
+  const sub = await ehr('POST', 'Subscription', restHook(receiver, 'Observation?patient=Patient/a'));
+  t.equal(sub.status, 201);
+  await app.fhir('POST', 'Observation', observation('a'));
+  t.equal((await outbox(app, sub.json.id)).length, 1, 'queued while the client is active');
+  await app.db.query(`UPDATE auth_client SET revoked_at = now() WHERE client_id = 'ehr'`);
+  await app.fhir('POST', 'Observation', observation('a'));
+  t.equal((await outbox(app, sub.json.id)).length, 1, 'nothing queued after the revocation');
+  await worker.runOnce();
+  t.same((await outbox(app, sub.json.id)).map((r) => r.state), ['dropped']);
+  t.equal(receiver.received.length, 0, 'nothing sent');
+  const read = await app.fhir('GET', `Subscription/${sub.json.id}`);
+  t.equal(read.json.status, 'error');
+  t.match(read.json.error, /access has ended/);
+});
