@@ -13,6 +13,7 @@ import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { bulkRoutes } from './bulk/routes.js';
+import { subscriptionRoutes } from './subscriptions/routes.js';
 import type { Runtime } from './runtime.js';
 import { NO_ACCESS, type StoreContext } from './store/context.js';
 import { sqlState } from './store/db.js';
@@ -110,6 +111,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   app.register(authPlugin(runtime, config));
   app.register(fhirRoutes(runtime), { prefix: '/fhir' });
   app.register(bulkRoutes(runtime), { prefix: '/fhir' });
+  app.register(subscriptionRoutes(runtime), { prefix: '/fhir' });
   app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });
   app.register(summaryRoutes(runtime), { prefix: '/api/v1' });
   return app;

@@ -27,6 +27,7 @@ export interface Config {
   auth: AuthConfig;
   audit: AuditConfig;
   bulk: BulkConfig;
+  subscriptions: SubscriptionConfig;
 }
 
 /** Bulk Data $export (src/bulk/). */
@@ -39,6 +40,25 @@ export interface BulkConfig {
   fileMaxResources: number;
   /** Exports a client may have waiting or running at once (BULK_MAX_ACTIVE_JOBS); more answer 429. */
   maxActiveJobs: number;
+}
+
+/** Subscription delivery (src/subscriptions/). */
+export interface SubscriptionConfig {
+  /**
+   * Origins endpoints may be at (SUBSCRIPTION_ORIGINS, comma separated; `*` for any). Empty: only
+   * https endpoints outside loopback and private networks.
+   */
+  origins: string[];
+  /** How long the delivery worker waits between polls when it found nothing (SUBSCRIPTION_POLL_MS). */
+  pollMs: number;
+  /** Timeout of one delivery POST (SUBSCRIPTION_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** First retry delay; doubled per failure, with jitter, up to 1 hour (SUBSCRIPTION_RETRY_MS). */
+  retryMs: number;
+  /** Failed attempts of one notification after which the Subscription turns `error` (SUBSCRIPTION_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Whether this instance runs the delivery worker (SUBSCRIPTION_WORKER=off to stop it). */
+  worker: boolean;
 }
 
 export interface AuditConfig {
@@ -114,6 +134,25 @@ export function loadConfig(env: Env = process.env): Config {
       fileMaxResources: integer(env, 'BULK_FILE_MAX_RESOURCES', 100000, 1, 10000000),
       maxActiveJobs: integer(env, 'BULK_MAX_ACTIVE_JOBS', 2, 1, 1000),
     },
+    subscriptions: subscriptionConfig(env),
+  };
+}
+
+function subscriptionConfig(env: Env): SubscriptionConfig {
+  const origins = (env.SUBSCRIPTION_ORIGINS ?? '')
+    .split(',')
+    .map((o) => trimSlash(o.trim()))
+    .filter(Boolean);
+  for (const origin of origins) if (origin !== '*') checkUrl('SUBSCRIPTION_ORIGINS', origin);
+  const worker = env.SUBSCRIPTION_WORKER || 'on';
+  if (worker !== 'on' && worker !== 'off') throw new ConfigError(`SUBSCRIPTION_WORKER must be on or off, got "${worker}"`);
+  return {
+    origins,
+    pollMs: integer(env, 'SUBSCRIPTION_POLL_MS', 1000, 10, 600000),
+    timeoutMs: integer(env, 'SUBSCRIPTION_TIMEOUT_MS', 10000, 100, 120000),
+    retryMs: integer(env, 'SUBSCRIPTION_RETRY_MS', 5000, 1, 3600000),
+    maxAttempts: integer(env, 'SUBSCRIPTION_MAX_ATTEMPTS', 8, 1, 100),
+    worker: worker === 'on',
   };
 }
 

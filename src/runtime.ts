@@ -10,6 +10,7 @@ import { buildCapability, type Capability } from './fhir/capability.js';
 import { WriteInteractions } from './fhir/interactions/write.js';
 import { createValidator, type ResourceValidator } from './fhir/validate.js';
 import { havenWriteHooks } from './hooks/index.js';
+import { subscriptionCapability } from './subscriptions/capability.js';
 import { migrationsDir } from './paths.js';
 import { ensureAuditPartitions } from './store/audit-partitions.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -113,10 +114,13 @@ export function createServices(
     searchIncludes: includesForCapability(search.registry, validator.resourceTypes),
     systemInteractions: ['transaction', 'batch', 'search-system'],
     security: capabilitySecurity(config),
-    resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),
+    resourceEntries: new Map([
+      ['AuditEvent', AUDIT_EVENT_CAPABILITY],
+      ['Subscription', subscriptionCapability(searchParamsForCapability(search.registry, 'Subscription'))],
+    ]),
     ...BULK_CAPABILITY,
   });
   const auth = createAuthServices(config, db, validator.resourceTypes);
-  const writes = new WriteInteractions(validator, havenWriteHooks(validator));
+  const writes = new WriteInteractions(validator, havenWriteHooks(validator, auth.authorizer));
   return { config, db, store, validator, writes, capability, auth, search, subsetter: new ResourceSubsetter(search.model) };
 }

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { scheduleJobs, type Jobs } from './jobs/schedule.js';
 import { startBulkWorker, type BulkWorker } from './bulk/worker.js';
 import { openServices, Runtime, type Services } from './runtime.js';
+import { SubscriptionWorker } from './subscriptions/worker.js';
 
 /** Within the contract's 10 s: in-flight requests get this long before connections are cut. */
 const DRAIN_MS = 8000;
@@ -24,10 +25,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await app.listen({ host: config.host, port: config.port });
   let jobs: Jobs | undefined;
   let bulk: BulkWorker | undefined;
+  let deliveries: SubscriptionWorker | undefined;
   const ready = openServices(config, app.log).then((services) => {
     runtime.set(services);
     jobs = scheduleJobs(services, app.log);
     bulk = startBulkWorker(services, app.log);
+    if (config.subscriptions.worker) (deliveries = new SubscriptionWorker(services, app.log)).start();
     app.log.info({ engine: services.db.engine }, 'Haven is ready');
     return services;
   });
@@ -43,6 +46,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       const services = await ready.catch(() => undefined);
       await jobs?.stop();
       await bulk?.stop();
+      await deliveries?.stop();
       await services?.db.close();
     })());
   return { app, runtime, ready, stop };
