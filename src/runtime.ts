@@ -97,6 +97,7 @@ export function createServices(
     zone: config.defaultTimeZone,
     defaultCount: config.defaultPageSize,
     maxCount: config.maxPageSize,
+    bounds: config.searchBounds,
     conformanceDir,
     custom: shared.customSearchParameters,
     model: shared.searchModel,
