@@ -15,6 +15,11 @@ export interface Config {
   dataDir: string;
   /** Connections in the node-postgres pool. */
   dbPoolSize: number;
+  /**
+   * Longest a database statement of the server may run, in ms (DB_STATEMENT_TIMEOUT_MS; 0: no
+   * limit). PostgreSQL cancels it (SQLSTATE 57014, answered 503); PGlite cannot (docs/security.md).
+   */
+  dbStatementTimeoutMs: number;
   logLevel: string;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
@@ -90,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     dataDir,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 30000, 0, 24 * 3600 * 1000),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     defaultTimeZone,
