@@ -149,6 +149,7 @@ function describeError(error: FastifyError): { status: number; issues: Issue[]; 
     return { status: statusCode, issues: issue('invalid', error.message), headers: {} };
   }
   const state = sqlState(error);
+  if (state === '57014') return statementTimedOut();
   if (state === '40001' || state === '40P01') {
     return { status: 409, issues: issue('transient', 'The request conflicted with a concurrent one; retry it'), headers: {} };
   }
@@ -156,4 +157,18 @@ function describeError(error: FastifyError): { status: number; issues: Issue[]; 
     return { status: 503, issues: issue('transient', 'The database is unavailable; retry shortly'), headers: { 'Retry-After': '5' } };
   }
   return { status: 500, issues: issue('exception', 'Internal server error; the request id in X-Request-Id helps the operator find it'), headers: {} };
+}
+
+/**
+ * A statement cancelled by statement_timeout (DB_STATEMENT_TIMEOUT_MS): 503 with issue code
+ * `timeout`. Not 500 (nothing is broken), not 408 (that is the client being slow to send), not a
+ * 4xx (the same request may well succeed when the server is less loaded); 503 is the server
+ * declining work it cannot finish in time, as FHIR's transient `timeout` issue says.
+ */
+export function statementTimedOut(): { status: number; issues: Issue[]; headers: Record<string, string> } {
+  return {
+    status: 503,
+    issues: [{ severity: 'error', code: 'timeout', diagnostics: 'The request took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled; narrow it (fewer parameters or includes, a smaller _count) or retry later' }],
+    headers: {},
+  };
 }

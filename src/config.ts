@@ -1,6 +1,7 @@
 // Environment -> one typed Config. Nothing else in Haven reads process.env.
 import path from 'node:path';
 import { validate as validCronExpression } from 'node-cron';
+import { DEFAULT_SEARCH_BOUNDS, type SearchBounds } from './store/search/bounds.js';
 
 export interface Config {
   host: string;
@@ -14,6 +15,11 @@ export interface Config {
   dataDir: string;
   /** Connections in the node-postgres pool. */
   dbPoolSize: number;
+  /**
+   * Longest a database statement of the server may run, in ms (DB_STATEMENT_TIMEOUT_MS; 0: no
+   * limit). PostgreSQL cancels it (SQLSTATE 57014, answered 503); PGlite cannot (docs/security.md).
+   */
+  dbStatementTimeoutMs: number;
   logLevel: string;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
@@ -24,6 +30,8 @@ export interface Config {
   maxPageSize: number;
   /** Most entries a batch or transaction Bundle may carry. */
   bundleMaxEntries: number;
+  /** What one search may ask for (SEARCH_MAX_PARAMETERS, ..._VALUES, ..._SORT_KEYS, ..._INCLUDES, ..._INCLUDE_DEPTH). */
+  searchBounds: SearchBounds;
   auth: AuthConfig;
   audit: AuditConfig;
   bulk: BulkConfig;
@@ -120,12 +128,21 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     dataDir,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 30000, 0, 24 * 3600 * 1000),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     defaultTimeZone,
     defaultPageSize,
     maxPageSize,
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
+    searchBounds: {
+      maxParameters: integer(env, 'SEARCH_MAX_PARAMETERS', DEFAULT_SEARCH_BOUNDS.maxParameters, 1, 10000),
+      maxValues: integer(env, 'SEARCH_MAX_VALUES', DEFAULT_SEARCH_BOUNDS.maxValues, 1, 100000),
+      // Each key is a column of the statement: far below PostgreSQL's 1664 target-list entries.
+      maxSortKeys: integer(env, 'SEARCH_MAX_SORT_KEYS', DEFAULT_SEARCH_BOUNDS.maxSortKeys, 1, 100),
+      maxIncludeParameters: integer(env, 'SEARCH_MAX_INCLUDES', DEFAULT_SEARCH_BOUNDS.maxIncludeParameters, 0, 1000),
+      maxIncludeDepth: integer(env, 'SEARCH_MAX_INCLUDE_DEPTH', DEFAULT_SEARCH_BOUNDS.maxIncludeDepth, 1, 10),
+    },
     auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
     audit: auditConfig(env, dataDir),
     bulk: {

@@ -66,7 +66,7 @@ export class Runtime {
 
 /** Opens the database, applies pending migrations and compiles what is compiled once. */
 export async function openServices(config: Config, log?: FastifyBaseLogger, db?: Database): Promise<Services> {
-  const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
+  const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
     // The audit log needs this month's partition before the first write (the daily job keeps
@@ -99,6 +99,7 @@ export function createServices(
     zone: config.defaultTimeZone,
     defaultCount: config.defaultPageSize,
     maxCount: config.maxPageSize,
+    bounds: config.searchBounds,
     conformanceDir,
     custom: shared.customSearchParameters,
     model: shared.searchModel,

@@ -61,6 +61,8 @@ export interface AuthPolicy {
   userAccess: 'care-team' | 'all';
   /** Resource types outside every patient compartment: any user/ token may read them. */
   openTypes: ReadonlySet<string>;
+  /** This server's FHIR base: restrictions read absolute references to it as the index does. */
+  fhirBaseUrl?: string;
 }
 
 const CONTEXTS: readonly ScopeContext[] = ['system', 'user', 'patient'];
@@ -125,7 +127,7 @@ export class Authorizer {
       }
       // Restrictions Haven cannot evaluate grant nothing; the others add up (OR).
       const restrictions = scopes.map((s) => s.restriction!).filter((r) => canEvaluate(type, r));
-      const filter = restrictions.length ? restrictionFilter(type, restrictions) : undefined;
+      const filter = restrictions.length ? restrictionFilter(type, restrictions, this.policy.fhirBaseUrl) : undefined;
       if (filter) parts.push({ kind: 'filtered', within: rows, filter });
     }
     return union(parts);

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, s
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Database } from '../store/db.js';
-import { addFirstSigningKey, addSigningKey, latestSigningKeys, type StoredSigningKey } from '../store/signing-keys.js';
+import { addFirstSigningKey, addSigningKey, latestSigningKeys, signingKeysVersion, type StoredSigningKey } from '../store/signing-keys.js';
 
 /** RS256: fast to verify on every request, and what every JOSE library accepts. */
 export const SIGNING_ALG = 'RS256';
@@ -20,8 +20,12 @@ export interface KeySource {
   ensure(): Promise<void>;
   /** Adds a new current key; the current one becomes the previous one. */
   rotate(): Promise<void>;
-  /** A cheap token that changes when the keys change, or undefined when unknown (database). */
-  version(): string | undefined;
+  /**
+   * A cheap token that changes when the keys change (a file's identity, the database's current
+   * kids), or undefined when unknown. Asked on every use of the keys, so that a rotation by another
+   * process or instance takes effect at the next request (issue 20).
+   */
+  version(): Promise<string | undefined>;
 }
 
 export async function newSigningKey(): Promise<StoredSigningKey> {
@@ -63,8 +67,9 @@ export class FileKeySource implements KeySource {
     renameSync(this.writeTemp(keys), this.file);
   }
 
-  version(): string | undefined {
+  async version(): Promise<string | undefined> {
     try {
+      // The file is replaced by rename: a rotation always shows as a new inode.
       const stat = statSync(this.file);
       return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
     } catch {
@@ -93,8 +98,9 @@ export class DatabaseKeySource implements KeySource {
   async rotate(): Promise<void> {
     await addSigningKey(this.db, await newSigningKey());
   }
-  version(): undefined {
-    return undefined;
+  /** The kids in service, newest first: one indexed query (auth_signing_key holds a handful of rows). */
+  version(): Promise<string | undefined> {
+    return signingKeysVersion(this.db);
   }
 }
 
@@ -106,14 +112,15 @@ interface LoadedKey {
 }
 
 /**
- * The keys in memory, reloaded when the source changes (a rotation by another process): at most
- * every `refreshMs`, and at once (but not more than once a second) when a token names an unknown kid.
+ * The keys in memory, reloaded when the source changes (a rotation by another process or
+ * instance): its version is compared at every use, so a retired key is refused at the next request
+ * on every instance; besides, every `refreshMs`, and at once (not more than once a second) when a
+ * token names an unknown kid.
  */
 export class KeyRing {
   private keys: LoadedKey[] = [];
   private loadedAt = 0;
   private loadedVersion: string | undefined;
-  private versionCheckedAt = 0;
   private loading?: Promise<void>;
 
   constructor(
@@ -163,17 +170,17 @@ export class KeyRing {
     await this.open();
     const now = Date.now();
     if (now - this.loadedAt >= this.refreshMs) return this.reload();
-    // A rotation by another process shows as a new file version; looked at no more than once a second.
-    if (now - this.versionCheckedAt < 1000) return;
-    this.versionCheckedAt = now;
-    const version = this.source.version();
+    // A rotation elsewhere shows as a new version: checked every time, never from a timer, so a
+    // retired key stops working at the next request rather than within seconds.
+    const version = await this.source.version();
     if (version !== undefined && version !== this.loadedVersion) await this.reload();
   }
 
   private reload(): Promise<void> {
     this.loading ??= (async () => {
       try {
-        const version = this.source.version();
+        // Read before the keys: a rotation in between shows as a new version next time.
+        const version = await this.source.version();
         const stored = await this.source.load();
         this.keys = await Promise.all(
           stored.map(async (k) => ({

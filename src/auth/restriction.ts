@@ -10,6 +10,7 @@ import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import { fhirDefinitionsDir } from '../paths.js';
 import type { ResourceFilter } from '../store/context.js';
+import { parseReference } from '../store/search/extract.js';
 
 type Criteria = ReadonlyArray<readonly [string, string]>;
 type Matcher = (resource: Resource) => boolean;
@@ -26,10 +27,10 @@ const compiled = new Map<string, Matcher | null>();
  * The filter that admits resources of `resourceType` matching any of the alternatives (each a list
  * of criteria that must all match), or undefined when some criterion cannot be evaluated.
  */
-export function restrictionFilter(resourceType: string, alternatives: Criteria[]): ResourceFilter | undefined {
+export function restrictionFilter(resourceType: string, alternatives: Criteria[], fhirBaseUrl?: string): ResourceFilter | undefined {
   const matchers: Matcher[] = [];
   for (const criteria of alternatives) {
-    const matcher = criteriaMatcher(resourceType, criteria);
+    const matcher = criteriaMatcher(resourceType, criteria, fhirBaseUrl);
     if (!matcher) return undefined;
     matchers.push(matcher);
   }
@@ -41,37 +42,47 @@ export function canEvaluate(resourceType: string, criteria: Criteria): boolean {
   return criteriaMatcher(resourceType, criteria) !== undefined;
 }
 
-function criteriaMatcher(resourceType: string, criteria: Criteria): Matcher | undefined {
-  const key = JSON.stringify([resourceType, criteria]);
-  if (!compiled.has(key)) compiled.set(key, compileCriteria(resourceType, criteria));
+function criteriaMatcher(resourceType: string, criteria: Criteria, fhirBaseUrl?: string): Matcher | undefined {
+  const key = JSON.stringify([resourceType, criteria, fhirBaseUrl ?? null]);
+  if (!compiled.has(key)) compiled.set(key, compileCriteria(resourceType, criteria, fhirBaseUrl ?? NO_BASE));
   return compiled.get(key) ?? undefined;
 }
 
-function compileCriteria(resourceType: string, criteria: Criteria): Matcher | null {
+/** A base no reference starts with: without the server's base, absolute references match only as text. */
+const NO_BASE = 'urn:haven:no-base';
+
+function compileCriteria(resourceType: string, criteria: Criteria, base: string): Matcher | null {
   const parts: Matcher[] = [];
   for (const [name, value] of criteria) {
     if (name.includes(':')) return null; // modifiers are experimental in SMART; not evaluated
     const param = searchParams().get(resourceType)?.get(name);
     if (!param) return null;
     const alternatives = value.split(/(?<!\\),/).map((v) => v.replace(/\\([,|$\\])/g, '$1'));
-    const test = valueTest(param.type, alternatives);
+    const test = valueTest(param.type, alternatives, base);
     if (!test) return null;
     parts.push((resource) => param.evaluate(resource).some(test));
   }
   return (resource) => parts.every((p) => p(resource));
 }
 
-function valueTest(type: string, alternatives: string[]): ((item: unknown) => boolean) | undefined {
+function valueTest(type: string, alternatives: string[], base: string): ((item: unknown) => boolean) | undefined {
   switch (type) {
     case 'token': {
       const wanted = alternatives.map(parseToken);
       return (item) => tokensOf(item).some((t) => wanted.some((w) => tokenMatches(w, t)));
     }
-    case 'reference':
+    case 'reference': {
+      // As the search index reads references (issue 20): parsed, never by the end of the text, so
+      // `Patient/x/../../Patient/a` or another server's `…/Patient/a` is not Patient/a here either
+      // (the SQL form of the same restriction compares parsed index rows).
+      const wanted = alternatives.map((a) => parseReference(a, base)?.ref ?? a);
       return (item) => {
         const ref = (item as { reference?: unknown })?.reference;
-        return typeof ref === 'string' && alternatives.some((a) => ref === a || ref.endsWith(`/${a}`));
+        const parsed = typeof ref === 'string' ? parseReference(ref, base) : undefined;
+        if (!parsed) return false;
+        return wanted.some((w) => w === parsed.ref || (parsed.targetId !== null && w === parsed.targetId));
       };
+    }
     case 'uri':
       return (item) => typeof item === 'string' && alternatives.includes(item);
     default:

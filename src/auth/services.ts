@@ -44,6 +44,7 @@ export function createAuthServices(config: Config, db: Database, resourceTypes: 
     authorizer: new Authorizer({
       userAccess: config.auth.userAccess,
       openTypes: new Set(typesOutsidePatientCompartments(resourceTypes)),
+      fhirBaseUrl: config.fhirBaseUrl,
     }),
     endpoints: authEndpoints(config),
   };

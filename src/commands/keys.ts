@@ -7,8 +7,7 @@ const USAGE = `haven keys rotate
 
 Makes a new token-signing key. New tokens are signed with it at once; the previous key stays
 published at jwks_uri and accepted, so tokens already issued keep working until they expire. The key
-before that is dropped. A running server picks the change up within 30 seconds (at once for a token
-signed with the new key). Keys live in KEYS_DIR (default DATA_DIR/keys), or with DATABASE_URL and no
+before that is dropped, and every running server refuses its tokens from its next request on. Keys live in KEYS_DIR (default DATA_DIR/keys), or with DATABASE_URL and no
 KEYS_DIR in the database.`;
 
 export const keysCommand: Command = {

@@ -2,6 +2,7 @@
 // this condition, so no route can forget it. The auth layer decides what the caller may reach and
 // hands it over as data (an `Access`); this file is the only place that turns it into SQL.
 import type { Resource } from '@medplum/fhirtypes';
+import { careSubjectParamKey } from './care-subject.js';
 import type { Access, ResourceFilter } from './context.js';
 import type { Queryable } from './db.js';
 import { Statement } from './statement.js';
@@ -23,9 +24,6 @@ export interface AccessOptions {
   filters?: FilterCompiler | 'checked-after';
 }
 
-/** A Patient reference at the end of a Reference.reference, relative or absolute. */
-const PATIENT_REF = `'(Patient/[A-Za-z0-9.-]{1,64})$'`;
-
 /** A boolean SQL expression that is true for rows of `alias` the caller may see. */
 export function accessCondition(access: Access, alias: string, stmt: Statement, options: AccessOptions = {}): string {
   return condition(access, alias, stmt, options, true);
@@ -41,9 +39,9 @@ function condition(access: Access, alias: string, stmt: Statement, options: Acce
       if (access.compartments.length === 0) return 'FALSE';
       return `${alias}.compartments && ${stmt.param(access.compartments)}::text[]`;
     case 'careTeam':
-      return `${alias}.compartments && ARRAY(${careTeamPatients(stmt.param(access.member))})`;
+      return `${alias}.compartments && ARRAY(${careTeamPatients(stmt.param(access.member), stmt.param(careSubjectParamKey('CareTeam')))})`;
     case 'consent':
-      return consentCondition(alias, stmt.param(access.actor));
+      return consentCondition(alias, stmt.param(access.actor), stmt.param(careSubjectParamKey('Consent')));
     case 'types':
       if (access.types.length === 0) return 'FALSE';
       return `${alias}.resource_type = ANY(${stmt.param(access.types)}::text[])`;
@@ -84,10 +82,13 @@ function condition(access: Access, alias: string, stmt: Statement, options: Acce
 
 /**
  * The compartments of the patients whose active CareTeam lists `member` as participant.member,
- * directly or (for a Practitioner) through an active PractitionerRole of theirs.
+ * directly or (for a Practitioner) through an active PractitionerRole of theirs. The patient is the
+ * CareTeam's subject as the search index parsed it (a local Patient, src/store/care-subject.ts),
+ * and only when it is one of the CareTeam's own compartments, which every write had to reach:
+ * never the reference text, which `Patient/<A>/../../Patient/<B>` or another server's URL forge.
  */
-function careTeamPatients(member: string): string {
-  return `SELECT substring(ct.content::jsonb #>> '{subject,reference}' from ${PATIENT_REF})
+function careTeamPatients(member: string, subjectKey: string): string {
+  return `SELECT sr.ref
     FROM (SELECT ${member}::text AS reference
           UNION ALL
           SELECT 'PractitionerRole/' || pr.id FROM resource pr
@@ -96,21 +97,24 @@ function careTeamPatients(member: string): string {
              AND coalesce((pr.content::jsonb) ->> 'active', 'true') <> 'false') members
     JOIN resource ct ON ct.resource_type = 'CareTeam' AND NOT ct.deleted
      AND ((ct.content::jsonb) -> 'participant') @> jsonb_build_array(jsonb_build_object('member', jsonb_build_object('reference', members.reference)))
-    WHERE (ct.content::jsonb) ->> 'status' = 'active'`;
+    JOIN search_reference sr ON sr.rid = ct.rid AND sr.param = ${subjectKey}::integer AND sr.target_type = 'Patient'
+    WHERE (ct.content::jsonb) ->> 'status' = 'active' AND sr.ref = ANY(ct.compartments)`;
 }
 
 /**
  * True for rows in the compartment of a patient whose active Consent permits `actor` (top-level
  * provision of type permit listing the actor), and, when the provision names classes, only for
- * those resource types.
+ * those resource types. The patient is Consent.patient as parsed by the index (as for CareTeams).
  */
-function consentCondition(alias: string, actor: string): string {
+function consentCondition(alias: string, actor: string, patientKey: string): string {
   return `EXISTS (SELECT 1 FROM resource c
+    JOIN search_reference sr ON sr.rid = c.rid AND sr.param = ${patientKey}::integer AND sr.target_type = 'Patient'
     WHERE c.resource_type = 'Consent' AND NOT c.deleted
       AND (c.content::jsonb) ->> 'status' = 'active'
       AND (c.content::jsonb) #>> '{provision,type}' = 'permit'
       AND ((c.content::jsonb) #> '{provision,actor}') @> jsonb_build_array(jsonb_build_object('reference', jsonb_build_object('reference', ${actor}::text)))
-      AND substring((c.content::jsonb) #>> '{patient,reference}' from ${PATIENT_REF}) = ANY(${alias}.compartments)
+      AND sr.ref = ANY(c.compartments)
+      AND sr.ref = ANY(${alias}.compartments)
       AND ((c.content::jsonb) #> '{provision,class}' IS NULL
            OR ((c.content::jsonb) #> '{provision,class}') @> jsonb_build_array(jsonb_build_object('code', ${alias}.resource_type))))`;
 }

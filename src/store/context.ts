@@ -27,7 +27,8 @@ export interface Actor {
  * - `careTeam`: resources in the compartments of the patients whose active CareTeam lists `member`
  *   ("Practitioner/1" or "PractitionerRole/2") as a participant, directly or, for a Practitioner,
  *   through one of their PractitionerRoles. Computed in SQL at each statement, so leaving the
- *   CareTeam ends the access at once.
+ *   CareTeam ends the access at once. The patient is the CareTeam's subject as the index parsed it
+ *   (a local Patient, one of the CareTeam's compartments), never the reference text (issue 20).
  * - `consent`: resources in the compartments of the patients whose active Consent permits `actor`
  *   (e.g. "RelatedPerson/5"), limited to the resource types the Consent's provision.class names.
  * - `types`: every resource of the listed types.

@@ -13,6 +13,13 @@ export interface ResourceIndexer {
   /** Compartments and index values of one resource version. Pure: no I/O. */
   extract(resource: Resource): IndexEntry;
   /**
+   * "Patient/<id>" when `reference` names a Patient of this server exactly as the compartments read
+   * it (relative, or absolute under this server's base, version dropped); undefined otherwise
+   * (another server, a contained `#x`, dot segments, any other type). Access decisions that ask
+   * "which patient is this about" use this, never the reference text.
+   */
+  localPatient(reference: string): string | undefined;
+  /**
    * Adds to `stmt` the CTEs that write the index rows of the resource written by the CTE named
    * `written` (one row with a column `rid`, or none when nothing was written), replacing any index
    * rows that resource had. `replace: false` says the resource is new (nothing to replace), which

@@ -51,7 +51,7 @@ export class PgliteDatabase implements Database {
   }
 }
 
-export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob }): Promise<PgliteDatabase> {
+export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob; statementTimeoutMs?: number }): Promise<PgliteDatabase> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = new PGlite({
     dataDir: options.dataDir,
@@ -59,5 +59,10 @@ export async function openPglite(options: { dataDir?: string; loadDataDir?: Blob
     parsers,
   });
   await pglite.waitReady;
+  // Accepted, but PGlite (0.5) does not act on it: a statement runs synchronously inside the
+  // WebAssembly module on Node's event loop, so no timer can fire to cancel it. Set all the same
+  // for a PGlite that one day does; the search bounds are what protect the embedded engine
+  // (docs/security.md).
+  if (options.statementTimeoutMs) await pglite.exec(`SET statement_timeout = ${Math.floor(options.statementTimeoutMs)}`);
   return new PgliteDatabase(pglite);
 }

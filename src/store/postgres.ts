@@ -129,8 +129,12 @@ function isConnectionError(error: unknown): boolean {
   return code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '08006' || code === '08003';
 }
 
-export async function openPostgres(connectionString: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers });
+export async function openPostgres(connectionString: string, poolSize: number, options: { statementTimeoutMs?: number } = {}): Promise<Database> {
+  // statement_timeout as a startup parameter of every connection: the server cancels a statement
+  // that runs longer (SQLSTATE 57014) and the connection stays usable. Sessions that must run
+  // longer (migrations) set their own and restore it.
+  const timeout = options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {};
+  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers, ...timeout });
   // An idle client that loses its connection emits 'error' on the pool; without a listener the
   // process would crash. The next checkout simply gets a fresh connection.
   pool.on('error', () => undefined);

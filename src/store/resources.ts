@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, admits, admitsContent, admitsWrite, filtersFor, type Candidate } from './access.js';
+import { careSubjectRefusal, grantsAccess } from './care-subject.js';
 import { addAccessAudit, auditEventsAreReadOnly, recordReturned, type AccessAuditOptions, type AccessEvent } from './audit.js';
 import type { Access, RelatedAccess, StoreContext } from './context.js';
 import { sqlState, type Queryable } from './db.js';
@@ -405,6 +406,15 @@ export class ResourceStore {
   }
 
   private async checkResultAccess(compartments: string[], document: Resource): Promise<void> {
+    // A CareTeam or Consent opens its patient's record to others: a confined token may write one
+    // only when the patient it names is read as the compartments read it (and so checked below).
+    if (this.ctx.access.kind !== 'all' && grantsAccess(document.resourceType)) {
+      const refusal = careSubjectRefusal(document, compartments, (reference) => this.indexer.localPatient(reference));
+      if (refusal) {
+        const element = document.resourceType === 'Consent' ? 'patient' : 'subject';
+        throw FhirError.unprocessable(refusal, [`${document.resourceType}.${element}`]);
+      }
+    }
     if (!(await admitsWrite(this.q, this.ctx.access, { resourceType: document.resourceType, compartments, resource: document }))) {
       throw FhirError.forbidden(`This ${document.resourceType} would lie outside what this token may write: each patient it concerns must be within reach`);
     }

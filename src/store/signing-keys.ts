@@ -17,6 +17,20 @@ export async function latestSigningKeys(q: Queryable, limit = 2): Promise<Stored
   return rows.map((r) => ({ kid: r.kid, privateJwk: r.private_jwk, publicJwk: r.public_jwk }));
 }
 
+/**
+ * The kids in service (current, previous), as one text: changes with every rotation. Cheap enough
+ * to ask at every request (issue 20: a rotation takes effect at once on every instance).
+ */
+export async function signingKeysVersion(q: Queryable): Promise<string | undefined> {
+  const { rows } = await q.query<{ kids: string | null }>(
+    `SELECT string_agg(kid, ',' ORDER BY created_at DESC, kid DESC) AS kids
+       FROM (SELECT kid, created_at FROM auth_signing_key ORDER BY created_at DESC, kid DESC LIMIT 2) k`,
+    [],
+    { prepare: true },
+  );
+  return rows[0]?.kids ?? undefined;
+}
+
 /** Adds a key, which becomes the current one (rotation). */
 export async function addSigningKey(q: Queryable, key: StoredSigningKey): Promise<void> {
   await q.query('INSERT INTO auth_signing_key (kid, private_jwk, public_jwk) VALUES ($1, $2::jsonb, $3::jsonb)', [

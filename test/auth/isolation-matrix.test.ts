@@ -141,6 +141,37 @@ t.test('isolation matrix: a token for patient A never receives anything of B', a
     provision: { type: 'permit', actor: [{ role: { text: 'family' }, reference: { reference: 'RelatedPerson/rel-a' } }] },
   });
 
+  // Issue 20: a resource written by a confined token must not change who sees what. Tokens confined
+  // to A try to open B's record to A's own Practitioner and relative with forged CareTeam subjects
+  // and Consent patients (every form and write path: test/security/widening.test.ts); each is
+  // refused, and the matrix below then shows those two tokens still see nothing of B.
+  const forged = ['Patient/pat-a/../../Patient/qxb-pat', 'http://other.example/fhir/Patient/qxb-pat', 'Patient/qxb-pat/_history/1', `${BASE}Patient/qxb-pat`, '#x'];
+  const writers: Array<Record<string, string>> = [{ patient: 'pat-a' }, { fhirUser: 'Practitioner/shared-doc' }, { fhirUser: 'RelatedPerson/rel-a' }];
+  for (const claims of writers) {
+    const writer = app.as(await app.token(claims.patient ? 'patient/*.cruds' : 'user/*.cruds', claims));
+    for (const reference of forged) {
+      const contained = reference.startsWith('#') ? { contained: [{ resourceType: 'Patient', id: 'x' }] } : {};
+      const team = await writer('POST', 'CareTeam', {
+        resourceType: 'CareTeam',
+        status: 'active',
+        ...contained,
+        subject: { reference },
+        participant: [{ member: { reference: 'Practitioner/shared-doc' } }, { member: { reference: 'Patient/pat-a' } }],
+      });
+      t.ok(team.status >= 400 && team.status < 500, `${JSON.stringify(claims)}: a CareTeam about ${reference} is refused (${team.status})`);
+      const consent = await writer('POST', 'Consent', {
+        resourceType: 'Consent',
+        status: 'active',
+        ...contained,
+        scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+        patient: { reference },
+        provision: { type: 'permit', actor: [{ role: { text: 'family' }, reference: { reference: 'RelatedPerson/rel-a' } }] },
+      });
+      t.ok(consent.status >= 400 && consent.status < 500, `${JSON.stringify(claims)}: a Consent about ${reference} is refused (${consent.status})`);
+    }
+  }
+
   // The same matrix for each kind of token confined to A.
   const tokens: Array<[string, string, Record<string, string>]> = [
     ['patient/*.rs for A', 'patient/*.rs', { patient: 'pat-a' }],

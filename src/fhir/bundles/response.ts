@@ -22,6 +22,12 @@ export interface EntryResult {
 export function errorResult(error: unknown): EntryResult {
   if (error instanceof FhirError) return { status: error.status, outcome: operationOutcome(error.issues) };
   const state = sqlState(error);
+  if (state === '57014') {
+    return {
+      status: 503,
+      outcome: operationOutcome([{ severity: 'error', code: 'timeout', diagnostics: 'The entry took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled' }]),
+    };
+  }
   if (state === '40P01' || state === '40001') {
     return {
       status: 409,

@@ -8,6 +8,7 @@ import type { Queryable } from '../db.js';
 import { ElementModel } from './elements.js';
 import { createFilterCompiler } from './filters.js';
 import { SearchIndexer } from './indexer.js';
+import type { SearchBounds } from './bounds.js';
 import { parseSearch, type ParsedSearch, type SearchContext } from './parse.js';
 import { conformanceDefinitions, officialDefinitions, SearchRegistry } from './registry.js';
 import type { Criterion, SearchRequest } from './request.js';
@@ -18,6 +19,8 @@ export interface SearchEngineOptions {
   zone: string;
   defaultCount: number;
   maxCount: number;
+  /** What one search may ask for; the defaults of src/store/search/bounds.ts when absent. */
+  bounds?: SearchBounds;
   /** Directory searched for conformance/**\/SearchParameter*.json. */
   conformanceDir?: string;
   /** Client-defined SearchParameters activated by a reindex (search_parameter_active). */
@@ -49,6 +52,7 @@ export class SearchEngine {
       defaultCount: options.defaultCount,
       maxCount: options.maxCount,
       resourceTypes: model.resourceTypes,
+      ...(options.bounds ? { bounds: options.bounds } : {}),
     };
     this.filters = createFilterCompiler((type, pairs) => this.parse([type], pairs));
   }

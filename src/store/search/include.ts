@@ -9,6 +9,7 @@ import { toFound, type FoundResource, type ResourceRow } from './found.js';
 import type { SearchAudit } from './run.js';
 import { addAccessAudit } from '../audit.js';
 
+/** Rounds when the request does not say (SEARCH_MAX_INCLUDE_DEPTH sets it, src/store/search/bounds.ts). */
 const MAX_INCLUDE_ROUNDS = 4;
 
 /** The resources the request's includes reach from `matches`, at most request.maxIncludes. */
@@ -24,7 +25,8 @@ export async function includes(
   const found: FoundResource[] = [];
   let source = matches;
   let truncated = false;
-  for (let round = 0; round < MAX_INCLUDE_ROUNDS && source.length; round++) {
+  const rounds = request.includeDepth ?? MAX_INCLUDE_ROUNDS;
+  for (let round = 0; round < rounds && source.length; round++) {
     const specs = request.includes.filter((s) => round === 0 || s.iterate);
     if (!specs.length) break;
     const added: FoundResource[] = [];

@@ -4,7 +4,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry, ResourceIndexer } from '../indexer.js';
 import type { Statement } from '../statement.js';
 import { PatientCompartment, patientKey } from './compartments.js';
-import { extractRows, type ExtractOptions } from './extract.js';
+import { extractRows, parseReference, type ExtractOptions } from './extract.js';
 import type { SearchRegistry } from './registry.js';
 import type { IndexRows } from './rows.js';
 import { addRowInserts, addRowRemovals } from './writer.js';
@@ -31,6 +31,11 @@ export class SearchIndexer implements ResourceIndexer {
       for (const row of rows.token) rows.tokenPat.push({ pat, ...row });
     }
     return { compartments, rows };
+  }
+
+  localPatient(reference: string): string | undefined {
+    const parsed = parseReference(reference, this.options.baseUrl);
+    return parsed?.targetType === 'Patient' ? parsed.ref : undefined;
   }
 
   addIndexWrites(stmt: Statement, written: string, entry: IndexEntry, options: { replace?: boolean } = {}): void {

@@ -6,6 +6,7 @@ import { FhirError } from '../../errors.js';
 import type { ActiveParam, SearchRegistry } from './registry.js';
 import type { CompositeValue, Criterion, IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
 import { normalizeString } from './values.js';
+import { checkSearchBounds, DEFAULT_SEARCH_BOUNDS, type SearchBounds } from './bounds.js';
 import { orValues, parseDate, parseNumber, parseQuantity, parseToken, splitEscaped, unescape } from './parse-values.js';
 
 /** Parameters that shape the answer rather than select resources. */
@@ -22,6 +23,8 @@ export interface SearchContext {
   maxCount: number;
   /** All resource types, for system search and reference targets. */
   resourceTypes: ReadonlySet<string>;
+  /** What one search may ask for (src/store/search/bounds.ts); the defaults when absent. */
+  bounds?: SearchBounds;
 }
 
 export interface ParsedSearch {
@@ -49,6 +52,8 @@ class SearchParser {
   ) {}
 
   parse(params: Array<[string, string]>, extra: Criterion[]): ParsedSearch {
+    const bounds = this.ctx.bounds ?? DEFAULT_SEARCH_BOUNDS;
+    checkSearchBounds(bounds, params);
     const used: Array<[string, string]> = [];
     const ignored: ParsedSearch['ignored'] = [];
     const criteria: Criterion[] = [...extra];
@@ -61,6 +66,7 @@ class SearchParser {
       countOnly: false,
       includes: [],
       maxIncludes: this.ctx.maxCount * 5,
+      includeDepth: bounds.maxIncludeDepth,
     };
     const parsed: ParsedSearch = { request, used, ignored };
     const once = new Set<string>();

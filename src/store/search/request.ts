@@ -89,6 +89,8 @@ export interface SearchRequest {
   includes: IncludeSpec[];
   /** Most included resources returned with one page. */
   maxIncludes: number;
+  /** Rounds of includes (the first and its :iterate rounds); 4 when absent. */
+  includeDepth?: number;
   /**
    * "Patient/<id>" when the criteria confine the matches to one patient's compartment (a compartment
    * search, or subject/patient=Patient/<id>): the search may then start from search_token_pat.
