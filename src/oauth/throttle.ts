@@ -15,6 +15,8 @@ export const PER_USER: ThrottleRule = { limit: 5, windowSeconds: 900 };
 /** Per address: generous, because many people share one address; it stops guessing across names. */
 export const PER_ADDRESS: ThrottleRule = { limit: 50, windowSeconds: 900 };
 const MAX_DELAY_SECONDS = 900;
+/** The delay after the limit is reached; it doubles with each further failure. */
+const FIRST_DELAY_SECONDS = 30;
 
 export const userKey = (username: string) => `user:${username.toLowerCase()}`;
 export const addressKey = (address: string) => `addr:${address}`;
@@ -36,9 +38,9 @@ export async function recordFailure(q: Queryable, key: string, rule: ThrottleRul
      ON CONFLICT (key) DO UPDATE SET
        failures = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN 1 ELSE t.failures + 1 END,
        window_start = CASE WHEN t.window_start < now() - make_interval(secs => $2) THEN now() ELSE t.window_start END,
-       blocked_until = CASE WHEN t.window_start < now() - make_interval(secs => $2) OR t.failures + 1 <= $3 THEN NULL
-         ELSE now() + make_interval(secs => least($4, power(2, least(t.failures + 1 - $3, 20)))) END`,
-    [key, rule.windowSeconds, rule.limit, MAX_DELAY_SECONDS],
+       blocked_until = CASE WHEN t.window_start < now() - make_interval(secs => $2) OR t.failures + 1 < $3 THEN NULL
+         ELSE now() + make_interval(secs => least($4, $5 * power(2, least(t.failures + 1 - $3, 20)))) END`,
+    [key, rule.windowSeconds, rule.limit, MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS],
   );
 }
 
