@@ -29,6 +29,7 @@ import {
   createGrantWithCode,
   createPending,
   createSession,
+  endSession,
   findPending,
   findSession,
   finishPending,
@@ -120,6 +121,18 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     const client = await findClient(services.db, pending.clientId);
     if (!client || client.revokedAt) return expired(reply);
     return nextStep(services, request, reply, pending, client);
+  });
+
+  // Signing out ends the session, and with it every online_access grant that lived with it.
+  app.post('/auth/logout', smart('public'), async (request, reply) => {
+    const services = runtime.services;
+    pageHeaders(reply);
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== new URL(services.config.baseUrl).origin) return expired(reply, 403);
+    const sessionId = readCookie(request, SESSION_COOKIE);
+    if (sessionId) await endSession(services.db, sha256(sessionId));
+    setCookie(reply, SESSION_COOKIE, 'signed-out-signed-out-x', { secure: secure(), maxAge: 0 });
+    return reply.type('text/html; charset=utf-8').send(errorPage('Signed out', 'You are signed out of Haven.'));
   });
 
   app.post('/auth/authorize/login', smart('public'), async (request, reply) => {
