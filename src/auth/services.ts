@@ -67,12 +67,15 @@ export function capabilitySecurity(config: Config): CapabilityStatementRestSecur
       {
         url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
         extension: [
+          { url: 'authorize', valueUri: `${config.baseUrl}/auth/authorize` },
           { url: 'token', valueUri: endpoints.tokenEndpoint },
           { url: 'register', valueUri: endpoints.registrationEndpoint },
+          { url: 'introspect', valueUri: `${config.baseUrl}/auth/introspect` },
+          { url: 'revoke', valueUri: `${config.baseUrl}/auth/revoke` },
         ],
       },
     ],
     description:
-      'Bearer JWT access tokens (SMART App Launch 2.x scopes, v1 and v2). Backend services: client_credentials with private_key_jwt at the token endpoint; discovery at .well-known/smart-configuration.',
+      'Bearer JWT access tokens (SMART App Launch 2.x scopes, v1 and v2). Apps: authorization_code with PKCE S256 (standalone and EHR launch), refresh_token; backend services: client_credentials with private_key_jwt; discovery at .well-known/smart-configuration.',
   };
 }
