@@ -1,6 +1,7 @@
 // The authorization services of a running Haven: keys, token verification, the permission check.
 import type { CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 import type { Config } from '../config.js';
+import { isAccessRevoked } from '../oauth/state.js';
 import { isClientActive } from '../store/clients.js';
 import type { Database } from '../store/db.js';
 import { Authorizer } from './authorize.js';
@@ -40,7 +41,9 @@ export function createAuthServices(config: Config, db: Database, resourceTypes: 
   return {
     keys,
     settings,
-    verifier: new TokenVerifier(keys, settings, (clientId) => isClientActive(db, clientId)),
+    verifier: new TokenVerifier(keys, settings, (clientId) => isClientActive(db, clientId), {
+      revoked: (grant) => isAccessRevoked(db, grant.grantId, grant.jti),
+    }),
     authorizer: new Authorizer({
       userAccess: config.auth.userAccess,
       openTypes: new Set(typesOutsidePatientCompartments(resourceTypes)),
@@ -65,12 +68,15 @@ export function capabilitySecurity(config: Config): CapabilityStatementRestSecur
       {
         url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
         extension: [
+          { url: 'authorize', valueUri: `${config.baseUrl}/auth/authorize` },
           { url: 'token', valueUri: endpoints.tokenEndpoint },
           { url: 'register', valueUri: endpoints.registrationEndpoint },
+          { url: 'introspect', valueUri: `${config.baseUrl}/auth/introspect` },
+          { url: 'revoke', valueUri: `${config.baseUrl}/auth/revoke` },
         ],
       },
     ],
     description:
-      'Bearer JWT access tokens (SMART App Launch 2.x scopes, v1 and v2). Backend services: client_credentials with private_key_jwt at the token endpoint; discovery at .well-known/smart-configuration.',
+      'Bearer JWT access tokens (SMART App Launch 2.x scopes, v1 and v2). Apps: authorization_code with PKCE S256 (standalone and EHR launch), refresh_token; backend services: client_credentials with private_key_jwt; discovery at .well-known/smart-configuration.',
   };
 }
