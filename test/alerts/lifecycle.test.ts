@@ -141,6 +141,7 @@ t.test('the summary lists open alerts of every rule', async (t) => {
   t.equal(res.status, 200, res.body);
   const codes = res.json.riskFlags.map((f: Json) => f.code.find((c: Json) => c.system === 'https://haven-fhir.org/fhir/CodeSystem/alert-rule')?.code).sort();
   t.strictSame(codes, ['bp-crisis', 'fever']);
+  t.strictSame(res.json.riskFlags.map((f: Json) => `${f.rule}:${f.severity}`).sort(), ['bp-crisis:critical', 'fever:medium'], 'with rule and severity');
 });
 
 t.test('every FHIR write route runs the rules: update, PATCH, transaction Bundle', async (t) => {
