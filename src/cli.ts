@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `haven` command. Each sub-command lives in src/commands/.
 import { ConfigError } from './config.js';
+import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import type { Command } from './commands/command.js';
 import { importCommand } from './commands/import.js';
@@ -12,7 +13,7 @@ import { tokenCommand } from './commands/token.js';
 import { userCommand } from './oauth/user-command.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, importCommand, userCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, importCommand, userCommand, alertsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -36,6 +36,8 @@ export interface Config {
   audit: AuditConfig;
   bulk: BulkConfig;
   subscriptions: SubscriptionConfig;
+  /** node-cron expression of the scheduled clinical-alert rules (missed-dose, adherence-low, assessment-due); "off" disables. */
+  alertsSchedule: string;
 }
 
 /** Bulk Data $export (src/bulk/). */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxActiveJobs: integer(env, 'BULK_MAX_ACTIVE_JOBS', 2, 1, 1000),
     },
     subscriptions: subscriptionConfig(env),
+    alertsSchedule: alertsSchedule(env),
   };
 }
 
@@ -195,6 +198,12 @@ function loadAuthConfig(env: Env, fhirBaseUrl: string, dataDir: string, database
     corsOrigins,
     tokenRateLimit: integer(env, 'TOKEN_RATE_LIMIT', 30, 1, 100000),
   };
+}
+
+function alertsSchedule(env: Env): string {
+  const schedule = env.ALERTS_SCHEDULE || '*/15 * * * *';
+  if (schedule !== 'off' && !validCronExpression(schedule)) throw new ConfigError(`ALERTS_SCHEDULE must be a cron expression such as "*/15 * * * *" or "off", got "${schedule}"`);
+  return schedule;
 }
 
 function auditConfig(env: Env, dataDir: string): AuditConfig {

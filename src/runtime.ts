@@ -122,6 +122,6 @@ export function createServices(
     ...BULK_CAPABILITY,
   });
   const auth = createAuthServices(config, db, validator.resourceTypes);
-  const writes = new WriteInteractions(validator, havenWriteHooks(validator, auth.authorizer));
+  const writes = new WriteInteractions(validator, havenWriteHooks(validator, { authorizer: auth.authorizer, search }));
   return { config, db, store, validator, writes, capability, auth, search, subsetter: new ResourceSubsetter(search.model) };
 }

@@ -173,8 +173,11 @@ t.test("A's summary: the numbers, from A's records only", async (t) => {
       },
       gad7: { assessmentId: 'a-forms-gad', score: 7, severity: 'mild', takenAt: at(3, 10), previous: null, change: null },
     });
-    t.equal(body.riskFlags.length, 1, "A's suicide-risk Flag only");
-    t.match(body.riskFlags[0], {
+    // Since clinical alerts: the device's heart rate of 150 raises heart-rate-high (critical) too.
+    t.strictSame(body.riskFlags.filter((f: { rule?: string }) => f.rule).map((f: { rule: string; severity: string }) => `${f.rule}:${f.severity}`), ['heart-rate-high:critical'], "A's device heart rate alert");
+    const risk = body.riskFlags.filter((f: { rule?: string }) => !f.rule);
+    t.equal(risk.length, 1, "A's suicide-risk Flag only");
+    t.match(risk[0], {
       text: 'Positive PHQ-9 item 9: suicide-risk follow-up needed',
       code: [{ system: 'http://snomed.info/sct', code: '225444004' }],
       category: ['safety'],
