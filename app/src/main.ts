@@ -2,7 +2,7 @@
 // which carries only ids and the chosen window (no PHI in URLs).
 import './styles.css';
 import type Client from 'fhirclient/lib/Client';
-import { HavenData } from './data';
+import { HavenData, patientName, type Resource } from './data';
 import { h, replaceMain } from './dom';
 import { patientPage } from './pages/patient';
 import { patientsPage } from './pages/patients';
@@ -26,8 +26,13 @@ async function start(): Promise<void> {
   const fhirUser = fhirUserOf(client);
   const signedIn = document.getElementById('signed-in');
   if (signedIn) {
+    const who = h('span', { id: 'signed-in-name' }, fhirUser ? `Signed in as ${fhirUser}` : 'Signed in');
+    if (fhirUser) {
+      // The person's own name, when their token may read their own record.
+      void (client.request(fhirUser) as Promise<Resource>).then((person) => (who.textContent = `Signed in as ${patientName(person).replace(/^Patient /, '')}`)).catch(() => undefined);
+    }
     signedIn.replaceChildren(
-      fhirUser ? `Signed in as ${fhirUser}` : 'Signed in',
+      who,
       ' ',
       h('button', { type: 'button', class: 'link-button', id: 'sign-out', onclick: () => (signOut(), window.location.assign('./')) }, 'Sign out'),
     );

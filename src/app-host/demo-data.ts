@@ -170,10 +170,10 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
   const metoprolol = await ok(send, 'POST', api(jordan.id, 'medications'), { name: 'Metoprolol succinate', rxnorm: '866427', dosage: '25 mg', frequency: 'daily', timeOfDay: '08:00', startDate: dateOnly(days), purpose: 'Heart rate and blood pressure' });
   const apixaban = await ok(send, 'POST', api(jordan.id, 'medications'), { name: 'Apixaban', rxnorm: '1364445', dosage: '5 mg', frequency: 'twice daily', timeOfDay: '08:00, 20:00', startDate: dateOnly(days), purpose: 'Anticoagulation' });
   for (let d = days - 1; d >= 0; d--) {
-    await ok(send, 'POST', api(jordan.id, `medications/${metoprolol.id}/logs`), { takenAt: at(d, 8, 5), status: rnd() < 0.06 ? 'missed' : 'taken' });
+    await ok(send, 'POST', api(jordan.id, `medications/${metoprolol.id}/logs`), { takenAt: at(d, 8, 5), status: rnd() < 0.06 || d === 4 ? 'missed' : 'taken' });
     for (const hour of [8, 20]) {
       if (at(d, hour, 10) > now.toISOString()) continue;
-      await ok(send, 'POST', api(jordan.id, `medications/${apixaban.id}/logs`), { takenAt: at(d, hour, 10), status: d > 40 && d < 46 && hour === 20 ? 'missed' : 'taken' });
+      await ok(send, 'POST', api(jordan.id, `medications/${apixaban.id}/logs`), { takenAt: at(d, hour, 10), status: hour === 20 && ((d > 40 && d < 46) || d === 3) ? 'missed' : 'taken' });
     }
   }
   await ok(send, 'POST', api(jordan.id, 'care-plans'), {

@@ -16,7 +16,10 @@ export function adherenceGrid(medications: Medication[], logs: Map<string, DoseL
     section.appendChild(h('p', { class: 'empty' }, 'No active medications.'));
     return section;
   }
-  let days = dayRange(fromDay, today);
+  // From the window's start, or the first medication's start when that is later.
+  const starts = active.map((m) => m.startDate).filter((d): d is string => !!d).sort();
+  const firstStart = starts.length === active.length ? starts[0] : undefined;
+  let days = dayRange(firstStart && firstStart > fromDay ? firstStart : fromDay, today);
   if (days.length > MAX_GRID_DAYS) days = days.slice(-MAX_GRID_DAYS);
   section.appendChild(
     h('p', { class: 'chart-key-text' }, '✓ all doses taken · ◐ some taken · ✗ missed or skipped · blank: nothing logged', days.length === MAX_GRID_DAYS ? ` (last ${MAX_GRID_DAYS} days)` : ''),
@@ -57,6 +60,8 @@ export function adherenceGrid(medications: Medication[], logs: Map<string, DoseL
   table.appendChild(body);
   scroller.appendChild(table);
   section.appendChild(scroller);
+  // The newest days are the ones that matter: start scrolled to the right end.
+  requestAnimationFrame(() => (scroller.scrollLeft = scroller.scrollWidth));
   const list = h('ul', { class: 'adherence-summary' });
   for (const a of summary?.medicationAdherence ?? []) {
     list.appendChild(h('li', { 'data-medication': a.medicationId }, `${a.name}: ${a.taken} doses taken`, a.expected !== null ? ` of ${a.expected} expected` : '', a.adherence !== null ? ` (${Math.round(a.adherence * 100)}%)` : ''));

@@ -33,6 +33,8 @@ export interface ChartSpec {
   thresholds?: Threshold[];
   markers?: Marker[];
   yRange?: [number, number];
+  /** The window shown, in milliseconds (every chart of a page shares it). */
+  xRange?: [number, number];
   /** One sentence read by screen readers: what the chart shows. */
   describe: string;
   /** The values as a table (dates first column). */
@@ -110,7 +112,7 @@ function draw(plot: HTMLElement, figure: HTMLElement, spec: ChartSpec, width: nu
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { size: 10 } },
     scales: {
-      x: { time: true, ...(x.length === 1 ? { range: [x[0] - 86400, x[0] + 86400] as uPlot.Range.MinMax } : {}) },
+      x: { time: true, range: (): uPlot.Range.MinMax => (spec.xRange ? [spec.xRange[0] / 1000, spec.xRange[1] / 1000] : x.length === 1 ? [x[0] - 86400, x[0] + 86400] : [x[0], x[x.length - 1]]) },
       y: spec.yRange ? { range: spec.yRange } : { range: (_u, min, max) => padRange(min, max, spec.thresholds) },
     },
     axes: [

@@ -40,6 +40,10 @@ export async function patientPage(data: HavenData, patientId: string, windowKey:
   const logs = new Map<string, DoseLog[]>();
   await Promise.all(medications.map(async (m) => logs.set(m.id, await data.records<DoseLog>(pid, `medications/${encodeURIComponent(m.id)}/logs`, 'takenAt', fromDay))));
   const firstDay = fromDay ?? earliestDay([...logs.values()].flat().map((l) => l.takenAt), today);
+  // Every chart shows the same stretch of time, so the eye can line them up.
+  const allTimes = [...assessments.map((a) => a.takenAt), ...mood.map((m) => m.recordedAt), ...vitals.map((v) => v.recordedAt)].map(time).filter(Number.isFinite);
+  const xRange: [number, number] = [fromDay ? Date.parse(`${fromDay}T00:00:00Z`) : Math.min(now.getTime() - 7 * 86_400_000, ...allTimes), now.getTime()];
+  const chart = (spec: ChartSpec) => timeChart({ ...spec, xRange });
 
   const name = patientName(patient);
   const windowNav = h('div', { class: 'window-picker', role: 'group', 'aria-label': 'Time window' });
@@ -75,19 +79,19 @@ export async function patientPage(data: HavenData, patientId: string, windowKey:
     alertsSection,
     h('section', { 'aria-labelledby': 'scores-heading', class: 'chart-grid' },
       h('h2', { id: 'scores-heading' }, 'Depression and anxiety scores'),
-      timeChart(assessmentChart('phq9', 'PHQ-9', assessments.filter((a) => a.type === 'PHQ-9'), PHQ9_BANDS, 27)),
-      timeChart(assessmentChart('gad7', 'GAD-7', assessments.filter((a) => a.type === 'GAD-7'), GAD7_BANDS, 21)),
-      timeChart(moodChart(mood)),
+      chart(assessmentChart('phq9', 'PHQ-9', assessments.filter((a) => a.type === 'PHQ-9'), PHQ9_BANDS, 27)),
+      chart(assessmentChart('gad7', 'GAD-7', assessments.filter((a) => a.type === 'GAD-7'), GAD7_BANDS, 21)),
+      chart(moodChart(mood)),
     ),
     h('section', { 'aria-labelledby': 'vitals-heading', class: 'chart-grid' },
       h('h2', { id: 'vitals-heading' }, 'Vital signs'),
-      timeChart(vitalChart('bp', 'Blood pressure', 'mmHg', vitals, [
+      chart(vitalChart('bp', 'Blood pressure', 'mmHg', vitals, [
         { key: 'systolicBP', label: 'Systolic', stroke: '#1565c0' },
         { key: 'diastolicBP', label: 'Diastolic', stroke: '#00695c', dash: [6, 4] },
       ], thresholds.bp)),
-      timeChart(vitalChart('heart-rate', 'Heart rate', 'beats/min', vitals, [{ key: 'heartRate', label: 'Heart rate', stroke: '#c62828' }], thresholds.heartRate)),
-      timeChart(vitalChart('weight', 'Weight', 'lb', vitals, [{ key: 'weightLb', label: 'Weight', stroke: '#4e342e' }], [])),
-      timeChart(vitalChart('spo2', 'Oxygen saturation (SpO2)', '%', vitals, [{ key: 'oxygenSaturation', label: 'SpO2', stroke: '#283593' }], thresholds.spo2)),
+      chart(vitalChart('heart-rate', 'Heart rate', 'beats/min', vitals, [{ key: 'heartRate', label: 'Heart rate', stroke: '#c62828' }], thresholds.heartRate)),
+      chart(vitalChart('weight', 'Weight', 'lb', vitals, [{ key: 'weightLb', label: 'Weight', stroke: '#4e342e' }], [])),
+      chart(vitalChart('spo2', 'Oxygen saturation (SpO2)', '%', vitals, [{ key: 'oxygenSaturation', label: 'SpO2', stroke: '#283593' }], thresholds.spo2)),
     ),
     h('section', { 'aria-labelledby': 'adherence-heading' },
       h('h2', { id: 'adherence-heading' }, 'Medications'),
