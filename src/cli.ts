@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `haven` command. Each sub-command lives in src/commands/.
 import { ConfigError } from './config.js';
+import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
 import { demoCommand } from './commands/demo.js';
 import type { Command } from './commands/command.js';
@@ -11,7 +12,7 @@ import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, demoCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, alertsCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -26,6 +26,8 @@ export interface Config {
   bundleMaxEntries: number;
   auth: AuthConfig;
   audit: AuditConfig;
+  /** node-cron expression of the scheduled clinical-alert rules (missed-dose, adherence-low, assessment-due); "off" disables. */
+  alertsSchedule: string;
 }
 
 export interface AuditConfig {
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
     auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
     audit: auditConfig(env, dataDir),
+    alertsSchedule: alertsSchedule(env),
   };
 }
 
@@ -120,6 +123,12 @@ function loadAuthConfig(env: Env, fhirBaseUrl: string, dataDir: string, database
     corsOrigins,
     tokenRateLimit: integer(env, 'TOKEN_RATE_LIMIT', 30, 1, 100000),
   };
+}
+
+function alertsSchedule(env: Env): string {
+  const schedule = env.ALERTS_SCHEDULE || '*/15 * * * *';
+  if (schedule !== 'off' && !validCronExpression(schedule)) throw new ConfigError(`ALERTS_SCHEDULE must be a cron expression such as "*/15 * * * *" or "off", got "${schedule}"`);
+  return schedule;
 }
 
 function auditConfig(env: Env, dataDir: string): AuditConfig {

@@ -115,6 +115,6 @@ export function createServices(
     resourceEntries: new Map([['AuditEvent', AUDIT_EVENT_CAPABILITY]]),
   });
   const auth = createAuthServices(config, db, validator.resourceTypes);
-  const writes = new WriteInteractions(validator, havenWriteHooks(validator));
+  const writes = new WriteInteractions(validator, havenWriteHooks(validator, search));
   return { config, db, store, validator, writes, capability, auth, search, subsetter: new ResourceSubsetter(search.model) };
 }

@@ -12,6 +12,7 @@ import type { Access, StoreContext } from '../store/context.js';
 import type { ResourceStore } from '../store/resources.js';
 import type { Store } from '../store/store.js';
 import type { SearchEngine } from '../store/search/engine.js';
+import { raisedIn } from '../alerts/raised.js';
 import type { RecordDefinition } from './record-definition.js';
 import { belongs, RecordReader, type RecordScope } from './record-reader.js';
 
@@ -119,9 +120,14 @@ export class RecordWriter {
     if (stored) await this.writes.delete(s, type, id);
   }
 
-  /** The record as now stored, read in the writing transaction (hooks' results included). */
-  private readBack(s: ResourceStore, definition: RecordDefinition, main: Resource): Promise<StoredRecord<object>> {
-    return new RecordReader(this.search, (request, query) => s.searchPage(request, query)).one(definition, main);
+  /**
+   * The record as now stored, read in the writing transaction (hooks' results included), with the
+   * clinical-alert Flags the write raised or escalated (`alerts`, only when there are some).
+   */
+  private async readBack(s: ResourceStore, definition: RecordDefinition, main: Resource): Promise<StoredRecord<object>> {
+    const record = await new RecordReader(this.search, (request, query) => s.searchPage(request, query)).one(definition, main);
+    const alerts = raisedIn(s);
+    return alerts.length ? Object.assign(record, { alerts }) : record;
   }
 }
 

@@ -4,6 +4,7 @@
 import cron from 'node-cron';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../runtime.js';
+import { runScheduledAlerts } from '../alerts/scheduled/run.js';
 import { runAuditMaintenance } from './audit-maintenance.js';
 
 export interface Jobs {
@@ -31,11 +32,29 @@ export function scheduleJobs(services: Services, log: FastifyBaseLogger): Jobs {
     },
     { name: 'audit-maintenance', noOverlap: true, timezone: 'UTC' },
   );
+  // Clinical alerts found on schedule (src/alerts/scheduled/): once across instances, idempotent.
+  let alertsRunning: Promise<unknown> = Promise.resolve();
+  const alerts =
+    config.alertsSchedule === 'off'
+      ? undefined
+      : cron.schedule(
+          config.alertsSchedule,
+          () => {
+            alertsRunning = runScheduledAlerts(services, { now: new Date(), signal: abort.signal }).then(
+              (report) => log.info({ job: 'alerts', skipped: report.skipped, patients: report.patients, raised: report.alerts.filter((a) => a.action === 'raised').length }, 'job done'),
+              (error: unknown) => log.error({ err: error, job: 'alerts' }, 'job failed'),
+            );
+            return alertsRunning;
+          },
+          { name: 'alerts', noOverlap: true, timezone: 'UTC' },
+        );
   return {
     async stop() {
       abort.abort();
       await task.destroy();
+      await alerts?.destroy();
       await running;
+      await alertsRunning;
     },
   };
 }

@@ -1,0 +1,31 @@
+// weight-gain-day: the first weight of the day ≥3.0 [lb_av] above the previous day's first weight,
+// high (Healthwise 2-3 lb; Allina, Houston Methodist, BEAT-HF 3 lb). kg readings are converted.
+// A care team's Goal (measure alert-rule|weight-gain-day, detailQuantity) replaces the 3.0 lb.
+// clinical-alerts.md §1.2, §1.4.
+import { addDays, dayOf, firstOfEachDay, isFirstOfDay } from './days.js';
+import { format } from './tiers.js';
+import type { ChangeRule } from './types.js';
+
+export const weightGainDay: ChangeRule = {
+  kind: 'change',
+  code: 'weight-gain-day',
+  display: 'Weight gain in a day',
+  definition: "First body weight (LOINC 29463-7) of the day ≥3.0 [lb_av] above the previous day's first weight: high. kg readings are converted (×2.20462). Sources: Healthwise (2-3 lb a day), Allina, Houston Methodist, BEAT-HF (3 lb).",
+  measurement: 'weight',
+  lookbackDays: 2,
+  defaultAllowed: 3.0,
+  evaluate({ current, earlier, allowed }) {
+    const limit = allowed ?? this.defaultAllowed;
+    if (!isFirstOfDay(current, earlier)) return undefined;
+    const previous = firstOfEachDay(earlier).get(addDays(dayOf(current), -1));
+    if (!previous) return undefined;
+    const gain = current.value - previous.value;
+    if (Math.round(gain * 1000) / 1000 < limit) return undefined;
+    return {
+      severity: 'high',
+      text: `${this.display}: ${format(current.value)} lb, ${format(gain)} lb above the previous day's ${format(previous.value)} lb (≥ ${format(limit)} lb)`,
+      evidence: [previous.reference, current.reference],
+      at: current.at,
+    };
+  },
+};
