@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The care-team dashboard on a real listening Haven with the demo data, for the browser tests:
 // builds app/ into dist/app/ first (the plugin serves what is built), listens on a free port whose
 // address is BASE_URL (so tokens name the address the browser uses), loads the demo patients

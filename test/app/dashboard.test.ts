@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The care-team dashboard in a real headless Chromium against a listening Haven with the demo
 // data: a Practitioner sees exactly their care teams' patients, each chart is drawn with the
 // stored values (checked in the chart's data attributes, not by pixels), an alert is resolved
