@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime.js';
 import { findClient, insertClient, listClients, revokeClient, type ClientRecord } from '../store/clients.js';
 import { smart } from './hooks.js';
 import { OAuthError } from './oauth-error.js';
+import { checkLaunchMetadata, type LaunchMetadata } from '../oauth/registration.js';
 import { parseScopes } from './scopes.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
@@ -15,9 +16,19 @@ const CURVES = ['P-256', 'P-384', 'P-521'];
 export function registerClientRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post('/auth/register', smart('admin'), async (request, reply) => {
     const { db, validator } = runtime.services;
-    const metadata = checkMetadata(request.body, validator.resourceTypes);
-    const client = await insertClient(db, { clientId: randomUUID(), ...metadata });
-    return reply.code(201).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(describe(client));
+    const { launch, ...metadata } = checkMetadata(request.body, validator.resourceTypes);
+    const client = await insertClient(db, {
+      clientId: randomUUID(),
+      ...metadata,
+      authMethod: launch.authMethod,
+      grantTypes: launch.grantTypes,
+      redirectUris: launch.redirectUris,
+      ...(launch.launchUri ? { launchUri: launch.launchUri } : {}),
+      ...(launch.secret ? { secretHash: launch.secret.hash } : {}),
+    });
+    // The client_secret is shown this once; only its hash is kept.
+    const answer = { ...describe(client), ...(launch.secret ? { client_secret: launch.secret.value, client_secret_expires_at: 0 } : {}) };
+    return reply.code(201).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer);
   });
 
   app.get('/auth/clients', smart('admin'), async () => {
@@ -45,8 +56,10 @@ function describe(client: ClientRecord) {
     scope: client.scope,
     ...(client.jwks ? { jwks: client.jwks } : {}),
     ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
-    grant_types: ['client_credentials'],
-    token_endpoint_auth_method: 'private_key_jwt',
+    grant_types: client.grantTypes,
+    token_endpoint_auth_method: client.authMethod,
+    ...(client.redirectUris.length ? { redirect_uris: client.redirectUris } : {}),
+    ...(client.launchUri ? { launch_uri: client.launchUri } : {}),
     ...(client.revokedAt ? { revoked_at: client.revokedAt.toISOString() } : {}),
   };
 }
@@ -56,6 +69,7 @@ interface Metadata {
   scope: string;
   jwks?: { keys: object[] };
   jwksUri?: string;
+  launch: LaunchMetadata;
 }
 
 function invalid(description: string): OAuthError {
@@ -74,16 +88,15 @@ function checkMetadata(body: unknown, resourceTypes: ReadonlySet<string>): Metad
   if (parsed.invalid.length || unknownTypes.length) {
     throw invalid(`Not valid scopes: ${[...parsed.invalid, ...unknownTypes.map((s) => `${s.context}/${s.resourceType}`)].join(' ')}`);
   }
-  if (m.token_endpoint_auth_method !== undefined && m.token_endpoint_auth_method !== 'private_key_jwt') {
-    throw invalid('token_endpoint_auth_method must be private_key_jwt');
-  }
-  if (m.grant_types !== undefined && (!Array.isArray(m.grant_types) || m.grant_types.some((g) => g !== 'client_credentials'))) {
-    throw invalid('grant_types may only be ["client_credentials"]');
+  const launch = checkLaunchMetadata(m);
+  const scope = m.scope.split(' ').filter(Boolean).join(' ');
+  if (launch.authMethod !== 'private_key_jwt') {
+    if (m.jwks !== undefined || m.jwks_uri !== undefined) throw invalid(`jwks and jwks_uri go with private_key_jwt, not ${launch.authMethod}`);
+    return { clientName: m.client_name.trim(), scope, launch };
   }
   if ((m.jwks === undefined) === (m.jwks_uri === undefined)) throw invalid('Exactly one of jwks and jwks_uri is required');
-  const scope = m.scope.split(' ').filter(Boolean).join(' ');
-  if (m.jwks_uri !== undefined) return { clientName: m.client_name.trim(), scope, jwksUri: checkJwksUri(m.jwks_uri) };
-  return { clientName: m.client_name.trim(), scope, jwks: checkJwks(m.jwks) };
+  if (m.jwks_uri !== undefined) return { clientName: m.client_name.trim(), scope, jwksUri: checkJwksUri(m.jwks_uri), launch };
+  return { clientName: m.client_name.trim(), scope, jwks: checkJwks(m.jwks), launch };
 }
 
 /** https, or http on the loopback interface (development and tests). */

@@ -17,6 +17,9 @@ export interface Grant {
   admin: boolean;
   /** The scope claim as sent. */
   scope: string;
+  /** SMART App Launch: the grant a signed-in app's token came from (revocation ends it), and the token's id. */
+  grantId?: string;
+  jti?: string;
 }
 
 const FHIR_USER = /^((?:Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64})$/;
@@ -42,6 +45,8 @@ export function grantFromClaims(issuer: Grant['issuer'], claims: Record<string, 
     scopes: parsed.resources,
     admin: parsed.others.includes('admin'),
     scope,
+    ...(typeof claims.gid === 'string' ? { grantId: claims.gid } : {}),
+    ...(typeof claims.jti === 'string' ? { jti: claims.jti } : {}),
   };
 }
 

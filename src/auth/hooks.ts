@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { NO_ACCESS } from '../store/context.js';
+import { ALL_ACCESS, NO_ACCESS } from '../store/context.js';
 import type { Interaction } from './authorize.js';
 import type { Grant } from './grant.js';
 import { OAuthError } from './oauth-error.js';
@@ -107,8 +107,22 @@ export function installAuthHooks(app: FastifyInstance, runtime: Runtime): void {
       request.haven.access = NO_ACCESS;
       return;
     }
+    if (interaction === 'read' && readsOwnRecord(grant, resourceType, request)) {
+      request.haven.access = ALL_ACCESS; // a read of one id: this one record
+      return;
+    }
     request.haven.access = authorizer.authorize(grant, { interaction, resourceType });
   });
+}
+
+/**
+ * Haven policy (reference/smart-app-launch.md 6.3): a token granted `fhirUser` may always read the
+ * person's own record (their Practitioner, Patient or RelatedPerson), whatever its patient/ scopes
+ * say: apps and the Inferno kit read it with the token they got.
+ */
+function readsOwnRecord(grant: Grant, resourceType: string, request: FastifyRequest): boolean {
+  const id = (request.params as { id?: string } | undefined)?.id;
+  return grant.issuer === 'haven' && grant.fhirUser !== undefined && grant.fhirUser === `${resourceType}/${id}` && grant.scope.split(' ').includes('fhirUser');
 }
 
 /** The types a system-level search names in `_type` (query or POST _search form; repeated or comma separated). */

@@ -12,7 +12,8 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'not_found'
-  | 'slow_down';
+  | 'slow_down'
+  | 'unsupported_token_type';
 
 export class OAuthError extends Error {
   constructor(

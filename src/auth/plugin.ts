@@ -10,9 +10,13 @@ import { JWKS_PATH, registerDiscoveryRoutes, SMART_CONFIGURATION_PATH } from './
 import { installAuthHooks } from './hooks.js';
 import { OAuthError } from './oauth-error.js';
 import { registerTokenRoute } from './token-routes.js';
+import { registerOAuthRoutes } from '../oauth/plugin.js';
+import { OPENID_CONFIGURATION_PATH } from './discovery-routes.js';
 
 /** Discovery documents every browser app may read, from any origin (SMART App Launch 2.x). */
-const OPEN_TO_ANY_ORIGIN = new Set(['/fhir/metadata', SMART_CONFIGURATION_PATH, JWKS_PATH]);
+// The token endpoint too: public browser apps exchange their code from their own origin
+// (PKCE, no credentials), and introspection/revocation answer nothing without client credentials.
+const OPEN_TO_ANY_ORIGIN = new Set(['/fhir/metadata', SMART_CONFIGURATION_PATH, JWKS_PATH, OPENID_CONFIGURATION_PATH, '/auth/token', '/auth/revoke']);
 
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'];
 const EXPOSED_HEADERS = ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id', 'Retry-After'];
@@ -52,4 +56,5 @@ async function installAuth(app: FastifyInstance, runtime: Runtime, config: Confi
   registerDiscoveryRoutes(app, runtime);
   registerTokenRoute(app, runtime, config);
   registerClientRoutes(app, runtime);
+  registerOAuthRoutes(app, runtime);
 }

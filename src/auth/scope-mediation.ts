@@ -33,7 +33,7 @@ export function mediateScopes(requested: string, registered: string, resourceTyp
   return { granted: [...new Set([...factor(granted).map(formatScope), ...others])], invalid };
 }
 
-function intersect(want: ResourceScope, have: ResourceScope): ResourceScope | undefined {
+export function intersect(want: ResourceScope, have: ResourceScope): ResourceScope | undefined {
   if (want.resourceType !== '*' && have.resourceType !== '*' && want.resourceType !== have.resourceType) return undefined;
   const letters = want.letters.filter((l) => have.letters.includes(l));
   if (!letters.length) return undefined;
@@ -49,13 +49,13 @@ function intersect(want: ResourceScope, have: ResourceScope): ResourceScope | un
 }
 
 /** A restriction must be one Haven can evaluate on its type; on `*` none can be (Haven policy 1.6.6). */
-function evaluable(scope: ResourceScope): boolean {
+export function evaluable(scope: ResourceScope): boolean {
   if (!scope.restriction) return true;
   return scope.resourceType !== '*' && canEvaluate(scope.resourceType, scope.restriction);
 }
 
 /** Drops scopes that another granted scope already covers. */
-function factor(scopes: ResourceScope[]): ResourceScope[] {
+export function factor(scopes: ResourceScope[]): ResourceScope[] {
   const covers = (a: ResourceScope, b: ResourceScope) =>
     a !== b &&
     a.context === b.context &&

@@ -1,6 +1,7 @@
 // The authorization services of a running Haven: keys, token verification, the permission check.
 import type { CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 import type { Config } from '../config.js';
+import { isAccessRevoked } from '../oauth/state.js';
 import { isClientActive } from '../store/clients.js';
 import type { Database } from '../store/db.js';
 import { Authorizer } from './authorize.js';
@@ -40,7 +41,9 @@ export function createAuthServices(config: Config, db: Database, resourceTypes: 
   return {
     keys,
     settings,
-    verifier: new TokenVerifier(keys, settings, (clientId) => isClientActive(db, clientId)),
+    verifier: new TokenVerifier(keys, settings, (clientId) => isClientActive(db, clientId), {
+      revoked: (grant) => isAccessRevoked(db, grant.grantId, grant.jti),
+    }),
     authorizer: new Authorizer({
       userAccess: config.auth.userAccess,
       openTypes: new Set(typesOutsidePatientCompartments(resourceTypes)),

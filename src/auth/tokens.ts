@@ -29,6 +29,9 @@ export interface MintOptions {
   fhirUser?: string;
   subject?: string;
   clientId?: string;
+  /** SMART App Launch: the grant the token was issued from (revoking the grant ends the token). */
+  grantId?: string;
+  encounter?: string;
 }
 
 /** A token Haven accepts, signed with its current key. */
@@ -38,6 +41,8 @@ export async function mintAccessToken(keys: KeyRing, settings: TokenSettings, op
   if (options.patient) claims.patient = options.patient;
   if (options.fhirUser) claims.fhirUser = options.fhirUser;
   if (options.clientId) claims.client_id = options.clientId;
+  if (options.grantId) claims.gid = options.grantId;
+  if (options.encounter) claims.encounter = options.encounter;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(settings.issuer)
@@ -60,7 +65,11 @@ export class TokenVerifier {
     private readonly settings: TokenSettings,
     /** Whether a registered client may still use its tokens (revocation takes effect at once). */
     private readonly clientActive: (clientId: string) => Promise<boolean>,
-    options: { jwksCooldownMs?: number } = {},
+    private readonly options: {
+      jwksCooldownMs?: number;
+      /** Whether a signed-in app's token was revoked (its grant, or itself): src/oauth/state.ts. */
+      revoked?: (grant: Grant) => Promise<boolean>;
+    } = {},
   ) {
     if (settings.external) {
       // Cached; fetched again when a token names an unknown kid (after a short cool-down).
@@ -85,6 +94,9 @@ export class TokenVerifier {
     // Outside the signature check: a database failure here is a 503, not a refused token.
     if (grant.clientId && grant.issuer === 'haven' && !(await this.clientActive(grant.clientId))) {
       throw new TokenRejected('The client this token was issued to has been revoked');
+    }
+    if (grant.grantId && grant.issuer === 'haven' && this.options.revoked && (await this.options.revoked(grant))) {
+      throw new TokenRejected('The token has been revoked');
     }
     return grant;
   }
@@ -140,20 +152,20 @@ export class TokenVerifier {
           kid = header.kid;
           return key.publicKey;
         },
-        this.options(this.settings.issuer, [SIGNING_ALG]),
+        this.verifyOptions(this.settings.issuer, [SIGNING_ALG]),
       );
       return { grant: grantFromClaims('haven', payload, this.settings.audience), signedBy: { kid } };
     }
     const external = this.settings.external;
     if (external && this.externalKeys && iss === external.issuer) {
       if (!alg || !EXTERNAL_ALGS.includes(alg)) throw new TokenRejected(`The token's algorithm ${alg} is not accepted`);
-      const { payload } = await jwtVerify(token, this.externalKeys, this.options(external.issuer, EXTERNAL_ALGS));
+      const { payload } = await jwtVerify(token, this.externalKeys, this.verifyOptions(external.issuer, EXTERNAL_ALGS));
       return { grant: grantFromClaims('external', payload, this.settings.audience) };
     }
     throw new TokenRejected('The token was issued by an issuer this server does not trust');
   }
 
-  private options(issuer: string, algorithms: string[]) {
+  private verifyOptions(issuer: string, algorithms: string[]) {
     return { issuer, audience: this.settings.audience, algorithms, clockTolerance: CLOCK_TOLERANCE, requiredClaims: ['exp'] };
   }
 }

@@ -10,6 +10,13 @@ export interface ClientRecord {
   jwksUri?: string;
   createdAt: Date;
   revokedAt?: Date;
+  /** SMART App Launch: exact redirect URIs, grant types and how the client authenticates. */
+  redirectUris: string[];
+  grantTypes: string[];
+  authMethod: 'none' | 'client_secret_basic' | 'private_key_jwt';
+  /** SHA-256 of the client_secret (client_secret_basic only). */
+  secretHash?: Buffer;
+  launchUri?: string;
 }
 
 interface ClientRow {
@@ -20,17 +27,47 @@ interface ClientRow {
   jwks_uri: string | null;
   created_at: Date;
   revoked_at: Date | null;
+  redirect_uris: string[];
+  grant_types: string[];
+  token_endpoint_auth_method: ClientRecord['authMethod'];
+  client_secret_hash: Buffer | Uint8Array | null;
+  launch_uri: string | null;
 }
 
-const COLUMNS = 'client_id, client_name, scope, jwks, jwks_uri, created_at, revoked_at';
+const COLUMNS =
+  'client_id, client_name, scope, jwks, jwks_uri, created_at, revoked_at, redirect_uris, grant_types, token_endpoint_auth_method, client_secret_hash, launch_uri';
 
 export async function insertClient(
   q: Queryable,
-  client: { clientId: string; clientName: string; scope: string; jwks?: object; jwksUri?: string },
+  client: {
+    clientId: string;
+    clientName: string;
+    scope: string;
+    jwks?: object;
+    jwksUri?: string;
+    redirectUris?: string[];
+    grantTypes?: string[];
+    authMethod?: ClientRecord['authMethod'];
+    secretHash?: Buffer;
+    launchUri?: string;
+  },
 ): Promise<ClientRecord> {
   const { rows } = await q.query<ClientRow>(
-    `INSERT INTO auth_client (client_id, client_name, scope, jwks, jwks_uri) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING ${COLUMNS}`,
-    [client.clientId, client.clientName, client.scope, client.jwks ? JSON.stringify(client.jwks) : null, client.jwksUri ?? null],
+    `INSERT INTO auth_client (client_id, client_name, scope, jwks, jwks_uri, redirect_uris, grant_types, token_endpoint_auth_method,
+        client_secret_hash, launch_uri)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6::text[], $7::text[], $8, $9, $10) RETURNING ${COLUMNS}`,
+    [
+      client.clientId,
+      client.clientName,
+      client.scope,
+      client.jwks ? JSON.stringify(client.jwks) : null,
+      client.jwksUri ?? null,
+      client.redirectUris ?? [],
+      client.grantTypes ?? ['client_credentials'],
+      client.authMethod ?? 'private_key_jwt',
+      client.secretHash ?? null,
+      client.launchUri ?? null,
+    ],
   );
   return toClient(rows[0]);
 }
@@ -83,5 +120,10 @@ function toClient(row: ClientRow): ClientRecord {
     ...(row.jwks_uri ? { jwksUri: row.jwks_uri } : {}),
     createdAt: row.created_at,
     ...(row.revoked_at ? { revokedAt: row.revoked_at } : {}),
+    redirectUris: row.redirect_uris,
+    grantTypes: row.grant_types,
+    authMethod: row.token_endpoint_auth_method,
+    ...(row.client_secret_hash ? { secretHash: Buffer.from(row.client_secret_hash) } : {}),
+    ...(row.launch_uri ? { launchUri: row.launch_uri } : {}),
   };
 }

@@ -156,7 +156,7 @@ t.test('backend services', async (t) => {
 
   t.test('malformed token requests', async (t) => {
     const good = await assertion(clientId, rsa);
-    t.equal((await requestToken(app, { ...tokenForm(good, 'system/Patient.rs'), grant_type: 'authorization_code' })).json.error, 'unsupported_grant_type');
+    t.equal((await requestToken(app, { ...tokenForm(good, 'system/Patient.rs'), grant_type: 'password' })).json.error, 'unsupported_grant_type');
     t.equal((await requestToken(app, { ...tokenForm(good, 'system/Patient.rs'), client_assertion_type: 'x' })).json.error, 'invalid_request');
     const { client_assertion: _dropped, ...noAssertion } = tokenForm(good, 'system/Patient.rs');
     t.equal((await requestToken(app, noAssertion)).json.error, 'invalid_request');
