@@ -4,9 +4,11 @@
 // With the embedded database, run it while the server is stopped (one process at a time).
 import { parseArgs } from 'node:util';
 import { buildApp } from '../app.js';
-import { DASHBOARD_CLIENT_ID } from '../app-host/plugin.js';
 import { seedDemo, type Send } from '../app-host/demo-data.js';
+import { randomBytes } from 'node:crypto';
+import { ensureDashboardClient } from '../app-host/dashboard-client.js';
 import { mintAccessToken } from '../auth/tokens.js';
+import { addUser, findUser } from '../oauth/users.js';
 import { loadConfig } from '../config.js';
 import { openServices, Runtime } from '../runtime.js';
 import type { Command } from './command.js';
@@ -15,7 +17,7 @@ const USAGE = `haven demo [--days <n>]
 
 Loads three demo patients with months of readings, PHQ-9/GAD-7 responses, medication doses, care
 plans, alerts and care teams (Dr. Maya Chen: Alex and Jordan; RN Sam Okafor: Jordan and Priya), then
-prints how to open the care-team dashboard at {BASE_URL}/app/. Uses DATABASE_URL, or the embedded
+registers the dashboard as a SMART client, adds the two clinicians' logins and prints them. Uses DATABASE_URL, or the embedded
 database in DATA_DIR: with the embedded one, stop the server first. Each run adds a new set.
 
   --days   days of history (default 120, at most 730)`;
@@ -56,19 +58,29 @@ export const demoCommand: Command = {
       console.error(`Loading ${days} days of demo data…`);
       const demo = await seedDemo(send, { days });
       const { therapist, nurse } = demo.practitioners;
-      const token = (who: string) =>
-        mintAccessToken(services.auth.keys, services.auth.settings, { scope: 'user/*.rs user/Flag.u', ttlSeconds: 12 * 3600, fhirUser: who, subject: who, clientId: DASHBOARD_CLIENT_ID });
+      await ensureDashboardClient(services.db, config);
+      // Logins for the two clinicians (a new name when an earlier run took it), one password for both.
+      const password = randomBytes(9).toString('base64url');
+      const login = async (base: string, who: string) => {
+        let username = base;
+        for (let n = 2; await findUser(services.db, username); n++) username = `${base}${n}`;
+        await addUser(services.db, username, who, password);
+        return username;
+      };
+      const therapistLogin = await login(therapist.username, `Practitioner/${therapist.id}`);
+      const nurseLogin = await login(nurse.username, `Practitioner/${nurse.id}`);
       console.log(`Demo loaded: patients Alex Rivera (Patient/${demo.patients.alex}), Jordan Lee (Patient/${demo.patients.jordan}), Priya Nair (Patient/${demo.patients.priya}).`);
       console.log('');
-      console.log('Start Haven (npm start) and open the dashboard:');
+      console.log('Start Haven (npm start) and open the care-team dashboard:');
       console.log(`  ${config.baseUrl}/app/`);
       console.log('');
-      console.log(`Sign in: open "Developers: sign in with an access token" and paste the token of`);
-      console.log(`${therapist.name} (Practitioner/${therapist.id}), valid 12 hours:`);
+      console.log('Sign in with Haven as');
+      console.log(`  ${therapist.name}: username ${therapistLogin}, password ${password}   (sees Alex and Jordan)`);
+      console.log(`  ${nurse.name}: username ${nurseLogin}, password ${password}   (sees Jordan and Priya)`);
       console.log('');
-      console.log(`  ${await token(`Practitioner/${therapist.id}`)}`);
-      console.log('');
-      console.log(`For ${nurse.name}: npx haven token --scope "user/*.rs user/Flag.u" --fhir-user Practitioner/${nurse.id}`);
+      const token = await mintAccessToken(services.auth.keys, services.auth.settings, { scope: 'user/*.rs user/Flag.u', ttlSeconds: 12 * 3600, fhirUser: `Practitioner/${therapist.id}`, subject: `Practitioner/${therapist.id}` });
+      console.log(`Or, under "Developers: sign in with an access token", ${therapist.name}'s token (12 hours):`);
+      console.log(`  ${token}`);
       return 0;
     } finally {
       await app.close();

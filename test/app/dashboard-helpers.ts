@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'puppeteer-core';
+import { ensureDashboardClient } from '../../src/app-host/dashboard-client.js';
 import { seedDemo, type DemoResult, type Send } from '../../src/app-host/demo-data.js';
+import { addUser } from '../../src/oauth/users.js';
 import { packageRoot } from '../../src/paths.js';
 import { testApp, type TestApp } from '../helpers/app.js';
 
@@ -18,6 +20,7 @@ interface TestLike {
 }
 
 export const DASHBOARD_SCOPE = 'user/*.rs user/Flag.u';
+export const PASSWORD = 'correct horse battery';
 
 export async function buildDashboardBundle(): Promise<void> {
   await promisify(execFile)(process.execPath, [path.join(packageRoot, 'app', 'build.mjs')], { cwd: packageRoot });
@@ -59,8 +62,36 @@ export async function dashboardHaven(t: TestLike, days = 21): Promise<DashboardH
     return { status: response.statusCode, json: response.body ? JSON.parse(response.body) : undefined };
   };
   const demo = await seedDemo(send, { days });
+  // What `haven demo` does too: the dashboard registered as a SMART client, and the clinicians' logins.
+  await ensureDashboardClient(ctx.db, ctx.config);
+  await addUser(ctx.db, demo.practitioners.therapist.username, `Practitioner/${demo.practitioners.therapist.id}`, PASSWORD);
+  await addUser(ctx.db, demo.practitioners.nurse.username, `Practitioner/${demo.practitioners.nurse.id}`, PASSWORD);
   const tokenFor = (id: string) => ctx.token(DASHBOARD_SCOPE, { fhirUser: `Practitioner/${id}`, subject: `Practitioner/${id}` });
   return { ctx, url, demo, send, tokenFor };
+}
+
+/**
+ * Signs in through SMART App Launch as a person would: the app's "Sign in with Haven" (or an EHR's
+ * launch URL) sends the browser to Haven's login and consent pages, then back to the app.
+ */
+export async function signInWithSmart(page: Page, start: string, username: string, password = PASSWORD): Promise<void> {
+  if (process.env.DEBUG_SIGNIN) page.on('response', (r) => console.error('RESP', r.request().method(), r.status(), r.url().slice(0, 150), r.headers()['set-cookie'] ?? ''));
+  await page.goto(start);
+  if (!start.includes('launch.html')) {
+    await page.waitForSelector('#sign-in');
+    await Promise.all([page.waitForNavigation(), page.click('#sign-in')]);
+  } else {
+    await page.waitForSelector('input[name=username]');
+  }
+  await page.waitForSelector('input[name=username]');
+  await page.type('input[name=username]', username);
+  await page.type('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  await page.waitForSelector('button[name=decision][value=allow]', { timeout: 10_000 }).catch(async () => {
+    throw new Error(`no consent page at ${page.url().split('?')[0]}: ${(await page.evaluate(() => document.body.innerText)).slice(0, 500)}`);
+  });
+  await Promise.all([page.waitForNavigation(), page.click('button[name=decision][value=allow]')]);
+  await page.waitForFunction(() => window.location.pathname.endsWith('/app/') && !window.location.search.includes('code='), { timeout: 20_000 });
 }
 
 /** Signs in with a token through the dashboard's own sign-in form (until a login page exists). */

@@ -8,7 +8,7 @@
 import t from 'tap';
 import type { Page } from 'puppeteer-core';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
-import { axeViolations, chartData, dashboardHaven, signInWithToken, watchCsp } from './dashboard-helpers.js';
+import { axeViolations, chartData, dashboardHaven, signInWithSmart, signInWithToken, watchCsp } from './dashboard-helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -60,7 +60,8 @@ t.test('the app is served with a strict Content-Security-Policy and needs no tok
 t.test('a therapist sees exactly her care teams\' patients, each chart with the stored values, and resolves an alert', async (t) => {
   const { page, cspViolations } = await newPage();
   const { therapist } = demo.practitioners;
-  await signInWithToken(page, url, await haven.tokenFor(therapist.id));
+  await signInWithSmart(page, `${url}/app/`, therapist.username);
+  t.match(await page.$eval('#signed-in-name', (el) => el.textContent), /Maya Chen/, 'signed in through SMART App Launch, her name read with her token');
 
   t.same((await listedPatients(page)).sort(), [demo.patients.alex, demo.patients.jordan].sort(), 'Alex and Jordan, not Priya');
   const listText = await page.$eval('#patient-list', (el) => (el as HTMLElement).innerText);
@@ -173,7 +174,7 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
 t.test('a nurse outside Alex\'s care team sees nothing of Alex', async (t) => {
   const { page } = await newPage();
   const { nurse } = demo.practitioners;
-  await signInWithToken(page, url, await haven.tokenFor(nurse.id));
+  await signInWithSmart(page, `${url}/app/`, nurse.username);
   t.same((await listedPatients(page)).sort(), [demo.patients.jordan, demo.patients.priya].sort(), 'Jordan and Priya');
   await page.evaluate((hash) => (window.location.hash = hash), `#/patient/${demo.patients.alex}`);
   await page.waitForSelector('[data-state="not-visible"]', { timeout: 20_000 });
@@ -181,5 +182,25 @@ t.test('a nurse outside Alex\'s care team sees nothing of Alex', async (t) => {
   t.notMatch(text, /Alex|Rivera|PHQ|Sertraline/, 'no name, no scores, no medications');
   t.equal(await page.$('[data-chart]'), null, 'no chart');
   await screenshot(page, 'dashboard-outside-care-team');
+  await page.close();
+});
+
+t.test('EHR launch: the launch names a patient, and the app opens that patient', async (t) => {
+  const { page } = await newPage();
+  const admin = await haven.ctx.token('admin');
+  const launch = await fetch(`${url}/auth/launch`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: demo.patients.jordan }) });
+  t.equal(launch.status, 201);
+  const { launch: value } = (await launch.json()) as { launch: string };
+  await signInWithSmart(page, `${url}/app/launch.html?iss=${encodeURIComponent(`${url}/fhir`)}&launch=${encodeURIComponent(value)}`, demo.practitioners.nurse.username);
+  await page.waitForSelector(`h1[data-patient-id="${demo.patients.jordan}"]`, { timeout: 30_000 });
+  t.ok((await chartData(page, 'bp')).points > 0, "the launch patient's charts");
+  t.equal(await page.$('a[href="#/"].back, p.back a'), null, 'no way to a patient list from a launch for one patient');
+  await page.close();
+});
+
+t.test('the developer sign-in with a token from haven token works as well', async (t) => {
+  const { page } = await newPage();
+  await signInWithToken(page, url, await haven.tokenFor(demo.practitioners.nurse.id));
+  t.same((await listedPatients(page)).sort(), [demo.patients.jordan, demo.patients.priya].sort());
   await page.close();
 });
