@@ -244,7 +244,8 @@ function pageHeaders(reply: FastifyReply, formTarget?: string): void {
     .header('Content-Security-Policy', `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${formTarget ? ' ' + formTarget : ''}; frame-ancestors 'none'; base-uri 'none'`)
     .header('X-Frame-Options', 'DENY')
     .header('X-Content-Type-Options', 'nosniff')
-    .header('Referrer-Policy', 'no-referrer')
+    // same-origin, not no-referrer: with no-referrer browsers post forms with "Origin: null".
+    .header('Referrer-Policy', 'same-origin')
     .header('Cache-Control', 'no-store')
     .header('Pragma', 'no-cache');
 }
