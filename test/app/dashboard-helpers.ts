@@ -75,7 +75,6 @@ export async function dashboardHaven(t: TestLike, days = 21): Promise<DashboardH
  * launch URL) sends the browser to Haven's login and consent pages, then back to the app.
  */
 export async function signInWithSmart(page: Page, start: string, username: string, password = PASSWORD): Promise<void> {
-  if (process.env.DEBUG_SIGNIN) page.on('response', (r) => console.error('RESP', r.request().method(), r.status(), r.url().slice(0, 150), r.headers()['set-cookie'] ?? ''));
   await page.goto(start);
   if (!start.includes('launch.html')) {
     await page.waitForSelector('#sign-in');
