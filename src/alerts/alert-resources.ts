@@ -98,7 +98,7 @@ export function alertCommunication(subject: AlertSubject, finding: Finding, flag
 /** Days to act by severity (§0): critical and high the same day, medium the next, low within a week. */
 const DUE_DAYS: Record<Severity, number> = { critical: 0, high: 0, medium: 1, low: 7 };
 
-export function alertTask(subject: AlertSubject, finding: Finding, flagId: string, careTeamId: string | undefined, now: string, what: string): Task {
+export function alertTask(subject: { patientId: string }, finding: Pick<Finding, 'severity' | 'text'>, flagId: string, careTeamId: string | undefined, now: string, what: string): Task {
   const due = new Date(now);
   due.setUTCDate(due.getUTCDate() + DUE_DAYS[finding.severity]);
   due.setUTCHours(23, 59, 59, 0);

@@ -5,15 +5,17 @@
 //   (so it must be registered after it).
 // - Goal: a patient-side token may not write or remove a Goal that sets an alert limit in a
 //   clinician's name (a patient cannot change their thresholds).
-// - Flag: only the care team changes an alert Flag; resolving one (status inactive) closes its
+// - QuestionnaireResponse, PHQ-9 item 9 above 0: the follow-up Task of the suicide-risk Flag.
+// - Flag: only the care team changes an alert Flag (the suicide-risk one too); resolving one (status inactive) closes its
 //   Tasks and stamps period.end, so the next qualifying reading raises a new Flag.
 import type { Flag, Goal, Observation, QuestionnaireResponse, Task } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import type { AfterWriteHook } from '../fhir/interactions/hooks.js';
 import type { ResourceValidator } from '../fhir/validate.js';
-import type { CareTeamLookup } from '../hooks/care-teams.js';
+import { activeCareTeamIds, type CareTeamLookup } from '../hooks/care-teams.js';
 import { derivedObservationIds } from '../mappers/assessment-derivation.js';
 import { referencedId } from '../mappers/fhir.js';
+import { SUICIDE_RISK, SYSTEM } from '../mappers/codes.js';
 import { readResponse } from '../mappers/questionnaire-response.js';
 import type { ResourceStore } from '../store/resources.js';
 import type { SearchEngine } from '../store/search/engine.js';
@@ -21,6 +23,7 @@ import { actsForCareTeam } from './actors.js';
 import { ruleOf } from './alert-resources.js';
 import { AlertWriter } from './alert-writer.js';
 import { evaluateObservation } from './evaluate.js';
+import { ensureItem9Task } from './item9-task.js';
 import { searchPatient } from './patient-search.js';
 import { isCareTeamGoal, setsAlertLimit } from './thresholds.js';
 
@@ -43,8 +46,14 @@ export function forPatient(s: ResourceStore, patientId: string): ResourceStore {
   return s.as({ kind: 'compartments', compartments: [`Patient/${patientId}`] });
 }
 
+/** A Flag Haven raised as a clinical alert: an alert-rule code, or the PHQ-9 item 9 suicide-risk Flag. */
+function isAlertFlag(flag: Flag): boolean {
+  return ruleOf(flag) !== undefined || (flag.code?.coding ?? []).some((c) => c.system === SYSTEM.snomed && c.code === SUICIDE_RISK.code);
+}
+
 export function alertHooks(options: AlertHookOptions): AlertHooks {
   const clock = options.clock ?? (() => new Date());
+  const careTeams = options.careTeams ?? activeCareTeamIds;
   const writer = new AlertWriter(options);
   const context = (s: ResourceStore, patientId: string, extraEvidence?: string[]) => ({
     s: forPatient(s, patientId),
@@ -69,6 +78,7 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
       const patientId = referencedId(response?.subject, 'Patient');
       if (!response?.id || !reading || !patientId) return;
       const scoped = forPatient(s, patientId);
+      if (reading.instrument.type === 'PHQ-9') await ensureItem9Task(scoped, { ...options, careTeams }, response.id, patientId, clock());
       const totalId = derivedObservationIds(response.id, reading.instrument).at(-1) as string;
       const total = await scoped.read('Observation', totalId);
       if (!total?.json) return;
@@ -88,8 +98,7 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
       const before = written.version.versionId > 1 ? await s.vread('Flag', written.version.id, written.version.versionId - 1) : undefined;
       const previous = before?.json ? (JSON.parse(before.json) as Flag) : undefined;
       const flag = written.resource as Flag | undefined;
-      const rule = ruleOf(flag ?? ({} as Flag)) ?? ruleOf(previous ?? ({} as Flag));
-      if (!rule) return;
+      if (![flag, previous].some((f) => f && isAlertFlag(f))) return;
       if (!actsForCareTeam(s.ctx.actor)) throw FhirError.of(403, 'forbidden', 'Only the care team changes or resolves a clinical alert Flag');
       if (!flag || flag.status === 'active' || previous?.status !== 'active') return;
       const patientId = referencedId(flag.subject, 'Patient');

@@ -6,6 +6,9 @@ import { openServices } from '../runtime.js';
 import { runScheduledAlerts, scheduledRuleCodes } from '../alerts/scheduled/run.js';
 import type { Command } from './command.js';
 
+/** What a dry run says of each action. */
+const DRY: Record<string, string> = { raised: 'would raise', escalated: 'would escalate', evidence: 'would add evidence', unchanged: 'unchanged' };
+
 export const alertsCommand: Command = {
   name: 'alerts',
   summary: 'Run the scheduled clinical-alert rules now (missed-dose, adherence-low, assessment-due)',
@@ -46,7 +49,7 @@ export const alertsCommand: Command = {
         console.log('another instance is running the scheduled alerts now; nothing done');
         return 0;
       }
-      for (const a of report.alerts) console.log(`${dryRun ? 'would ' : ''}${a.action}\t${a.rule}\t${a.severity}\tPatient/${a.patientId}\t${a.flag}\t${a.text}`);
+      for (const a of report.alerts) console.log(`${dryRun ? DRY[a.action] : a.action}\t${a.rule}\t${a.severity}\tPatient/${a.patientId}\t${a.flag}\t${a.text}`);
       console.log(`${report.patients} patients checked, ${report.alerts.filter((a) => a.action === 'raised').length} ${dryRun ? 'would be ' : ''}raised`);
       return 0;
     } finally {

@@ -141,6 +141,7 @@ t.test('the summary lists open alerts of every rule', async (t) => {
   t.equal(res.status, 200, res.body);
   const codes = res.json.riskFlags.map((f: Json) => f.code.find((c: Json) => c.system === 'https://haven-fhir.org/fhir/CodeSystem/alert-rule')?.code).sort();
   t.strictSame(codes, ['bp-crisis', 'fever']);
+  t.strictSame(res.json.riskFlags.map((f: Json) => `${f.rule}:${f.severity}`).sort(), ['bp-crisis:critical', 'fever:medium'], 'with rule and severity');
 });
 
 t.test('every FHIR write route runs the rules: update, PATCH, transaction Bundle', async (t) => {
@@ -176,4 +177,23 @@ t.test('a reading measured more than 24 h before it arrived raises at most mediu
   const [flag] = await openAlerts(app, p, 'heart-rate-high');
   t.equal(severity(flag), 'medium');
   t.match(flag.code.text, /late/);
+});
+
+t.test('a positive PHQ-9 item 9 gets its follow-up Task (stat, owned by the CareTeam, due today); only the care team closes the Flag, which completes the Task', async (t) => {
+  const p = await newPatient(app);
+  const team = (await fhir('GET', `CareTeam?patient=Patient/${p}`)).json.entry[0].resource.id;
+  const patientToken = await app.token('patient/*.cruds', { patient: p });
+  const res = await apiClient(app, patientToken)('POST', `${p}/assessments`, { type: 'PHQ-9', responses: [0, 0, 0, 0, 0, 0, 0, 0, 1], takenAt: new Date(Date.now() - 60_000).toISOString() });
+  t.equal(res.status, 201, res.body);
+  const flagRef = res.json.fhir.find((r: string) => r.startsWith('Flag/'));
+  t.ok(flagRef, 'the suicide-risk Flag, as before');
+  const tasks = (await fhir('GET', `Task?focus=${flagRef}`)).json.entry.map((e: Json) => e.resource);
+  t.equal(tasks.length, 1);
+  t.match(tasks[0], { status: 'requested', intent: 'order', priority: 'stat', for: { reference: `Patient/${p}` }, owner: { reference: `CareTeam/${team}` } });
+  t.equal(tasks[0].restriction.period.end.slice(0, 10), new Date().toISOString().slice(0, 10), 'due the same day');
+  const byPatient = await app.as(patientToken)('PATCH', flagRef, [{ op: 'replace', path: '/status', value: 'inactive' }]);
+  t.equal(byPatient.status, 403, 'the patient cannot close it');
+  const clinician = await app.token('user/*.cruds', { fhirUser: 'Practitioner/dr-alerts' });
+  t.equal((await app.as(clinician)('PATCH', flagRef, [{ op: 'replace', path: '/status', value: 'inactive' }])).status, 200);
+  t.equal((await fhir('GET', `Task/${tasks[0].id}`)).json.status, 'completed', 'closing the Flag completes its Task');
 });

@@ -157,7 +157,7 @@ t.test('two Haven instances running the job at once raise each alert once', asyn
     patients.push(p);
   }
   // A second instance: its own services over its own connections to the same database.
-  const otherDb = app.databaseUrl ? await openDatabase({ databaseUrl: app.databaseUrl, poolSize: 4 }) : app.db;
+  const otherDb = app.databaseUrl ? await openDatabase({ databaseUrl: app.databaseUrl, dataDir: '/nonexistent', poolSize: 4 }) : app.db;
   if (app.databaseUrl) t.teardown(() => otherDb.close());
   const other = createServices(app.config, otherDb, { validator: sharedValidator() });
   const reports = await Promise.all([runScheduledAlerts(services, { now: NOW }), runScheduledAlerts(other, { now: NOW })]);

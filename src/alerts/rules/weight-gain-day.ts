@@ -2,8 +2,7 @@
 // high (Healthwise 2-3 lb; Allina, Houston Methodist, BEAT-HF 3 lb). kg readings are converted.
 // A care team's Goal (measure alert-rule|weight-gain-day, detailQuantity) replaces the 3.0 lb.
 // clinical-alerts.md §1.2, §1.4.
-import { addDays, dayOf, firstOfEachDay, isFirstOfDay } from './days.js';
-import { format } from './tiers.js';
+import { addDays, dayOf, firstOfEachDay, isFirstOfDay, weightGain } from './days.js';
 import type { ChangeRule } from './types.js';
 
 export const weightGainDay: ChangeRule = {
@@ -19,13 +18,6 @@ export const weightGainDay: ChangeRule = {
     if (!isFirstOfDay(current, earlier)) return undefined;
     const previous = firstOfEachDay(earlier).get(addDays(dayOf(current), -1));
     if (!previous) return undefined;
-    const gain = current.value - previous.value;
-    if (Math.round(gain * 1000) / 1000 < limit) return undefined;
-    return {
-      severity: 'high',
-      text: `${this.display}: ${format(current.value)} lb, ${format(gain)} lb above the previous day's ${format(previous.value)} lb (≥ ${format(limit)} lb)`,
-      evidence: [previous.reference, current.reference],
-      at: current.at,
-    };
+    return weightGain(this.display, current, previous, limit, "the previous day's");
   },
 };

@@ -2,8 +2,7 @@
 // (if none, the oldest in the window), high (5 lb a week nearly everywhere). kg readings are
 // converted. A care team's Goal (measure alert-rule|weight-gain-week, detailQuantity) replaces the
 // 5.0 lb. clinical-alerts.md §1.2, §1.4.
-import { addDays, dayOf, firstOfEachDay, isFirstOfDay } from './days.js';
-import { format } from './tiers.js';
+import { addDays, dayOf, firstOfEachDay, isFirstOfDay, weightGain } from './days.js';
 import type { ChangeRule } from './types.js';
 
 export const weightGainWeek: ChangeRule = {
@@ -25,13 +24,6 @@ export const weightGainWeek: ChangeRule = {
       base = window[0]?.[1];
     }
     if (!base) return undefined;
-    const gain = current.value - base.value;
-    if (Math.round(gain * 1000) / 1000 < limit) return undefined;
-    return {
-      severity: 'high',
-      text: `${this.display}: ${format(current.value)} lb, ${format(gain)} lb above ${format(base.value)} lb on ${dayOf(base)} (≥ ${format(limit)} lb)`,
-      evidence: [base.reference, current.reference],
-      at: current.at,
-    };
+    return weightGain(this.display, current, base, limit, `the weight on ${dayOf(base)},`);
   },
 };

@@ -2,6 +2,7 @@
 // not ended (such as the suicide-risk Flag a PHQ-9 with item 9 above 0 raises), whenever raised.
 // Pure.
 import type { Flag } from '@medplum/fhirtypes';
+import { ALERT_RULE_SYSTEM, ALERT_SEVERITY_EXTENSION } from '../../alerts/codes.js';
 import { EXTENSION } from '../../mappers/codes.js';
 import { instantOf } from './window.js';
 
@@ -15,6 +16,9 @@ export interface RiskFlag {
   since: string | null;
   /** What it is about (flag-detail extensions), e.g. the QuestionnaireResponse. */
   details: string[];
+  /** For clinical alerts: the alert-rule code and Haven's severity (docs/alerts.md); absent otherwise. */
+  rule?: string;
+  severity?: string;
 }
 
 export function openRiskFlags(flags: readonly Flag[], now: Date): RiskFlag[] {
@@ -30,8 +34,15 @@ export function openRiskFlags(flags: readonly Flag[], now: Date): RiskFlag[] {
         .filter((e) => e.url === EXTENSION.flagDetail)
         .map((e) => e.valueReference?.reference)
         .filter((r): r is string => r !== undefined),
+      ...alertOf(flag),
     }))
     .sort((a, b) => time(b.since) - time(a.since) || a.flagId.localeCompare(b.flagId));
+}
+
+function alertOf(flag: Flag): Pick<RiskFlag, 'rule' | 'severity'> {
+  const rule = flag.code?.coding?.find((c) => c.system === ALERT_RULE_SYSTEM)?.code;
+  const severity = flag.extension?.find((e) => e.url === ALERT_SEVERITY_EXTENSION)?.valueCode;
+  return { ...(rule ? { rule } : {}), ...(severity ? { severity } : {}) };
 }
 
 /** Newest first; a flag without a start last. */
