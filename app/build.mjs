@@ -29,7 +29,7 @@ export async function buildDashboard() {
     logLevel: 'warning',
     legalComments: 'linked',
   });
-  for (const page of ['index.html', 'launch.html']) copyFileSync(path.join(appDir, page), path.join(outDir, page));
+  copyFileSync(path.join(appDir, 'index.html'), path.join(outDir, 'index.html'));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

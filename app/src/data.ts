@@ -19,7 +19,7 @@ export interface Summary {
   latestVitals: Record<string, { value: number; recordedAt: string } | null>;
   medicationAdherence: Array<{ medicationId: string; name: string; dosesPerDay: number | null; expected: number | null; taken: number; adherence: number | null }>;
   assessments: Record<'phq9' | 'gad7', { score: number; severity: string; takenAt: string } | null>;
-  riskFlags: Array<{ flagId: string; text: string | null }>;
+  riskFlags: Array<{ flagId: string; text: string | null; category?: string[]; rule?: string; severity?: string }>;
 }
 
 export class HavenData {

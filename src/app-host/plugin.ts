@@ -65,6 +65,8 @@ export function dashboardHost(config: Config, dir: string = DASHBOARD_DIR) {
 
     app.get('/app', smart('public'), async (_request, reply) => reply.redirect('/app/', 301));
     app.get('/app/', smart('public'), async (_request, reply) => send(reply, 'index.html'));
+    // The EHR launch URL: the same page, which sees its path and starts the authorization.
+    app.get('/app/launch.html', smart('public'), async (_request, reply) => send(reply, 'index.html'));
     // Where the app learns the FHIR base and its client id (the same values for everyone).
     app.get('/app/config.json', smart('public'), async (_request, reply) =>
       secure(reply).type(TYPES['.json']).send({ fhirBaseUrl: config.fhirBaseUrl, apiBaseUrl: `${config.baseUrl}/api/v1`, clientId: DASHBOARD_CLIENT_ID }),

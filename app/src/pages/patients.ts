@@ -68,6 +68,11 @@ function attentionOf(summary: Summary | undefined): { attention: number; reasons
   let attention = 0;
   const alerts = summary.riskFlags.length;
   if (alerts) (attention += 1000 * alerts, reasons.push(`${alerts} open alert${alerts > 1 ? 's' : ''}`));
+  // A suicide-risk (safety) Flag or a critical alert comes before everything else; then high.
+  for (const flag of summary.riskFlags) {
+    if (flag.severity === 'critical' || flag.category?.includes('safety')) attention += 5000;
+    else if (flag.severity === 'high') attention += 2000;
+  }
   for (const [key, name] of [['phq9', 'PHQ-9'], ['gad7', 'GAD-7']] as const) {
     const a = summary.assessments[key];
     const rank = a ? (SEVERITY_RANK[a.severity] ?? 0) : 0;
