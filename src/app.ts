@@ -6,6 +6,7 @@ import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
 import { appRecordRoutes } from './api/routes.js';
+import { dashboardHost } from './app-host/plugin.js';
 import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
 import { FhirError, type Issue } from './errors.js';
@@ -114,6 +115,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   app.register(subscriptionRoutes(runtime), { prefix: '/fhir' });
   app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });
   app.register(summaryRoutes(runtime), { prefix: '/api/v1' });
+  app.register(dashboardHost(config));
   return app;
 }
 

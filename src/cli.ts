@@ -3,6 +3,7 @@
 import { ConfigError } from './config.js';
 import { alertsCommand } from './commands/alerts.js';
 import { auditCommand } from './commands/audit.js';
+import { demoCommand } from './commands/demo.js';
 import type { Command } from './commands/command.js';
 import { importCommand } from './commands/import.js';
 import { keysCommand } from './commands/keys.js';
@@ -13,7 +14,7 @@ import { tokenCommand } from './commands/token.js';
 import { userCommand } from './oauth/user-command.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, importCommand, userCommand, alertsCommand];
+const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, importCommand, userCommand, alertsCommand, demoCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
