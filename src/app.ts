@@ -12,6 +12,7 @@ import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { parseJsonBody } from './json/body.js';
 import type { Runtime } from './runtime.js';
 import { NO_ACCESS, type StoreContext } from './store/context.js';
 import { sqlState } from './store/db.js';
@@ -116,10 +117,20 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
 function registerBodyParsers(app: FastifyInstance): void {
   // Only what Haven reads: other media types answer 415.
   app.removeAllContentTypeParsers();
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/json', 'application/fhir+json', 'application/json-patch+json'], { parseAs: 'string' }, json);
+  app.addContentTypeParser(['application/json', 'application/fhir+json', 'application/json-patch+json'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, new URLSearchParams(body as string));
+  });
+  // Any other media type: refused when there is a body, ignored when there is none.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    done(Object.assign(new Error('Unsupported Content-Type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
   });
 }
 
