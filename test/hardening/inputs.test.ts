@@ -11,7 +11,7 @@ async function storedCount(app: TestApp): Promise<number> {
 }
 
 function isOutcome(t: Test, json: { resourceType?: string; issue?: Array<{ diagnostics?: string }> }, message?: string): void {
-  t.equal(json?.resourceType, 'OperationOutcome', message);
+  t.equal(json?.resourceType, 'OperationOutcome', message ?? 'an OperationOutcome');
   t.ok(json?.issue?.[0]?.diagnostics, 'the issue says what is wrong');
 }
 
