@@ -92,7 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultTimeZone,
     defaultPageSize,
     maxPageSize,
-    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
+    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 10000, 1, 100000),
     auth: loadAuthConfig(env, `${baseUrl}/fhir`, dataDir, databaseUrl),
     audit: auditConfig(env, dataDir),
   };
