@@ -1,7 +1,7 @@
 // buildApp: the Fastify instance with Haven's plugins. No module-level state: tests build as many
 // apps as they like.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
@@ -50,6 +50,12 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Fastify's own refusals before routing (a path with malformed %-escapes...) as OperationOutcomes.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      const diagnostics = error.code === 'FST_ERR_BAD_URL' ? 'The request path has a malformed %-escape' : 'The request could not be read';
+      (reply as unknown as FastifyReply).code(status >= 400 && status < 500 ? status : 400).type(FHIR_JSON_UTF8).send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'structure', diagnostics }])));
+    },
   });
 
   registerBodyParsers(app);

@@ -16,7 +16,7 @@ t.test(`fuzzed bodies (seed ${SEED})`, async (t) => {
 
   const check = async (name: string, property: fc.IAsyncProperty<never> | fc.IAsyncPropertyWithHooks<never>) => {
     const result = await fc.check(property as fc.IAsyncProperty<unknown>, fuzzParameters());
-    t.notOk(result.failed, result.failed ? fc.defaultReportMessage(result) : `${name}: ${result.numRuns} cases`);
+    t.notOk(result.failed, result.failed ? `${name}: ${String((result.errorInstance as Error | undefined)?.message ?? '')}\n${fc.defaultReportMessage(result)}` : `${name}: ${result.numRuns} cases`);
   };
 
   await check(

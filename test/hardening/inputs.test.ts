@@ -114,6 +114,16 @@ t.test('hardening inputs', async (t) => {
     t.same(control.json.issue[0].expression, ['Patient.name[0].text']);
   });
 
+  t.test('found by the fuzz suite: framework refusals answer OperationOutcomes', async (t) => {
+    for (const url of ['/fhir/Patient/%E0%A4%A', '/fhir/%', '/fhir/Patient/%zz/_history']) {
+      const res = await app.app.inject({ method: 'GET', url, headers: { authorization: app.authorization } });
+      t.equal(res.statusCode, 400, url);
+      isOutcome(t, JSON.parse(res.body), `${url}: a malformed %-escape`);
+    }
+    const options = await app.app.inject({ method: 'OPTIONS', url: '/fhir/Patient' });
+    t.ok(options.statusCode < 400, 'an OPTIONS without Origin is no failed preflight');
+  });
+
   t.test('numbers too large for a float answer 400', async (t) => {
     const res = await app.fhir('POST', 'Observation', '{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1e400}}');
     t.equal(res.status, 400);
