@@ -1,7 +1,7 @@
 // buildApp: the Fastify instance with Haven's plugins. No module-level state: tests build as many
 // apps as they like.
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
@@ -15,6 +15,7 @@ import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
 import { bulkRoutes } from './bulk/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
+import { parseJsonBody } from './json/body.js';
 import type { Runtime } from './runtime.js';
 import { NO_ACCESS, type StoreContext } from './store/context.js';
 import { sqlState } from './store/db.js';
@@ -52,6 +53,12 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Fastify's own refusals before routing (a path with malformed %-escapes...) as OperationOutcomes.
+    frameworkErrors: (error, _request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      const diagnostics = error.code === 'FST_ERR_BAD_URL' ? 'The request path has a malformed %-escape' : 'The request could not be read';
+      (reply as unknown as FastifyReply).code(status >= 400 && status < 500 ? status : 400).type(FHIR_JSON_UTF8).send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'structure', diagnostics }])));
+    },
   });
 
   registerBodyParsers(app);
@@ -122,10 +129,20 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
 function registerBodyParsers(app: FastifyInstance): void {
   // Only what Haven reads: other media types answer 415.
   app.removeAllContentTypeParsers();
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/json', 'application/fhir+json', 'application/json-patch+json'], { parseAs: 'string' }, json);
+  app.addContentTypeParser(['application/json', 'application/fhir+json', 'application/json-patch+json'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, new URLSearchParams(body as string));
+  });
+  // Any other media type: refused when there is a body, ignored when there is none.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    done(Object.assign(new Error('Unsupported Content-Type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
   });
 }
 

@@ -136,7 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     defaultTimeZone,
     defaultPageSize,
     maxPageSize,
-    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
+    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 10000, 1, 100000),
     searchBounds: {
       maxParameters: integer(env, 'SEARCH_MAX_PARAMETERS', DEFAULT_SEARCH_BOUNDS.maxParameters, 1, 10000),
       maxValues: integer(env, 'SEARCH_MAX_VALUES', DEFAULT_SEARCH_BOUNDS.maxValues, 1, 100000),

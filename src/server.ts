@@ -55,7 +55,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
 /** `npm start` / `haven serve`: run until a signal, then exit 0 after a graceful stop. */
 export async function serveUntilSignal(config: Config): Promise<void> {
   const server = await startServer(config);
+  // `on`, not `once`: under `npm start` a Ctrl-C or a signal to the process group reaches Haven
+  // twice (directly and forwarded by npm), and a second signal must not kill the graceful stop.
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
     server.app.log.info({ signal }, 'stopping');
     server
       .stop()
@@ -65,8 +70,8 @@ export async function serveUntilSignal(config: Config): Promise<void> {
         process.exit(1);
       });
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     await server.ready;
   } catch (error) {

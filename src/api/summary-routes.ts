@@ -10,7 +10,8 @@ import { buildSummary } from './summary/summary.js';
 import { summaryWindow } from './summary/window.js';
 
 export const DEFAULT_DAYS = 30;
-export const MAX_DAYS = 365;
+/** Ten years: a therapist reviewing years of treatment needs the long view (the trend turns weekly past a year). */
+export const MAX_DAYS = 3650;
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -39,7 +40,7 @@ export function summaryRoutes(runtime: Runtime, clock: Clock = () => new Date())
 /** `days`: a whole number from 1 to MAX_DAYS, DEFAULT_DAYS when absent. */
 export function parseDays(value: string | string[] | undefined): number {
   if (value === undefined) return DEFAULT_DAYS;
-  const days = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  const days = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(days >= 1 && days <= MAX_DAYS)) {
     throw FhirError.badRequest(`days must be a whole number of days from 1 to ${MAX_DAYS}, given once (default ${DEFAULT_DAYS})`, ['days']);
   }

@@ -44,6 +44,9 @@ async function installAuth(app: FastifyInstance, runtime: Runtime, config: Confi
         // Bearer tokens travel in a header, not cookies: no credentialed CORS.
         credentials: false,
         maxAge: 600,
+        // An OPTIONS without Origin is no preflight: answered as one (204) instead of a plain-text
+        // 400 that is no OperationOutcome (found by the fuzz suite).
+        strictPreflight: false,
       });
     },
   });

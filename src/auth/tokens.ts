@@ -162,7 +162,9 @@ export class TokenVerifier {
       const { payload } = await jwtVerify(token, this.externalKeys, this.verifyOptions(external.issuer, EXTERNAL_ALGS));
       return { grant: grantFromClaims('external', payload, this.settings.audience) };
     }
-    throw new TokenRejected('The token was issued by an issuer this server does not trust');
+    throw new TokenRejected(
+      `The token was issued by ${iss === undefined ? 'no issuer (no iss claim)' : `"${String(iss).slice(0, 200)}"`}, but this server expects "${this.settings.issuer}"${external ? ` or "${external.issuer}"` : ''}; a token made with \`haven token\` needs the server's BASE_URL (and PORT)`,
+    );
   }
 
   private verifyOptions(issuer: string, algorithms: string[]) {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
 import type { Runtime, Services } from '../runtime.js';
-import type { HistoryCursor, HistoryEntry, HistoryQuery } from '../store/history.js';
+import type { HistoryCursor, HistoryEntry, HistoryPage, HistoryQuery } from '../store/history.js';
 import { bundleJson, type EntryText } from './bundle.js';
 import { parseInstant } from './datetime.js';
 import { etag, parsePrefer } from './http.js';
@@ -27,12 +27,20 @@ export function registerHistoryRoutes(fhir: FastifyInstance, runtime: Runtime): 
     const services = runtime.services;
     checkInstance(services, request.params);
     const { type, id } = request.params;
-    const json = await history(services, request, { resourceType: type, id });
+    const json = await history(services, request, { resourceType: type, id }, async (page) => {
+      // Unknown or out of reach: 404 as a read answers, so history is no existence oracle.
+      if (!page.entries.length && !(await services.store.historyExists(request.haven, type, id))) throw FhirError.notFound(`${type}/${id} is not known`);
+    });
     return sendJson(request, reply, 200, json);
   });
 }
 
-async function history(services: Services, request: FastifyRequest, target: { resourceType?: string; id?: string }): Promise<string> {
+async function history(
+  services: Services,
+  request: FastifyRequest,
+  target: { resourceType?: string; id?: string },
+  check?: (page: HistoryPage) => Promise<void>,
+): Promise<string> {
   const query = new URLSearchParams(request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '');
   const strict = parsePrefer(request.headers.prefer).handling === 'strict';
   for (const name of new Set(query.keys())) {
@@ -49,6 +57,7 @@ async function history(services: Services, request: FastifyRequest, target: { re
   const after = cursorRaw === null ? undefined : decodeCursor(cursorRaw, isHistoryCursor);
   const historyQuery: HistoryQuery = { ...target, since, count, after, query: fhirTarget(request) };
   const page = await services.store.history(request.haven, historyQuery);
+  await check?.(page);
 
   const base = services.config.fhirBaseUrl;
   const path = [target.resourceType, target.id, '_history'].filter(Boolean).join('/');

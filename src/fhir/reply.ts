@@ -5,6 +5,7 @@ import type { StoredVersion } from '../store/resources.js';
 import { etag, FHIR_JSON_UTF8, type PreferReturn } from './http.js';
 import type { WriteOutcome } from './interactions/write.js';
 import { informational } from './outcome.js';
+import { parseStored, stringifyLossless } from '../json/lossless.js';
 
 /** Sends JSON text; `_pretty=true` re-indents it (the only time Haven re-serialises stored JSON). */
 export function sendJson(request: FastifyRequest, reply: FastifyReply, status: number, json: string): FastifyReply {
@@ -12,7 +13,7 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, status: n
   return reply
     .code(status)
     .type(request.responseType ?? FHIR_JSON_UTF8)
-    .send(pretty ? JSON.stringify(JSON.parse(json), null, 2) : json);
+    .send(pretty ? stringifyLossless(parseStored(json), 2) : json);
 }
 
 export function versionHeaders(reply: FastifyReply, version: StoredVersion): FastifyReply {

@@ -35,6 +35,13 @@ const NUMBER_RULES: Record<string, SchemaNode> = {
   unsignedInt: { type: 'integer', minimum: 0, maximum: INT32.maximum },
 };
 const DATE_TYPES = ['date', 'dateTime', 'instant'] as const;
+/**
+ * R4's string pattern `[ \r\n\t\S]+` means "no control characters but tab, CR and LF"; in a
+ * JavaScript regex `\S` also excludes every Unicode space (U+00A0, U+2009, U+3000, U+FEFF...),
+ * which real names and texts hold. Said directly instead.
+ */
+const R4_STRING_PATTERN = '^[ \\r\\n\\t\\S]+$';
+const STRING_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$';
 const PREFERRED_NAMES = ['string', 'uri'];
 
 export function loadAdaptedSchema(file = path.join(fhirDefinitionsDir, 'fhir.schema.json')): AdaptedSchema {
@@ -59,6 +66,7 @@ export function loadAdaptedSchema(file = path.join(fhirDefinitionsDir, 'fhir.sch
     if (name === 'decimal' || name === 'boolean') patternRules.set(pattern, {});
   }
 
+  primitiveByPattern.set(STRING_PATTERN, 'string');
   for (const def of Object.values(definitions)) adaptNode(def, patternRules);
   definitions.xhtml = { type: 'string', fhirXhtml: true };
   definitions.ResourceList = { fhirResource: true };
@@ -77,6 +85,7 @@ function adaptNode(node: unknown, patternRules: Map<string, SchemaNode>): void {
   }
   const schema = node as SchemaNode;
   delete schema.description;
+  if (schema.pattern === R4_STRING_PATTERN) schema.pattern = STRING_PATTERN;
   if (typeof schema.pattern === 'string' && patternRules.has(schema.pattern)) {
     const rule = patternRules.get(schema.pattern) as SchemaNode;
     if (schema.type === 'number' || schema.type === 'boolean') {

@@ -1,6 +1,7 @@
 // _summary and _elements: partial resources, tagged SUBSETTED as FHIR asks, for search and read.
 import { FhirError } from '../errors.js';
 import type { ElementModel } from '../store/search/elements.js';
+import { carryLexemes, parseStored, stringifyLossless } from '../json/lossless.js';
 
 export type SummaryMode = 'true' | 'text' | 'data' | 'count' | 'false';
 
@@ -43,7 +44,7 @@ export class ResourceSubsetter {
   /** The JSON text of `json` reduced as the options ask; the text itself when nothing is removed. */
   apply(json: string, options: SubsetOptions): string {
     if (!isSubsetting(options)) return json;
-    const resource = JSON.parse(json) as Record<string, unknown> & { resourceType: string; meta?: { tag?: unknown[] } };
+    const resource = parseStored(json) as Record<string, unknown> & { resourceType: string; meta?: { tag?: unknown[] } };
     const { summary, mandatory, all } = this.elementsOf(resource.resourceType);
     let keep: (name: string) => boolean;
     if (options.elements) {
@@ -60,7 +61,8 @@ export class ResourceSubsetter {
     const meta = { ...((out.meta as Record<string, unknown> | undefined) ?? {}) };
     meta.tag = [...((meta.tag as unknown[] | undefined) ?? []), SUBSETTED];
     out.meta = meta;
-    return JSON.stringify(out);
+    carryLexemes(resource, out);
+    return stringifyLossless(out);
   }
 
   private elementsOf(type: string): { summary: Set<string>; mandatory: Set<string>; all: Set<string> } {

@@ -116,3 +116,21 @@ export async function readHistory(q: Queryable, ctx: StoreContext, query: Histor
       : undefined;
   return { entries, next };
 }
+
+/**
+ * Whether `resourceType/id` has any version this caller may see. An instance history of an id
+ * that does not exist, or that the caller may not see, answers 404 as a read does (an empty
+ * history Bundle would tell the two apart from "exists, nothing since"). Not audited: nothing is returned.
+ */
+export async function historyExists(q: Queryable, ctx: StoreContext, resourceType: string, id: string): Promise<boolean> {
+  const stmt = new Statement();
+  const where = [
+    `h.resource_type = ${stmt.param(resourceType)}`,
+    `h.id = ${stmt.param(id)}`,
+    accessCondition(ctx.access, 'h', stmt, { filters: 'checked-after' }),
+  ];
+  const restricted = hasQueryRestrictions(ctx.access);
+  const sql = `SELECT resource_type, ${restricted ? 'content' : 'NULL AS content'} FROM resource_history h WHERE ${where.join(' AND ')}${restricted ? '' : ' LIMIT 1'}`;
+  const { rows } = await q.query<{ resource_type: string; content: string | null }>(sql, stmt.params);
+  return restricted ? rows.some((row) => admitsContent(ctx.access, row.resource_type, row.content)) : rows.length > 0;
+}

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
+import { carryLexemes, stringifyLossless } from '../json/lossless.js';
+import { findNul } from '../json/nul.js';
 import { accessCondition, admits, admitsContent, admitsWrite, filtersFor, type Candidate } from './access.js';
 import { careSubjectRefusal, grantsAccess } from './care-subject.js';
 import { addAccessAudit, auditEventsAreReadOnly, recordReturned, type AccessAuditOptions, type AccessEvent } from './audit.js';
@@ -444,7 +446,14 @@ export function stamp(resource: Resource, id: string, versionId: number, lastUpd
     meta: { ...meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
     ...rest,
   } as Resource;
-  return { document, json: JSON.stringify(document) };
+  carryLexemes(resource, document);
+  const json = stringifyLossless(document);
+  // PostgreSQL text cannot hold NUL: refuse it here too, for resources no body parser saw (PATCH results, mappers).
+  if (json.includes('\\u0000')) {
+    const at = findNul(document, document.resourceType);
+    if (at) throw FhirError.of(400, 'value', `${at} holds a NUL character (\\u0000), which this server cannot store`, [at]);
+  }
+  return { document, json };
 }
 
 function toVersion(row: VersionRow): StoredVersion {

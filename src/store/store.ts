@@ -5,7 +5,7 @@ import { AuditLog } from './audit-log.js';
 import type { Actor, StoreContext } from './context.js';
 import type { Database } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
-import { readHistory, type HistoryPage, type HistoryQuery } from './history.js';
+import { historyExists, readHistory, type HistoryPage, type HistoryQuery } from './history.js';
 import { ResourceStore, type Clock } from './resources.js';
 import type { SearchEngine } from './search/engine.js';
 import type { SearchRequest } from './search/request.js';
@@ -73,6 +73,11 @@ export class Store {
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {
     return readHistory(this.db, ctx, query, this.readAudit);
+  }
+
+  /** Whether an instance has a version this caller may see (instance history's 404). */
+  historyExists(ctx: StoreContext, resourceType: string, id: string): Promise<boolean> {
+    return historyExists(this.db, ctx, resourceType, id);
   }
 
   /** Records a request refused with 401 or 403 (no PHI: see Denial). */

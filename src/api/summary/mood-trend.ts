@@ -5,6 +5,8 @@ import { addDays, instantOf, round, utcDay, type SummaryWindow } from './window.
 
 /** Days a moving average spans: the day itself and the six before it. */
 export const MOVING_AVERAGE_DAYS = 7;
+/** Windows up to a year (and a leap day) have daily points; longer ones weekly. */
+export const DAILY_POINTS_MAX = 366;
 /** Decimals of the means reported (the ratings themselves are whole numbers 1-10). */
 const PLACES = 2;
 
@@ -26,8 +28,13 @@ export interface MoodTrend {
   entries: number;
   /** Mean overallMood of all the window's entries; null without any. */
   mean: number | null;
-  /** Every day of the window, oldest first, days without entries included. */
+  /**
+   * Every day of the window, oldest first, days without entries included; one point per 7 days
+   * when the window is longer than a year (resolution "week").
+   */
   days: MoodDay[];
+  /** Present ("week") when `days` holds weekly points. */
+  resolution?: 'week';
 }
 
 type MoodPoint = Pick<MoodEntry, 'recordedAt' | 'overallMood'>;
@@ -65,7 +72,29 @@ export function moodTrend(entries: readonly MoodPoint[], window: SummaryWindow):
     };
   });
   const inWindow = window.dates.flatMap((date) => byDay.get(date) ?? []);
-  return { entries: inWindow.length, mean: inWindow.length ? round(sum(inWindow) / inWindow.length, PLACES) : null, days };
+  const trend = { entries: inWindow.length, mean: inWindow.length ? round(sum(inWindow) / inWindow.length, PLACES) : null };
+  if (window.dates.length <= DAILY_POINTS_MAX) return { ...trend, days };
+  return { ...trend, resolution: 'week', days: weekly(days, byDay) };
+}
+
+/**
+ * Past a year the trend is one point per 7 days (oldest first, the last ending today), so the
+ * answer stays small: `date` is the first day of the week, `entries` and `mean` are of the week's
+ * entries, and movingAverage7 is the 7-day average of its last day.
+ */
+function weekly(days: MoodDay[], byDay: Map<string, number[]>): MoodDay[] {
+  const weeks: MoodDay[] = [];
+  for (let end = days.length; end > 0; end -= MOVING_AVERAGE_DAYS) {
+    const week = days.slice(Math.max(0, end - MOVING_AVERAGE_DAYS), end);
+    const values = week.flatMap((d) => byDay.get(d.date) ?? []);
+    weeks.unshift({
+      date: week[0].date,
+      entries: values.length,
+      mean: values.length ? round(sum(values) / values.length, PLACES) : null,
+      movingAverage7: week[week.length - 1].movingAverage7,
+    });
+  }
+  return weeks;
 }
 
 function sum(values: readonly number[]): number {

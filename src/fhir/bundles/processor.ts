@@ -21,6 +21,7 @@ import { relatedAccess, searchset } from '../searchset.js';
 import { parseEntry, PROCESSING_ORDER, type EntryRequest } from './entry-request.js';
 import { conditionalReferences, rewriteReferences } from './references.js';
 import { bundleResponse, errorResult, type EntryResult } from './response.js';
+import { parseJsonBody } from '../../json/body.js';
 
 interface BundleBody {
   resourceType?: unknown;
@@ -309,11 +310,9 @@ function patchOperations(entry: EntryRequest): unknown {
   if (resource.resourceType !== 'Binary' || resource.contentType !== 'application/json-patch+json' || typeof resource.data !== 'string') {
     throw FhirError.badRequest('A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)');
   }
-  try {
-    return JSON.parse(Buffer.from(resource.data, 'base64').toString('utf8'));
-  } catch {
-    throw FhirError.badRequest('The Binary of a PATCH entry does not hold JSON');
-  }
+  const patch = parseJsonBody(Buffer.from(resource.data, 'base64').toString('utf8'));
+  if (patch === undefined) throw FhirError.badRequest('The Binary of a PATCH entry does not hold JSON');
+  return patch;
 }
 
 function toResult(outcome: WriteOutcome): EntryResult {

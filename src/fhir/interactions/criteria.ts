@@ -8,7 +8,8 @@ export type Criteria = Array<[string, string]>;
 const NON_CRITERIA = new Set(['_format', '_pretty', '_summary', '_elements', '_count', '_sort', '_total', '_include', '_revinclude']);
 
 export function parseCriteria(query: string | URLSearchParams): Criteria {
-  const params = typeof query === 'string' ? new URLSearchParams(query.replace(/^\?/, '')) : query;
+  // Clients send ifNoneExist both as "identifier=..." and as "Patient?identifier=...": both mean the same.
+  const params = typeof query === 'string' ? new URLSearchParams(query.replace(/^(?:[A-Z][A-Za-z]*)?\?/, '')) : query;
   const criteria: Criteria = [];
   for (const [name, value] of params) if (!NON_CRITERIA.has(name)) criteria.push([name, value]);
   if (!criteria.length) throw FhirError.badRequest('A conditional request needs search criteria, e.g. identifier=system|value');

@@ -3,6 +3,7 @@
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
+import { cloneLossless } from '../../json/lossless.js';
 
 const { applyPatch, JsonPatchError } = fastJsonPatch;
 
@@ -23,7 +24,7 @@ export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
   if (!patch.length) throw FhirError.badRequest('The JSON Patch has no operations');
   let result: Resource;
   try {
-    result = applyPatch(structuredClone(resource), patch as Operation[], true, true, true).newDocument;
+    result = applyPatch(cloneLossless(resource), patch as Operation[], true, true, true).newDocument;
   } catch (error) {
     if (error instanceof JsonPatchError) {
       const at = error.index !== undefined ? ` (operation ${error.index})` : '';

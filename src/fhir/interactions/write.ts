@@ -10,6 +10,7 @@ import type { ResourceValidator } from '../validate.js';
 import { criteriaKey, type Criteria } from './criteria.js';
 import { WriteHooks, type WriteInteraction } from './hooks.js';
 import { applyJsonPatch } from './patch.js';
+import { parseStored } from '../../json/lossless.js';
 
 export interface WriteOutcome {
   /** 200 updated (or an existing match), 201 created, 204 nothing to return. */
@@ -99,7 +100,7 @@ export class WriteInteractions {
     if (options.ifMatch !== undefined && options.ifMatch !== current.versionId) {
       throw FhirError.preconditionFailed(`Version conflict: ${type}/${id} is at version ${current.versionId}, not ${options.ifMatch}`);
     }
-    const patched = applyJsonPatch(JSON.parse(current.json) as Resource, patch);
+    const patched = applyJsonPatch(parseStored<Resource>(current.json), patch);
     const issues = this.validator.validate(patched);
     if (issues.length) throw new FhirError(422, issues);
     const result = await s.update(type, id, patched, { ifMatch: current.versionId, method: 'PATCH' });
