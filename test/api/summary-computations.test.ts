@@ -27,10 +27,11 @@ t.test('the window: whole UTC days, the last one today, ending now', async (t) =
   t.equal(summaryWindow(30, new Date('2024-03-01T00:00:00Z')).from.toISOString(), '2024-02-01T00:00:00.000Z', 'over a leap day');
 });
 
-t.test('days: 1 to 365, 30 by default, anything else a 400 naming days', async (t) => {
+t.test('days: 1 to 3650 (ten years), 30 by default, anything else a 400 naming days', async (t) => {
   t.equal(parseDays(undefined), 30);
   t.equal(parseDays('1'), 1);
   t.equal(parseDays('365'), 365);
+  t.equal(parseDays('3650'), 3650);
   const refusal = (value: string | string[]) => {
     try {
       parseDays(value);
@@ -39,7 +40,7 @@ t.test('days: 1 to 365, 30 by default, anything else a 400 naming days', async (
       return error;
     }
   };
-  for (const bad of ['0', '366', '-1', '1.5', 'abc', '', ' 7', '1e2', '0x10', ['7', '8']]) {
+  for (const bad of ['0', '3651', '-1', '1.5', 'abc', '', ' 7', '1e2', '0x10', ['7', '8']]) {
     t.match(refusal(bad), { status: 400, issues: [{ expression: ['days'] }] }, JSON.stringify(bad));
   }
 });
