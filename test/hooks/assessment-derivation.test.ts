@@ -152,10 +152,14 @@ t.test('PHQ-9 item 9 above 0 raises a Flag that the response cannot lower; it is
 
   const current = (await fhir('GET', flagUrl)).json;
   t.equal((await fhir('PUT', flagUrl, { ...current, status: 'inactive' })).status, 200, 'a clinician closes it');
+  // Closing stamps period.end in the same transaction (src/alerts/: resolution), one more version.
+  const closed = (await fhir('GET', flagUrl)).json;
+  t.equal(closed.status, 'inactive', 'closed');
+  t.ok(closed.period?.end, 'the close is stamped with when');
   await fhir('PUT', `QuestionnaireResponse/${id}`, { ...response('PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 1]), id });
   const raised = (await fhir('GET', flagUrl)).json;
   t.equal(raised.status, 'active', 'a positive item 9 written again raises it again');
-  t.equal(raised.meta.versionId, '3');
+  t.equal(Number(raised.meta.versionId), Number(closed.meta.versionId) + 1, 'raised again as the next version of the same Flag');
 });
 
 t.test('with active care teams, the alert goes to each in a Communication (injected lookup)', async (t) => {
