@@ -78,7 +78,13 @@ t.test('the capability statement describes SMART security', async (t) => {
   t.equal(security.service[0].coding[0].code, 'SMART-on-FHIR');
   t.same(
     security.extension[0].extension.map((e: { url: string; valueUri: string }) => [e.url, e.valueUri]),
-    [['token', `${TEST_BASE_URL}/auth/token`], ['register', `${TEST_BASE_URL}/auth/register`]],
+    [
+      ['authorize', `${TEST_BASE_URL}/auth/authorize`],
+      ['token', `${TEST_BASE_URL}/auth/token`],
+      ['register', `${TEST_BASE_URL}/auth/register`],
+      ['introspect', `${TEST_BASE_URL}/auth/introspect`],
+      ['revoke', `${TEST_BASE_URL}/auth/revoke`],
+    ],
   );
 });
 
