@@ -38,14 +38,18 @@ export interface OutputFile {
   count: number;
 }
 
-export interface ExportJob {
-  id: string;
+/** What a kick-off records; the rest of a job is its progress. */
+export interface NewJob {
   client: string;
   level: ExportLevel;
   requestUrl: string;
   params: ExportParams;
   grant: GrantClaims;
   actor: Actor;
+}
+
+export interface ExportJob extends NewJob {
+  id: string;
   state: JobState;
   progress: string | null;
   transactionTime: Date | null;
@@ -81,15 +85,6 @@ interface JobRow {
 }
 
 const COLUMNS = 'id, client, level, request_url, params, grant_claims, actor, state, progress, transaction_time, attempt, done_types, output, errors, outcome, created, finished, expires';
-
-export interface NewJob {
-  client: string;
-  level: ExportLevel;
-  requestUrl: string;
-  params: ExportParams;
-  grant: GrantClaims;
-  actor: Actor;
-}
 
 export class ExportJobs {
   constructor(private readonly db: Queryable) {}
