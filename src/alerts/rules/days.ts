@@ -1,8 +1,6 @@
 // Calendar days of readings, as the reading itself states them: the date part of its effective time
 // (the patient's local day when the device or app sent its offset, else UTC).
 import type { Reading } from '../readings.js';
-import { format } from './tiers.js';
-import type { Finding } from './types.js';
 
 export function dayOf(reading: Reading): string {
   return reading.at.slice(0, 10);
@@ -25,16 +23,4 @@ export function firstOfEachDay(readings: Reading[]): Map<string, Reading> {
 export function isFirstOfDay(current: Reading, earlier: Reading[]): boolean {
   const day = dayOf(current);
   return !earlier.some((r) => r.reference !== current.reference && dayOf(r) === day && Date.parse(r.at) < Date.parse(current.at));
-}
-
-/** A gain of at least `limit` from `base` to `current` as a finding of a weight rule (high), or undefined. */
-export function weightGain(display: string, current: Reading, base: Reading, limit: number, baseLabel: string): Finding | undefined {
-  const gain = current.value - base.value;
-  if (Math.round(gain * 1000) / 1000 < limit) return undefined;
-  return {
-    severity: 'high',
-    text: `${display}: ${format(current.value)} lb, ${format(gain)} lb above ${baseLabel} ${format(base.value)} lb (≥ ${format(limit)} lb)`,
-    evidence: [base.reference, current.reference],
-    at: current.at,
-  };
 }

@@ -2,22 +2,17 @@
 // high (Healthwise 2-3 lb; Allina, Houston Methodist, BEAT-HF 3 lb). kg readings are converted.
 // A care team's Goal (measure alert-rule|weight-gain-day, detailQuantity) replaces the 3.0 lb.
 // clinical-alerts.md §1.2, §1.4.
-import { addDays, dayOf, firstOfEachDay, isFirstOfDay, weightGain } from './days.js';
-import type { ChangeRule } from './types.js';
+import { addDays } from './days.js';
+import { weightGainRule } from './weight-gain.js';
 
-export const weightGainDay: ChangeRule = {
-  kind: 'change',
+export const weightGainDay = weightGainRule({
   code: 'weight-gain-day',
   display: 'Weight gain in a day',
   definition: "First body weight (LOINC 29463-7) of the day ≥3.0 [lb_av] above the previous day's first weight: high. kg readings are converted (×2.20462). Sources: Healthwise (2-3 lb a day), Allina, Houston Methodist, BEAT-HF (3 lb).",
-  measurement: 'weight',
   lookbackDays: 2,
   defaultAllowed: 3.0,
-  evaluate({ current, earlier, allowed }) {
-    const limit = allowed ?? this.defaultAllowed;
-    if (!isFirstOfDay(current, earlier)) return undefined;
-    const previous = firstOfEachDay(earlier).get(addDays(dayOf(current), -1));
-    if (!previous) return undefined;
-    return weightGain(this.display, current, previous, limit, "the previous day's");
+  baseline(day, firsts) {
+    const previous = firsts.get(addDays(day, -1));
+    return previous && { reading: previous, label: "the previous day's" };
   },
-};
+});
