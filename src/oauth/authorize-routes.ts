@@ -20,7 +20,7 @@ import {
 } from './authorize-request.js';
 import { BROWSER_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.js';
 import { consentPage, errorPage, loginPage, patientPage, STYLESHEET, STYLESHEET_PATH } from './pages.js';
-import { dummyPasswordHash, verifyPassword } from './password.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
 import { mayReach, reachablePatients } from './patients.js';
 import { approvedScopes, needsPatient, offerScopes, type IdentityKind } from './scope-granting.js';
 import { equalSecrets, newSecret, sha256 } from './secrets.js';
@@ -38,8 +38,13 @@ import {
   type PendingRequest,
 } from './state.js';
 import { addressKey, clearFailures, PER_ADDRESS, PER_USER, recordFailure, retryAfter, userKey } from './throttle.js';
-import { findUser, storeHash, type UserRecord } from './users.js';
-import { hashPassword } from './password.js';
+import { findUser, storeHash, USERNAME, type UserRecord } from './users.js';
+
+/**
+ * A pending request's id as newSecret() makes it. Anything else is no pending request, and is not
+ * sent to the database (a NUL there is an error, which would answer 500).
+ */
+const HANDLE = /^[A-Za-z0-9_-]{20,100}$/;
 
 /** Thrown by a step: the browser is sent back to the app with this error. */
 class Denied extends Error {
@@ -116,7 +121,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     const services = runtime.services;
     pageHeaders(reply);
     const id = (request.query as { request?: string }).request;
-    const pending = typeof id === 'string' ? await findPending(services.db, id) : undefined;
+    const pending = typeof id === 'string' && HANDLE.test(id) ? await findPending(services.db, id) : undefined;
     if (!pending || !sameBrowser(request, pending)) return expired(reply);
     const client = await findClient(services.db, pending.clientId);
     if (!client || client.revokedAt) return expired(reply);
@@ -135,107 +140,144 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     return reply.type('text/html; charset=utf-8').send(errorPage('Signed out', 'You are signed out of Haven.'));
   });
 
-  app.post('/auth/authorize/login', smart('public'), async (request, reply) => {
-    const services = runtime.services;
-    pageHeaders(reply);
-    const form = await loadForm(services, request);
-    if (!form) return expired(reply, 403);
-    const { pending, client, body } = form;
+  /** A POST of one of a pending request's pages: its form checked (CSRF, browser, Origin) first. */
+  const formRoute = (url: string, handler: (step: FormStep) => Promise<unknown>) =>
+    app.post(url, smart('public'), async (request, reply) => {
+      const services = runtime.services;
+      pageHeaders(reply);
+      const form = await loadForm(services, request);
+      if (!form) return expired(reply, 403);
+      return handler({ services, request, reply, ...form });
+    });
+
+  /**
+   * A POST of a page after the login (patient picker, consent): without a valid session the
+   * browser is sent back to the request's next page (the login); a Denied step sends it to the app.
+   */
+  const signedInRoute = (url: string, handler: (step: FormStep, user: UserRecord) => Promise<unknown>) =>
+    formRoute(url, async (step) => {
+      const user = await signedInUser(step.services, step.pending);
+      if (!user) return continueWith(step.reply, step.pending);
+      try {
+        return await handler(step, user);
+      } catch (error) {
+        if (error instanceof Denied) return deny(step.services, step.request, step.reply, step.pending, step.client, error);
+        throw error;
+      }
+    });
+
+  formRoute('/auth/authorize/login', async ({ services, request, reply, pending, client, body }) => {
     const username = (body.get('username') ?? '').trim();
     const password = body.get('password') ?? '';
-    const keys = [userKey(username), addressKey(request.ip)];
+    // A name no login can have (too long, other characters, NUL) is an unknown user, never looked
+    // up, audited or counted under its own key: PostgreSQL could not index or store it (a 500).
+    const named = USERNAME.test(username) ? username : undefined;
+    const keys = [...(named ? [userKey(named)] : []), addressKey(request.ip)];
     const wait = await retryAfter(services.db, keys);
     if (wait > 0) {
-      await auditOAuth(services.db, request, { event: 'oauth-login', ok: false, description: 'sign-in refused: too many failed attempts', username, clientId: client.clientId });
+      await auditOAuth(services.db, request, { event: 'oauth-login', ok: false, description: 'sign-in refused: too many failed attempts', username: named, clientId: client.clientId });
       return reply
         .code(429)
         .header('Retry-After', String(wait))
         .type('text/html; charset=utf-8')
         .send(loginPage(handleOf(pending), client.clientName, `Too many failed sign-ins. Try again in ${wait} seconds.`));
     }
-    const user = username ? await findUser(services.db, username) : undefined;
-    // Unknown users cost a hash too, so the answer's timing does not tell which usernames exist.
-    const verification = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    const user = named ? await findUser(services.db, named) : undefined;
+    let verification;
+    try {
+      // Unknown users cost a hash too, so the answer's timing does not tell which usernames exist.
+      verification = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    } catch (error) {
+      // scrypt could not run (its 128 MiB not to be had): the server is short of memory, not the
+      // person wrong. Nothing is counted against them; they may try again shortly.
+      request.log.error({ err: error }, 'a password could not be checked');
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .type('text/html; charset=utf-8')
+        .send(loginPage(handleOf(pending), client.clientName, 'Haven is too busy to check the password just now. Try again in a few seconds.'));
+    }
     if (!user || !verification.ok || user.disabledAt) {
-      await recordFailure(services.db, keys[0], PER_USER);
-      await recordFailure(services.db, keys[1], PER_ADDRESS);
+      if (named) await recordFailure(services.db, userKey(named), PER_USER);
+      await recordFailure(services.db, addressKey(request.ip), PER_ADDRESS);
       const why = !user ? 'unknown username' : !verification.ok ? 'wrong password' : 'user disabled';
-      await auditOAuth(services.db, request, { event: 'oauth-login', ok: false, description: `sign-in failed: ${why}`, username, clientId: client.clientId });
+      await auditOAuth(services.db, request, { event: 'oauth-login', ok: false, description: `sign-in failed: ${why}`, username: named, clientId: client.clientId });
       return reply.code(401).type('text/html; charset=utf-8').send(loginPage(handleOf(pending), client.clientName, 'The username or password is not right.'));
     }
-    if (verification.needsRehash) await storeHash(services.db, user.username, await hashPassword(password));
-    await clearFailures(services.db, keys[0]);
+    // A rehash with today's cost is worth having, not worth failing the sign-in for.
+    if (verification.needsRehash) {
+      await hashPassword(password)
+        .then((hash) => storeHash(services.db, user.username, hash))
+        .catch((error) => request.log.error({ err: error }, 'a password could not be rehashed'));
+    }
+    await clearFailures(services.db, userKey(user.username));
     // A new session id at every login (no fixation).
     const sessionId = newSecret();
     await createSession(services.db, sha256(sessionId), user.username);
     setCookie(reply, SESSION_COOKIE, sessionId, { secure: secure(), maxAge: SESSION_TTL_SECONDS });
     await signInPending(services.db, pending.id, user.username, sha256(sessionId));
     await auditOAuth(services.db, request, { event: 'oauth-login', ok: true, description: 'signed in', username: user.username, fhirUser: user.fhirUser, clientId: client.clientId });
-    return reply.redirect(`/auth/authorize/continue?request=${encodeURIComponent(pending.id)}`, 303);
+    return continueWith(reply, pending);
   });
 
-  app.post('/auth/authorize/patient', smart('public'), async (request, reply) => {
-    const services = runtime.services;
-    pageHeaders(reply);
-    const form = await loadForm(services, request);
-    if (!form) return expired(reply, 403);
-    const { pending, client, body } = form;
-    const user = await signedInUser(services, pending);
-    if (!user) return reply.redirect(`/auth/authorize/continue?request=${encodeURIComponent(pending.id)}`, 303);
+  signedInRoute('/auth/authorize/patient', async ({ services, reply, pending, body }, user) => {
     const chosen = body.get('patient') ?? '';
     // The posted value is checked again: the picker only listed reachable patients, but a form can say anything.
     const reachable = chosen ? await mayReach(services, user.fhirUser, chosen) : undefined;
-    if (!reachable) return deny(services, request, reply, pending, client, new Denied('access_denied', 'That patient is not one you may open'));
+    if (!reachable) throw new Denied('access_denied', 'That patient is not one you may open');
     await choosePatient(services.db, pending.id, chosen);
-    return reply.redirect(`/auth/authorize/continue?request=${encodeURIComponent(pending.id)}`, 303);
+    return continueWith(reply, pending);
   });
 
-  app.post('/auth/authorize/consent', smart('public'), async (request, reply) => {
-    const services = runtime.services;
-    pageHeaders(reply);
-    const form = await loadForm(services, request);
-    if (!form) return expired(reply, 403);
-    const { pending, client, body } = form;
-    const user = await signedInUser(services, pending);
-    if (!user) return reply.redirect(`/auth/authorize/continue?request=${encodeURIComponent(pending.id)}`, 303);
-    try {
-      const decision = body.get('decision');
-      if (decision !== 'allow') throw new Denied('access_denied', 'The person did not allow access');
-      const { offered, patient } = await context(services, pending, client, user);
-      if (patient === undefined && needsPatient(offered)) throw new Denied('access_denied', 'No patient chosen');
-      const granted = approvedScopes(offered, body.getAll('scope'));
-      if (!granted.length) throw new Denied('access_denied', 'The person allowed none of the requested access');
-      if (!(await finishPending(services.db, pending.id))) return expired(reply);
-      const session = pending.sessionHash ? await findSession(services.db, pending.sessionHash) : undefined;
-      const code = newSecret();
-      const grantId = await createGrantWithCode(
-        services.db,
-        {
-          clientId: client.clientId,
-          username: user.username,
-          scope: granted.join(' '),
-          ...(patient ? { patient } : {}),
-          ...(pending.launchEncounter ? { encounter: pending.launchEncounter } : {}),
-          ...(granted.includes('online_access') && pending.sessionHash ? { sessionHash: pending.sessionHash } : {}),
-          authTime: session?.authTime ?? new Date(),
-        },
-        { hash: sha256(code), redirectUri: pending.redirectUri, codeChallenge: pending.codeChallenge, ...(pending.nonce ? { nonce: pending.nonce } : {}) },
-      );
-      await auditOAuth(services.db, request, {
-        event: 'oauth-authorize',
-        ok: true,
-        description: `authorization code issued (grant ${grantId}) for ${granted.join(' ')}`,
+  signedInRoute('/auth/authorize/consent', async ({ services, request, reply, pending, client, body }, user) => {
+    const decision = body.get('decision');
+    if (decision !== 'allow') throw new Denied('access_denied', 'The person did not allow access');
+    const { offered, patient } = await context(services, pending, client, user);
+    if (patient === undefined && needsPatient(offered)) throw new Denied('access_denied', 'No patient chosen');
+    const granted = approvedScopes(offered, body.getAll('scope'));
+    if (!granted.length) throw new Denied('access_denied', 'The person allowed none of the requested access');
+    if (!(await finishPending(services.db, pending.id))) return expired(reply);
+    const session = pending.sessionHash ? await findSession(services.db, pending.sessionHash) : undefined;
+    const code = newSecret();
+    const grantId = await createGrantWithCode(
+      services.db,
+      {
         clientId: client.clientId,
         username: user.username,
-        fhirUser: user.fhirUser,
+        scope: granted.join(' '),
         ...(patient ? { patient } : {}),
-      });
-      return reply.redirect(redirectTo(pending.redirectUri, { code, state: pending.state }), 302);
-    } catch (error) {
-      if (error instanceof Denied) return deny(services, request, reply, pending, client, error);
-      throw error;
-    }
+        ...(pending.launchEncounter ? { encounter: pending.launchEncounter } : {}),
+        ...(granted.includes('online_access') && pending.sessionHash ? { sessionHash: pending.sessionHash } : {}),
+        authTime: session?.authTime ?? new Date(),
+      },
+      { hash: sha256(code), redirectUri: pending.redirectUri, codeChallenge: pending.codeChallenge, ...(pending.nonce ? { nonce: pending.nonce } : {}) },
+    );
+    await auditOAuth(services.db, request, {
+      event: 'oauth-authorize',
+      ok: true,
+      description: `authorization code issued (grant ${grantId}) for ${granted.join(' ')}`,
+      clientId: client.clientId,
+      username: user.username,
+      fhirUser: user.fhirUser,
+      ...(patient ? { patient } : {}),
+    });
+    return reply.redirect(redirectTo(pending.redirectUri, { code, state: pending.state }), 302);
   });
+}
+
+/** A checked form post of a pending request, as the page handlers receive it. */
+interface FormStep {
+  services: Services;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  pending: PendingRequest;
+  client: ClientRecord;
+  body: URLSearchParams;
+}
+
+/** POST-redirect-GET: the browser goes on to the next page of the same request. */
+function continueWith(reply: FastifyReply, pending: PendingRequest) {
+  return reply.redirect(`/auth/authorize/continue?request=${encodeURIComponent(pending.id)}`, 303);
 }
 
 /** The headers of every sign-in page: never framed, never cached, no script at all. */
@@ -274,7 +316,7 @@ async function loadForm(services: Services, request: FastifyRequest): Promise<{ 
   if (origin !== undefined && origin !== new URL(services.config.baseUrl).origin) return undefined;
   const id = body.get('request');
   const csrf = body.get('csrf');
-  if (!id || !csrf) return undefined;
+  if (!id || !csrf || !HANDLE.test(id)) return undefined;
   const pending = await findPending(services.db, id);
   if (!pending || !equalSecrets(Buffer.from(csrf), Buffer.from(pending.csrfToken)) || !sameBrowser(request, pending)) return undefined;
   const client = await findClient(services.db, pending.clientId);
