@@ -65,6 +65,8 @@ export async function checkAuthorizeRequest(services: Services, params: URLSearc
   };
   const clientId = one('client_id');
   if (!clientId) throw new UntrustedRequest('The request names no client_id (or names it more than once)');
+  // PostgreSQL text cannot hold NUL: such a value is answered here, not by a database error (500).
+  if (clientId.includes('\0')) throw new UntrustedRequest('This app (client_id) is not registered with Haven');
   const client = await findClient(services.db, clientId);
   if (!client || client.revokedAt) throw new UntrustedRequest('This app (client_id) is not registered with Haven');
   if (!client.grantTypes.includes('authorization_code')) throw new UntrustedRequest('This app is not registered for signing people in (authorization_code)');
@@ -77,6 +79,8 @@ export async function checkAuthorizeRequest(services: Services, params: URLSearc
   const fail = (code: AuthorizeErrorCode, description: string) => new RedirectedError(code, description, redirectUri, state);
   const repeated = KNOWN.find((name) => params.getAll(name).length > 1);
   if (repeated) throw fail('invalid_request', `${repeated} appears more than once`);
+  const withNul = KNOWN.find((name) => params.get(name)?.includes('\0'));
+  if (withNul) throw fail('invalid_request', `${withNul} holds a NUL character`);
   if (params.has('request') || params.has('request_uri')) throw fail('request_not_supported', 'Request objects are not supported');
   const responseType = one('response_type');
   if (!responseType) throw fail('invalid_request', 'response_type is required');

@@ -49,7 +49,11 @@ export async function hashPassword(password: string, cost: Cost = CURRENT_COST):
 /** A hash nobody's password matches: verified against when the username is unknown (same time). */
 let dummyHash: Promise<string> | undefined;
 export function dummyPasswordHash(): Promise<string> {
-  return (dummyHash ??= hashPassword(randomBytes(16).toString('hex')));
+  // A failed attempt is not kept: the next sign-in of an unknown name tries again.
+  return (dummyHash ??= hashPassword(randomBytes(16).toString('hex')).catch((error: unknown) => {
+    dummyHash = undefined;
+    throw error;
+  }));
 }
 
 export interface Verification {
