@@ -38,6 +38,8 @@ export interface Config {
   subscriptions: SubscriptionConfig;
   /** node-cron expression of the scheduled clinical-alert rules (missed-dose, adherence-low, assessment-due); "off" disables. */
   alertsSchedule: string;
+  /** The care-team dashboard's SMART client id (DASHBOARD_CLIENT_ID; default haven-dashboard). */
+  dashboardClientId: string;
 }
 
 /** Bulk Data $export (src/bulk/). */
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     subscriptions: subscriptionConfig(env),
     alertsSchedule: alertsSchedule(env),
+    dashboardClientId: dashboardClientId(env),
   };
 }
 
@@ -198,6 +201,12 @@ function loadAuthConfig(env: Env, fhirBaseUrl: string, dataDir: string, database
     corsOrigins,
     tokenRateLimit: integer(env, 'TOKEN_RATE_LIMIT', 30, 1, 100000),
   };
+}
+
+function dashboardClientId(env: Env): string {
+  const id = env.DASHBOARD_CLIENT_ID || 'haven-dashboard';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(id)) throw new ConfigError(`DASHBOARD_CLIENT_ID may hold letters, digits and . _ - (at most 100), got "${id.slice(0, 100)}"`);
+  return id;
 }
 
 function alertsSchedule(env: Env): string {

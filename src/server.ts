@@ -1,6 +1,7 @@
 // A running Haven: listen at once (so /healthz can say "starting"), open the services, serve, and
 // stop gracefully on SIGTERM or SIGINT.
 import type { FastifyInstance } from 'fastify';
+import { followBaseUrl } from './app-host/dashboard-client.js';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { scheduleJobs, type Jobs } from './jobs/schedule.js';
@@ -26,7 +27,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let jobs: Jobs | undefined;
   let bulk: BulkWorker | undefined;
   let deliveries: SubscriptionWorker | undefined;
-  const ready = openServices(config, app.log).then((services) => {
+  const ready = openServices(config, app.log).then(async (services) => {
+    // The dashboard's registration (haven demo) follows this server's BASE_URL. Only the server
+    // does this: a command run without the server's BASE_URL must not move it.
+    await followBaseUrl(services.db, config).catch((error: Error) => app.log.error({ err: error }, 'the dashboard registration could not follow BASE_URL'));
     runtime.set(services);
     jobs = scheduleJobs(services, app.log);
     bulk = startBulkWorker(services, app.log);

@@ -10,6 +10,8 @@ export interface AppConfig {
   fhirBaseUrl: string;
   apiBaseUrl: string;
   clientId: string;
+  /** The redirect URI the dashboard is registered with: {BASE_URL}/app/. */
+  redirectUri?: string;
 }
 
 /** What the dashboard asks for: read what the person may read, and update Flags to resolve them. */
@@ -22,18 +24,19 @@ export async function loadConfig(): Promise<AppConfig> {
   return (await response.json()) as AppConfig;
 }
 
-function redirectUri(): string {
-  return new URL('./', window.location.href).href;
+/** Haven's registered one (it follows BASE_URL); this page's folder only from an older server. */
+function redirectUri(config: AppConfig): string {
+  return config.redirectUri ?? new URL('./', window.location.href).href;
 }
 
 /** EHR launch: fhirclient reads iss and launch from the URL, then sends the browser to authorize. */
 export function ehrLaunch(config: AppConfig): Promise<string | void> {
-  return FHIR.oauth2.authorize({ clientId: config.clientId, scope: EHR_SCOPE, redirectUri: redirectUri(), completeInTarget: true });
+  return FHIR.oauth2.authorize({ clientId: config.clientId, scope: EHR_SCOPE, redirectUri: redirectUri(config), completeInTarget: true });
 }
 
 /** Standalone launch by a clinician at Haven's own sign-in page. */
 export function standaloneLaunch(config: AppConfig): Promise<string | void> {
-  return FHIR.oauth2.authorize({ clientId: config.clientId, scope: STANDALONE_SCOPE, redirectUri: redirectUri(), iss: config.fhirBaseUrl, completeInTarget: true });
+  return FHIR.oauth2.authorize({ clientId: config.clientId, scope: STANDALONE_SCOPE, redirectUri: redirectUri(config), iss: config.fhirBaseUrl, completeInTarget: true });
 }
 
 /** The client of a completed launch (or of a reload after one), or undefined when not signed in. */

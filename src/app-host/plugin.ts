@@ -9,10 +9,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { smart } from '../auth/hooks.js';
 import type { Config } from '../config.js';
 import { packageRoot } from '../paths.js';
+import { dashboardUris } from './dashboard-client.js';
 
 export const DASHBOARD_DIR = path.join(packageRoot, 'dist', 'app');
-/** The client id under which the dashboard is registered for SMART App Launch. */
-export const DASHBOARD_CLIENT_ID = 'haven-dashboard';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,13 +62,17 @@ export function dashboardHost(config: Config, dir: string = DASHBOARD_DIR) {
       return secure(reply).type(TYPES[path.extname(name)]).send(body);
     };
 
-    app.get('/app', smart('public'), async (_request, reply) => reply.redirect('/app/', 301));
+    // To BASE_URL's /app/: behind a path prefix, a bare /app/ would leave it.
+    app.get('/app', smart('public'), async (_request, reply) => reply.redirect(dashboardUris(config).redirectUri, 301));
     app.get('/app/', smart('public'), async (_request, reply) => send(reply, 'index.html'));
     // The EHR launch URL: the same page, which sees its path and starts the authorization.
     app.get('/app/launch.html', smart('public'), async (_request, reply) => send(reply, 'index.html'));
-    // Where the app learns the FHIR base and its client id (the same values for everyone).
+    // Where the app learns the FHIR base, its client id and its registered redirect URI (the same
+    // values for everyone, all from BASE_URL: not from the address the browser happened to use).
     app.get('/app/config.json', smart('public'), async (_request, reply) =>
-      secure(reply).type(TYPES['.json']).send({ fhirBaseUrl: config.fhirBaseUrl, apiBaseUrl: `${config.baseUrl}/api/v1`, clientId: DASHBOARD_CLIENT_ID }),
+      secure(reply)
+        .type(TYPES['.json'])
+        .send({ fhirBaseUrl: config.fhirBaseUrl, apiBaseUrl: `${config.baseUrl}/api/v1`, clientId: config.dashboardClientId, redirectUri: dashboardUris(config).redirectUri }),
     );
     app.get<{ Params: { file: string } }>('/app/:file', smart('public'), async (request, reply) => send(reply, request.params.file));
   };

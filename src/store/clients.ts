@@ -127,3 +127,9 @@ function toClient(row: ClientRow): ClientRecord {
     ...(row.launch_uri ? { launchUri: row.launch_uri } : {}),
   };
 }
+
+/** Replaces a client's redirect URIs and launch URL (a registration Haven manages itself); false when there is no such client. */
+export async function setClientUris(q: Queryable, clientId: string, redirectUris: string[], launchUri: string | undefined): Promise<boolean> {
+  const { rowCount } = await q.query('UPDATE auth_client SET redirect_uris = $2::text[], launch_uri = $3 WHERE client_id = $1', [clientId, redirectUris, launchUri ?? null]);
+  return rowCount > 0;
+}

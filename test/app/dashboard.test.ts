@@ -52,7 +52,7 @@ t.test('the app is served with a strict Content-Security-Policy and needs no tok
   t.match(csp, /frame-ancestors 'none'/);
   t.equal(res.headers.get('x-content-type-options'), 'nosniff');
   const config = await (await fetch(`${url}/app/config.json`)).json();
-  t.same(config, { fhirBaseUrl: `${url}/fhir`, apiBaseUrl: `${url}/api/v1`, clientId: 'haven-dashboard' });
+  t.same(config, { fhirBaseUrl: `${url}/fhir`, apiBaseUrl: `${url}/api/v1`, clientId: 'haven-dashboard', redirectUri: `${url}/app/` });
   t.equal((await fetch(`${url}/app/..%2Fpackage.json`)).status, 404, 'only the built files are served');
   t.equal((await fetch(`${url}/app/nothing.js`)).status, 404);
 });
