@@ -33,6 +33,8 @@ export async function reachablePatients(services: Services, fhirUser: string, on
 }
 
 export async function mayReach(services: Services, fhirUser: string, patientId: string): Promise<PatientChoice | undefined> {
+  // A posted id with NUL names no patient (and PostgreSQL text could not hold it: a 500).
+  if (patientId.includes('\0')) return undefined;
   return (await reachablePatients(services, fhirUser, patientId))[0];
 }
 

@@ -56,6 +56,11 @@ t.test('a NUL or an impossible username in the login form: the login page or the
   // The real form still works afterwards.
   const ok = await agent.post(form.action, fill(form, { username: 'dr.lee', password: PASSWORD }));
   t.equal(ok.status, 303);
+  const [picker] = parseForms((await agent.get(ok.location!)).body);
+  t.ok(picker.action.endsWith('/patient'), 'the patient picker');
+  const chosen = await agent.post(picker.action, fill(picker, { patient: 'a\0' }));
+  t.equal(chosen.status, 302, 'a NUL in the chosen patient: back to the app');
+  t.equal(new URL(chosen.location!).searchParams.get('error'), 'access_denied');
 });
 
 t.test('a NUL client_id at the token, introspection and revocation endpoints: invalid_client', async (t) => {
