@@ -12,7 +12,7 @@ import { addAccessAudit, auditEventsAreReadOnly, recordReturned, type AccessAudi
 import type { Access, RelatedAccess, StoreContext } from './context.js';
 import { sqlState, type Queryable } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
-import { buildBulkInsert, type BulkItem } from './search/bulk.js';
+import { buildBulkInsert, type BulkItem } from './bulk.js';
 import type { Match, SearchEngine } from './search/engine.js';
 import type { SearchRequest } from './search/request.js';
 import { runSearch, searchAuditEvent, type SearchResult } from './search/run.js';
