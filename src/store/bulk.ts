@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from './db.js';
 import type { IndexEntry, ResourceIndexer } from './indexer.js';
-import { stamp, type StoredVersion, type WriteMethod } from './resources.js';
+import { stamp, type StoredVersion, type WriteMethod } from './version.js';
 import { Statement } from './statement.js';
 
 export interface BulkItem {
