@@ -13,6 +13,7 @@ import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { bulkRoutes } from './bulk/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { parseJsonBody } from './json/body.js';
@@ -117,7 +118,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   });
 
   app.register(authPlugin(runtime, config));
-  app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  app.register(fhirRoutes(runtime, [registerAuditRoutes]), { prefix: '/fhir' });
   app.register(bulkRoutes(runtime), { prefix: '/fhir' });
   app.register(subscriptionRoutes(runtime), { prefix: '/fhir' });
   app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });
