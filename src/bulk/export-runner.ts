@@ -10,7 +10,7 @@ import type { Access } from '../store/context.js';
 import type { SearchCursor } from '../store/search/request.js';
 import { exportAccess, readAccess, systemOnly } from './export-access.js';
 import type { ExportFiles } from './files.js';
-import type { ExportJob, ExportJobs, OutputFile } from './jobs.js';
+import type { ExportJob, ExportJobs, OutputFile } from '../store/bulk/jobs.js';
 
 export interface RunnerOptions {
   files: ExportFiles;

@@ -8,7 +8,7 @@ import type { Services } from '../runtime.js';
 import { operationOutcome } from '../fhir/outcome.js';
 import { runExportJob, JobLost, type RunnerOptions } from './export-runner.js';
 import { ExportFiles } from './files.js';
-import { ExportJobs, type ExportJob } from './jobs.js';
+import { ExportJobs, type ExportJob } from '../store/bulk/jobs.js';
 
 export interface WorkerOptions {
   /** How often to look for work when idle. */

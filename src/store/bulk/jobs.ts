@@ -2,8 +2,8 @@
 // here. The worker's writes carry the attempt they hold, so a worker that lost its lease (its
 // instance paused or died and another took over) changes nothing.
 import { randomBytes } from 'node:crypto';
-import type { Actor } from '../store/context.js';
-import type { Queryable } from '../store/db.js';
+import type { Actor } from '../context.js';
+import type { Queryable } from '../db.js';
 
 export type ExportLevel = 'system' | 'patient' | 'group';
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
