@@ -13,6 +13,7 @@ import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { ping } from './store/ping.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { bulkRoutes } from './bulk/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
@@ -110,7 +111,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   app.get('/healthz', async (_request, reply) => {
     if (!runtime.ready) return reply.code(503).send({ status: 'starting' });
     try {
-      await runtime.services.db.query('SELECT 1');
+      await ping(runtime.services.db);
       return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });

@@ -98,7 +98,7 @@ export class BulkWorker {
   }
 
   private async release(job: ExportJob): Promise<void> {
-    await this.services.db.query(`UPDATE bulk_export_job SET lease_until = now() WHERE id = $1 AND attempt = $2 AND state = 'running'`, [job.id, job.attempt]).catch(() => undefined);
+    await this.jobs.release(job).catch(() => undefined);
   }
 
   /** Files of expired and cancelled jobs go; the job then answers 404. */

@@ -201,6 +201,11 @@ export class ExportJobs {
   async markExpired(id: string): Promise<void> {
     await this.db.query(`UPDATE bulk_export_job SET state = 'expired', expires = NULL WHERE id = $1 AND state IN ('completed', 'cancelled', 'failed')`, [id]);
   }
+
+  /** Gives the lease up at once (a worker stopping mid-job), so another instance takes the job over without waiting. */
+  async release(job: Pick<ExportJob, 'id' | 'attempt'>): Promise<void> {
+    await this.db.query(`UPDATE bulk_export_job SET lease_until = now() WHERE id = $1 AND attempt = $2 AND state = 'running'`, [job.id, job.attempt]);
+  }
 }
 
 function json<T>(value: T | string): T {
