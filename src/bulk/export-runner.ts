@@ -125,7 +125,7 @@ async function exportType(
   try {
     do {
       if (options.signal?.aborted) throw new JobLost('stopping');
-      const result = await services.store.searchPage(ctx, { ...parsed.request, total: 'none', cursor }, query);
+      const result = await services.store.reader(ctx).searchPage({ ...parsed.request, total: 'none', cursor }, query);
       let i = 0;
       while (i < result.matches.length) {
         if (!current || current.file.count >= options.fileLimit) {
