@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BulkWorker } from '../src/bulk/worker.js';
-import { ExportJobs } from '../src/bulk/jobs.js';
+import { ExportJobs } from '../src/store/bulk/jobs.js';
 import { importPaths } from '../src/bulk/import/importer.js';
 import { StoreWriter } from '../src/bulk/import/writers.js';
 import { loadConfig } from '../src/config.js';

@@ -13,6 +13,8 @@ import { FhirError, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
+import { ping } from './store/ping.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { bulkRoutes } from './bulk/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { parseJsonBody } from './json/body.js';
@@ -109,7 +111,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   app.get('/healthz', async (_request, reply) => {
     if (!runtime.ready) return reply.code(503).send({ status: 'starting' });
     try {
-      await runtime.services.db.query('SELECT 1');
+      await ping(runtime.services.db);
       return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'database unavailable' });
@@ -117,7 +119,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   });
 
   app.register(authPlugin(runtime, config));
-  app.register(fhirRoutes(runtime), { prefix: '/fhir' });
+  app.register(fhirRoutes(runtime, [registerAuditRoutes]), { prefix: '/fhir' });
   app.register(bulkRoutes(runtime), { prefix: '/fhir' });
   app.register(subscriptionRoutes(runtime), { prefix: '/fhir' });
   app.register(appRecordRoutes(runtime), { prefix: '/api/v1' });

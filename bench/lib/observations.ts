@@ -1,6 +1,6 @@
 // The search scenarios' data set: vital-sign Observations of 1,000 patients spread over a year,
 // grown in steps (10,000, then 100,000, then 1,000,000) so that one database serves every scale.
-// Haven's rows are written by Haven's own bulk writer (src/store/search/bulk.ts: the same stamping,
+// Haven's rows are written by Haven's own bulk writer (src/store/bulk.ts: the same stamping,
 // index extraction and history as a POST, audited by the database triggers like any change), one
 // statement per chunk; the baseline's hand-indexed table is then filled from exactly those rows.
 import type { Observation, Patient } from '@medplum/fhirtypes';
@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { conformanceDir } from '../../src/paths.js';
 import type { Database } from '../../src/store/db.js';
-import { buildBulkInsert, bulkCreate, type BulkItem } from '../../src/store/search/bulk.js';
+import { buildBulkInsert, bulkCreate, type BulkItem } from '../../src/store/bulk.js';
 import { createSearchEngine } from '../../src/store/search/engine.js';
 import type { ResourceIndexer } from '../../src/store/indexer.js';
 

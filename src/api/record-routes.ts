@@ -97,7 +97,7 @@ async function checkReadScope(services: Services, request: FastifyRequest, defin
 
 /** Reads records as the caller: every search runs with the caller's access and is audited. */
 function recordReader(services: Services, ctx: StoreContext): RecordReader {
-  return new RecordReader(services.search, (request, query) => services.store.searchPage(ctx, request, query));
+  return new RecordReader(services.search, (request, query) => services.store.reader(ctx).searchPage(request, query));
 }
 
 function writer(services: Services): RecordWriter {

@@ -1,7 +1,7 @@
 // The authorization services of a running Haven: keys, token verification, the permission check.
 import type { CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
 import type { Config } from '../config.js';
-import { isAccessRevoked } from '../oauth/state.js';
+import { isAccessRevoked } from '../store/oauth/state.js';
 import { isClientActive } from '../store/clients.js';
 import type { Database } from '../store/db.js';
 import { Authorizer } from './authorize.js';

@@ -81,7 +81,7 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
     if (!visible.length) throw FhirError.forbidden('This token may search none of the types in the Patient compartment');
     const ctx = { ...request.haven, access: { kind: 'byType' as const, types: allowed }, related: relatedAccess(services, grant) };
     const path = `Patient/${id}/$everything`;
-    const json = await searchset(services, { types: visible, path, extra }, search, false, (searchRequest, query) => services.store.searchPage(ctx, searchRequest, query));
+    const json = await searchset(services, { types: visible, path, extra }, search, false, (searchRequest, query) => services.store.reader(ctx).searchPage(searchRequest, query));
     return sendJson(request, reply, 200, relink(json, services, path, pairs));
   });
 }

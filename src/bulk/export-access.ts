@@ -6,7 +6,7 @@
 import type { Authorizer } from '../auth/authorize.js';
 import type { Grant } from '../auth/grant.js';
 import { ALL_ACCESS, type Access, type ResourceFilter } from '../store/context.js';
-import type { ExportParams, GrantClaims } from './jobs.js';
+import type { ExportParams, GrantClaims } from '../store/bulk/jobs.js';
 
 /** The claims of a grant worth keeping with a job. */
 export function claimsOf(grant: Grant): GrantClaims {

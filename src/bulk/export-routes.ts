@@ -8,10 +8,10 @@ import { FhirError } from '../errors.js';
 import { FHIR_JSON_UTF8, checkId } from '../fhir/http.js';
 import { informational, operationOutcome } from '../fhir/outcome.js';
 import type { Runtime, Services } from '../runtime.js';
-import { recordBulkEvent } from './audit-events.js';
+import { recordBulkEvent } from '../store/bulk/audit-events.js';
 import { claimsOf, clientKey, hasSystemScopes, readAccess, systemOnly } from './export-access.js';
 import { ExportFiles } from './files.js';
-import { ExportJobs, type ExportJob, type ExportLevel, type ExportParams, type OutputFile } from './jobs.js';
+import { ExportJobs, type ExportJob, type ExportLevel, type ExportParams, type OutputFile } from '../store/bulk/jobs.js';
 import { parseKickoff } from './kickoff-params.js';
 import { groupMembers } from './group.js';
 

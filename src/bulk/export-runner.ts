@@ -10,7 +10,8 @@ import type { Access } from '../store/context.js';
 import type { SearchCursor } from '../store/search/request.js';
 import { exportAccess, readAccess, systemOnly } from './export-access.js';
 import type { ExportFiles } from './files.js';
-import type { ExportJob, ExportJobs, OutputFile } from './jobs.js';
+import type { ExportJob, ExportJobs, OutputFile } from '../store/bulk/jobs.js';
+import { storedTypes, transactionsStartedBefore } from '../store/bulk/export-queries.js';
 
 export interface RunnerOptions {
   files: ExportFiles;
@@ -87,32 +88,17 @@ async function waitForWritesInFlight(services: Services, time: Date, options: Ru
   const horizon = new Date(until).toISOString();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const { rows } = await services.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-          AND state <> 'idle' AND xact_start < $1`,
-      [horizon],
-    );
-    if (!rows[0]?.n) return;
+    if (!(await transactionsStartedBefore(services.db, horizon))) return;
     await sleep(100, options.signal);
   }
 }
 
 /**
- * The resource types that have any rows: a loose scan of the (resource_type, id) index, one probe
- * per type, so an export does not run (and record) a search for each of the ~145 R4 types.
- * Type names only; the resources themselves are read by the store's searches.
+ * The resource types that have any rows, so an export does not run (and record) a search for each
+ * of the ~145 R4 types. Type names only; the resources themselves are read by the store's searches.
  */
 async function presentTypes(services: Services): Promise<string[]> {
-  const { rows } = await services.db.query<{ resource_type: string }>(
-    `WITH RECURSIVE t AS (
-       (SELECT resource_type FROM resource ORDER BY resource_type LIMIT 1)
-       UNION ALL
-       SELECT (SELECT r.resource_type FROM resource r WHERE r.resource_type > t.resource_type ORDER BY r.resource_type LIMIT 1)
-         FROM t WHERE t.resource_type IS NOT NULL)
-     SELECT resource_type FROM t WHERE resource_type IS NOT NULL`,
-  );
-  return rows.map((r) => r.resource_type);
+  return storedTypes(services.db);
 }
 
 async function exportType(
@@ -139,7 +125,7 @@ async function exportType(
   try {
     do {
       if (options.signal?.aborted) throw new JobLost('stopping');
-      const result = await services.store.searchPage(ctx, { ...parsed.request, total: 'none', cursor }, query);
+      const result = await services.store.reader(ctx).searchPage({ ...parsed.request, total: 'none', cursor }, query);
       let i = 0;
       while (i < result.matches.length) {
         if (!current || current.file.count >= options.fileLimit) {

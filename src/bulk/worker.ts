@@ -8,7 +8,7 @@ import type { Services } from '../runtime.js';
 import { operationOutcome } from '../fhir/outcome.js';
 import { runExportJob, JobLost, type RunnerOptions } from './export-runner.js';
 import { ExportFiles } from './files.js';
-import { ExportJobs, type ExportJob } from './jobs.js';
+import { ExportJobs, type ExportJob } from '../store/bulk/jobs.js';
 
 export interface WorkerOptions {
   /** How often to look for work when idle. */
@@ -98,7 +98,7 @@ export class BulkWorker {
   }
 
   private async release(job: ExportJob): Promise<void> {
-    await this.services.db.query(`UPDATE bulk_export_job SET lease_until = now() WHERE id = $1 AND attempt = $2 AND state = 'running'`, [job.id, job.attempt]).catch(() => undefined);
+    await this.jobs.release(job).catch(() => undefined);
   }
 
   /** Files of expired and cancelled jobs go; the job then answers 404. */

@@ -1,6 +1,6 @@
 import { verifyAuditChains, type VerifyReport } from '../audit/verify.js';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../store/db.js';
+import { openDatabase } from '../store/open-database.js';
 import type { Command } from './command.js';
 
 const USAGE = `haven audit verify

@@ -1,6 +1,7 @@
 import { KeyRing, keySource } from '../auth/keys.js';
 import { loadConfig } from '../config.js';
-import { openDatabase, type Database } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { openDatabase } from '../store/open-database.js';
 import type { Command } from './command.js';
 
 const USAGE = `haven keys rotate

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
 import { migrationsDir } from '../paths.js';
-import { openDatabase } from '../store/db.js';
+import { openDatabase } from '../store/open-database.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import type { Command } from './command.js';
 

@@ -2,7 +2,7 @@
 // activate the SearchParameter resources clients stored (each for the types re-indexed).
 import { loadConfig } from '../config.js';
 import { conformanceDir, migrationsDir } from '../paths.js';
-import { openDatabase } from '../store/db.js';
+import { openDatabase } from '../store/open-database.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import { ElementModel } from '../store/search/elements.js';
 import { createSearchEngine } from '../store/search/engine.js';

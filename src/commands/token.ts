@@ -4,7 +4,8 @@ import { parseScopes } from '../auth/scopes.js';
 import { tokenSettings } from '../auth/services.js';
 import { mintAccessToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
-import { openDatabase, type Database } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { openDatabase } from '../store/open-database.js';
 import type { Command } from './command.js';
 
 const USAGE = `haven token --scope "<scopes>" [--patient <id>] [--fhir-user <reference>] [--ttl <seconds>]

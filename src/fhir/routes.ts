@@ -1,7 +1,6 @@
 // The FHIR REST surface under /fhir: content negotiation, then the interactions.
 import type { FastifyInstance } from 'fastify';
 import { smart } from '../auth/hooks.js';
-import { registerAuditRoutes } from '../audit/routes.js';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { registerBundleRoutes } from './bundle-routes.js';
@@ -12,7 +11,13 @@ import { sendJson } from './reply.js';
 import { registerSearchRoutes } from './search-routes.js';
 import { registerWriteRoutes } from './write-routes.js';
 
-export function fhirRoutes(runtime: Runtime) {
+/**
+ * Routes of other rooms served under /fhir with the same negotiation (AuditEvent, from audit/):
+ * the server hands them in, so fhir/ does not import the rooms that build on it.
+ */
+export type FhirExtension = (app: FastifyInstance, runtime: Runtime) => void;
+
+export function fhirRoutes(runtime: Runtime, extensions: readonly FhirExtension[] = []) {
   return async function fhir(app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', async (request) => {
       const format = (request.query as Record<string, string | undefined>)._format;
@@ -25,8 +30,8 @@ export function fhirRoutes(runtime: Runtime) {
       return sendJson(request, reply.header('ETag', capability.etag), 200, capability.json);
     });
 
-    // AuditEvent first in reading order; its static routes win over /:type whatever the order.
-    registerAuditRoutes(app, runtime);
+    // Extensions (AuditEvent) first in reading order; their static routes win over /:type whatever the order.
+    for (const register of extensions) register(app, runtime);
     registerReadRoutes(app, runtime);
     registerHistoryRoutes(app, runtime);
     registerWriteRoutes(app, runtime);

@@ -87,5 +87,5 @@ function queryPairs(request: FastifyRequest): Array<[string, string]> {
 async function search(services: Services, request: FastifyRequest, target: SearchTarget): Promise<string> {
   const strict = parsePrefer(request.headers.prefer).handling === 'strict';
   const ctx = { ...request.haven, related: relatedAccess(services, request.grant as Grant) };
-  return searchset(services, target, queryPairs(request), strict, (request_, query) => services.store.searchPage(ctx, request_, query));
+  return searchset(services, target, queryPairs(request), strict, (request_, query) => services.store.reader(ctx).searchPage(request_, query));
 }

@@ -6,7 +6,7 @@ import type { Services } from '../runtime.js';
 import { findClient, type ClientRecord } from '../store/clients.js';
 import { parseScopes } from '../auth/scopes.js';
 import { sha256 } from './secrets.js';
-import { findLaunch } from './state.js';
+import { findLaunch } from '../store/oauth/state.js';
 
 export type AuthorizeErrorCode =
   | 'invalid_request'

@@ -21,7 +21,7 @@ import {
 import { BROWSER_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.js';
 import { consentPage, errorPage, loginPage, patientPage, STYLESHEET, STYLESHEET_PATH } from './pages.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
-import { mayReach, reachablePatients } from './patients.js';
+import { mayReach, reachablePatients, type PickerActor } from './patients.js';
 import { approvedScopes, needsPatient, offerScopes, type IdentityKind } from './scope-granting.js';
 import { equalSecrets, newSecret, sha256 } from './secrets.js';
 import {
@@ -36,8 +36,8 @@ import {
   signInPending,
   SESSION_TTL_SECONDS,
   type PendingRequest,
-} from './state.js';
-import { addressKey, clearFailures, PER_ADDRESS, PER_USER, recordFailure, retryAfter, userKey } from './throttle.js';
+} from '../store/oauth/state.js';
+import { addressKey, clearFailures, PER_ADDRESS, PER_USER, recordFailure, retryAfter, userKey } from '../store/oauth/throttle.js';
 import { findUser, storeHash, USERNAME, type UserRecord } from './users.js';
 
 /**
@@ -220,10 +220,10 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     return continueWith(reply, pending);
   });
 
-  signedInRoute('/auth/authorize/patient', async ({ services, reply, pending, body }, user) => {
+  signedInRoute('/auth/authorize/patient', async ({ services, request, reply, pending, client, body }, user) => {
     const chosen = body.get('patient') ?? '';
     // The posted value is checked again: the picker only listed reachable patients, but a form can say anything.
-    const reachable = chosen ? await mayReach(services, user.fhirUser, chosen) : undefined;
+    const reachable = chosen ? await mayReach(services, pickerActor(request, user, client), chosen) : undefined;
     if (!reachable) throw new Denied('access_denied', 'That patient is not one you may open');
     await choosePatient(services.db, pending.id, chosen);
     return continueWith(reply, pending);
@@ -232,7 +232,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
   signedInRoute('/auth/authorize/consent', async ({ services, request, reply, pending, client, body }, user) => {
     const decision = body.get('decision');
     if (decision !== 'allow') throw new Denied('access_denied', 'The person did not allow access');
-    const { offered, patient } = await context(services, pending, client, user);
+    const { offered, patient } = await context(services, request, pending, client, user);
     if (patient === undefined && needsPatient(offered)) throw new Denied('access_denied', 'No patient chosen');
     const granted = approvedScopes(offered, body.getAll('scope'));
     if (!granted.length) throw new Denied('access_denied', 'The person allowed none of the requested access');
@@ -333,8 +333,14 @@ async function signedInUser(services: Services, pending: PendingRequest): Promis
 }
 
 /** What may be granted and for which patient, from the request and the signed-in person. */
+/** Who reads the patient list or a patient: the signed-in person, for the app being authorized. */
+function pickerActor(request: FastifyRequest, user: UserRecord, client: ClientRecord): PickerActor {
+  return { requestId: request.id, sourceAddress: request.ip, subject: user.username, fhirUser: user.fhirUser, clientId: client.clientId };
+}
+
 async function context(
   services: Services,
+  request: FastifyRequest,
   pending: PendingRequest,
   client: ClientRecord,
   user: UserRecord,
@@ -346,12 +352,12 @@ async function context(
   const wantsPatient = needsPatient(grantable) || asked.includes('launch/patient') || pending.launchPatient !== undefined;
   if (pending.launchPatient) {
     // EHR launch: the patient comes from the launch handle, and this person must be allowed to open it.
-    if (!(await mayReach(services, user.fhirUser, pending.launchPatient))) throw new Denied('access_denied', 'You may not open the patient of this launch');
+    if (!(await mayReach(services, pickerActor(request, user, client), pending.launchPatient))) throw new Denied('access_denied', 'You may not open the patient of this launch');
     return { offered: grantable, patient: pending.launchPatient };
   }
   if (kind === 'Patient') return { offered: grantable, patient: user.fhirUser.slice('Patient/'.length) };
   if (!wantsPatient) return { offered: grantable };
-  if (pending.patient && (await mayReach(services, user.fhirUser, pending.patient))) return { offered: grantable, patient: pending.patient };
+  if (pending.patient && (await mayReach(services, pickerActor(request, user, client), pending.patient))) return { offered: grantable, patient: pending.patient };
   return { offered: grantable, pickPatient: true };
 }
 
@@ -361,13 +367,13 @@ async function nextStep(services: Services, request: FastifyRequest, reply: Fast
   const user = await signedInUser(services, pending);
   if (!user) return reply.type('text/html; charset=utf-8').send(loginPage(handleOf(pending), client.clientName));
   try {
-    const { offered, patient, pickPatient } = await context(services, pending, client, user);
+    const { offered, patient, pickPatient } = await context(services, request, pending, client, user);
     if (pickPatient) {
-      const patients = await reachablePatients(services, user.fhirUser);
+      const patients = await reachablePatients(services, pickerActor(request, user, client));
       if (!patients.length) throw new Denied('access_denied', 'There is no patient you may open');
       return reply.type('text/html; charset=utf-8').send(patientPage(handleOf(pending), client.clientName, patients));
     }
-    const patientName = patient ? (await mayReach(services, user.fhirUser, patient))?.name : undefined;
+    const patientName = patient ? (await mayReach(services, pickerActor(request, user, client), patient))?.name : undefined;
     return reply
       .type('text/html; charset=utf-8')
       .send(consentPage(handleOf(pending), { name: client.clientName, redirectHost: new URL(pending.redirectUri).host }, { fhirUser: user.fhirUser, ...(patientName ? { patientName } : {}) }, offered));

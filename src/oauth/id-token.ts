@@ -2,7 +2,7 @@
 // (the OIDC issuer), aud = client_id, sub = the user's stable subject, fhirUser as an absolute URL.
 import { SignJWT } from 'jose';
 import type { AuthServices } from '../auth/services.js';
-import type { GrantRecord } from './state.js';
+import type { GrantRecord } from '../store/oauth/state.js';
 
 export const ID_TOKEN_TTL = 3600;
 

@@ -5,9 +5,10 @@ import { smart } from '../auth/hooks.js';
 import { OAuthError } from '../auth/oauth-error.js';
 import type { Runtime } from '../runtime.js';
 import { findClient } from '../store/clients.js';
+import { ALL_ACCESS } from '../store/context.js';
 import { auditOAuth } from './audit.js';
 import { newSecret, sha256 } from './secrets.js';
-import { createLaunch, LAUNCH_TTL_SECONDS } from './state.js';
+import { createLaunch, LAUNCH_TTL_SECONDS } from '../store/oauth/state.js';
 
 const ID = /^[A-Za-z0-9.-]{1,64}$/;
 
@@ -20,8 +21,9 @@ export function registerLaunchRoutes(app: FastifyInstance, runtime: Runtime): vo
     if (typeof patient !== 'string' || !ID.test(patient)) throw OAuthError.badRequest('invalid_request', 'patient is required: a Patient id');
     if (encounter !== undefined && (typeof encounter !== 'string' || !ID.test(encounter))) throw OAuthError.badRequest('invalid_request', 'encounter must be an Encounter id');
     if (clientId !== undefined && (typeof clientId !== 'string' || !(await findClient(db, clientId)))) throw OAuthError.badRequest('invalid_request', 'client_id names no registered app');
-    const { rows } = await db.query("SELECT 1 FROM resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted", [patient]);
-    if (!rows.length) throw OAuthError.badRequest('invalid_request', `There is no Patient/${patient}`);
+    // Through the store's front door: the admin's look at the Patient is a read on record like any other.
+    const found = await runtime.services.store.reader({ ...request.haven, access: ALL_ACCESS }).read('Patient', patient);
+    if (!found || found.deleted) throw OAuthError.badRequest('invalid_request', `There is no Patient/${patient}`);
     const launch = newSecret();
     await createLaunch(db, sha256(launch), {
       patient,

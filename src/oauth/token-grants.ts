@@ -21,7 +21,7 @@ import {
   storeRefreshToken,
   useRefreshToken,
   type GrantRecord,
-} from './state.js';
+} from '../store/oauth/state.js';
 import { findUser } from './users.js';
 
 /** Access tokens of signed-in apps live 15 minutes (SMART: SHOULD be at most an hour). */

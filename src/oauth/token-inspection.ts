@@ -11,7 +11,7 @@ import type { Runtime, Services } from '../runtime.js';
 import { auditOAuth } from './audit.js';
 import { authenticate, clientCredentials } from './client-auth.js';
 import { sha256 } from './secrets.js';
-import { refreshTokenGrant, revokeAccessToken, revokeGrant } from './state.js';
+import { refreshTokenGrant, revokeAccessToken, revokeGrant } from '../store/oauth/state.js';
 import { findUser } from './users.js';
 
 type Caller = { admin: true } | { admin: false; clientId: string };

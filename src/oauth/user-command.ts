@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import type { Command } from '../commands/command.js';
 import { migrationsDir } from '../paths.js';
-import { openDatabase, type Database } from '../store/db.js';
+import type { Database } from '../store/db.js';
+import { openDatabase } from '../store/open-database.js';
 import { loadMigrations, migrate } from '../store/migrate.js';
 import { addUser, disableUser, listUsers, setPassword, UserError } from './users.js';
 

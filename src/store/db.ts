@@ -85,12 +85,3 @@ export function sqlState(error: unknown): string | undefined {
   }
   return undefined;
 }
-
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; poolSize?: number; statementTimeoutMs?: number }): Promise<Database> {
-  if (options.databaseUrl) {
-    const { openPostgres } = await import('./postgres.js');
-    return openPostgres(options.databaseUrl, options.poolSize ?? 10, { statementTimeoutMs: options.statementTimeoutMs });
-  }
-  const { openPglite } = await import('./pglite.js');
-  return openPglite({ dataDir: options.dataDir, statementTimeoutMs: options.statementTimeoutMs });
-}

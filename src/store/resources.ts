@@ -4,32 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
-import { carryLexemes, stringifyLossless } from '../json/lossless.js';
-import { findNul } from '../json/nul.js';
 import { accessCondition, admits, admitsContent, admitsWrite, filtersFor, type Candidate } from './access.js';
 import { careSubjectRefusal, grantsAccess } from './care-subject.js';
 import { addAccessAudit, auditEventsAreReadOnly, recordReturned, type AccessAuditOptions, type AccessEvent } from './audit.js';
 import type { Access, RelatedAccess, StoreContext } from './context.js';
 import { sqlState, type Queryable } from './db.js';
 import type { ResourceIndexer } from './indexer.js';
-import { buildBulkInsert, type BulkItem } from './search/bulk.js';
+import { buildBulkInsert, type BulkItem } from './bulk.js';
 import type { Match, SearchEngine } from './search/engine.js';
 import type { SearchRequest } from './search/request.js';
 import { runSearch, searchAuditEvent, type SearchResult } from './search/run.js';
 import { Statement } from './statement.js';
+import { stamp, type StoredVersion, type WriteMethod } from './version.js';
 
-export type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** One version of a resource as stored. */
-export interface StoredVersion {
-  resourceType: string;
-  id: string;
-  versionId: number;
-  lastUpdated: Date;
-  deleted: boolean;
-  /** The resource exactly as served; null for a deletion. */
-  json: string | null;
-}
+export { stamp, type StoredVersion, type WriteMethod } from './version.js';
 
 export interface UpdateResult {
   /** True when the update created the resource (new id, or a deleted resource brought back). */
@@ -432,28 +420,6 @@ export class ResourceStore {
 /** AuditEvents live in the audit log, written only by the database (the resource table refuses them too). */
 function refuseServerOwned(resourceType: string): void {
   if (resourceType === 'AuditEvent') throw auditEventsAreReadOnly();
-}
-
-/**
- * The resource as it will be stored and served: server-set id, meta.versionId and meta.lastUpdated,
- * with resourceType, id and meta first for readability.
- */
-export function stamp(resource: Resource, id: string, versionId: number, lastUpdated: Date): { document: Resource; json: string } {
-  const { resourceType, id: _ignored, meta, ...rest } = resource;
-  const document = {
-    resourceType,
-    id,
-    meta: { ...meta, versionId: String(versionId), lastUpdated: lastUpdated.toISOString() },
-    ...rest,
-  } as Resource;
-  carryLexemes(resource, document);
-  const json = stringifyLossless(document);
-  // PostgreSQL text cannot hold NUL: refuse it here too, for resources no body parser saw (PATCH results, mappers).
-  if (json.includes('\\u0000')) {
-    const at = findNul(document, document.resourceType);
-    if (at) throw FhirError.of(400, 'value', `${at} holds a NUL character (\\u0000), which this server cannot store`, [at]);
-  }
-  return { document, json };
 }
 
 function toVersion(row: VersionRow): StoredVersion {

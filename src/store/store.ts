@@ -8,8 +8,6 @@ import type { ResourceIndexer } from './indexer.js';
 import { historyExists, readHistory, type HistoryPage, type HistoryQuery } from './history.js';
 import { ResourceStore, type Clock } from './resources.js';
 import type { SearchEngine } from './search/engine.js';
-import type { SearchRequest } from './search/request.js';
-import { runSearch, searchAuditEvent, type SearchResult } from './search/run.js';
 
 export interface StoreOptions {
   /**
@@ -59,16 +57,6 @@ export class Store {
   /** Reads outside an explicit transaction: each call is a single statement. */
   reader(ctx: StoreContext): ResourceStore {
     return new ResourceStore(this.db, ctx, this.indexer, this.clock, this.readAudit, this.search);
-  }
-
-  /**
-   * One page of a search, with its includes and total, limited to what the caller may see, and
-   * recorded in the audit trail in the statements that read it. `query` is the request below the
-   * FHIR base (e.g. "Observation?code=8867-4"), as the audit record keeps it.
-   */
-  searchPage(ctx: StoreContext, request: SearchRequest, query?: string): Promise<SearchResult> {
-    const audit = { actor: ctx.actor, event: searchAuditEvent(request, query), options: this.readAudit };
-    return runSearch(this.db, ctx.access, request, this.search?.filters, ctx.related, audit);
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {

@@ -11,7 +11,7 @@ import { checkId } from '../fhir/http.js';
 import { sendJson } from '../fhir/reply.js';
 import type { Runtime, Services } from '../runtime.js';
 import { notificationBundle, subscriptionStatus } from './notification.js';
-import { eventsBetween } from './outbox.js';
+import { eventsBetween } from '../store/subscriptions/outbox.js';
 import { ownerAccess, ownerActor, ownerOf, sameOwner } from './owner.js';
 import { findSubscription, type RegisteredSubscription } from './registry.js';
 

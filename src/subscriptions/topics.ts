@@ -35,5 +35,7 @@ export function topicOf(url: string | undefined): Topic | undefined {
 }
 
 /** backport-payload-content: how much of the focus a notification carries. */
-export type PayloadContent = 'empty' | 'id-only' | 'full-resource';
+// The values the subscription table's content column holds: the store's to define.
+export type { PayloadContent } from '../store/subscriptions/outbox.js';
+import type { PayloadContent } from '../store/subscriptions/outbox.js';
 export const PAYLOAD_CONTENTS: readonly PayloadContent[] = ['empty', 'id-only', 'full-resource'];

@@ -9,8 +9,8 @@ import type { Services } from '../runtime.js';
 import { ALL_ACCESS, type StoreContext } from '../store/context.js';
 import { deliver, retryDelay } from './delivery.js';
 import { notificationBundle, subscriptionStatus } from './notification.js';
-import { claim, finish, retryLater, type ClaimedNotification } from './outbox.js';
-import { ownerAccess, ownerActor } from './owner.js';
+import { claim, finish, retryLater, type ClaimedNotification } from '../store/subscriptions/outbox.js';
+import { ownerAccess, ownerActor, type Owner } from './owner.js';
 import { setRegistryStatus } from './registry.js';
 
 export interface WorkerLog {
@@ -45,7 +45,7 @@ export class SubscriptionWorker {
   /** One round: claims and delivers what is due; the number of notifications handled. */
   async runOnce(): Promise<number> {
     const { config, db } = this.services;
-    const claimed = await claim(db, BATCH, config.subscriptions.timeoutMs * 2 + 5000);
+    const claimed = await claim<Owner>(db, BATCH, config.subscriptions.timeoutMs * 2 + 5000);
     await Promise.all(claimed.map((n) => this.handle(n)));
     return claimed.length;
   }
@@ -70,7 +70,7 @@ export class SubscriptionWorker {
     }
   }
 
-  private async handle(n: ClaimedNotification): Promise<void> {
+  private async handle(n: ClaimedNotification<Owner>): Promise<void> {
     const { config, db, store, auth } = this.services;
     const settings = config.subscriptions;
     const access = await ownerAccess(db, auth.authorizer, n.owner, 'vread', n.resourceType);
@@ -103,7 +103,7 @@ export class SubscriptionWorker {
   }
 
   /** A topic-based (Backport IG) event notification Bundle, with the focus as its content allows. */
-  private notification(n: ClaimedNotification, json: string): string {
+  private notification(n: ClaimedNotification<Owner>, json: string): string {
     const { fhirBaseUrl } = this.services.config;
     const content = n.content ?? 'id-only';
     const status = subscriptionStatus({

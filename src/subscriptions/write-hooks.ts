@@ -9,7 +9,7 @@ import type { Authorizer } from '../auth/authorize.js';
 import { FhirError } from '../errors.js';
 import type { AfterWriteHook } from '../fhir/interactions/hooks.js';
 import type { CriteriaMatcher } from './matcher.js';
-import { enqueue } from './outbox.js';
+import { enqueue } from '../store/subscriptions/outbox.js';
 import { ownerClientActive, scopeAccess } from './owner.js';
 import { activeSubscriptions, removeSubscription } from './registry.js';
 

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { runScheduledAlerts } from '../../src/alerts/scheduled/run.js';
 import { createServices } from '../../src/runtime.js';
-import { openDatabase } from '../../src/store/db.js';
+import { openDatabase } from '../../src/store/open-database.js';
 import { sharedValidator, testApp } from '../helpers/app.js';
 import { apiClient } from '../api/helpers.js';
 import { newPatient, observation, openAlerts, postObservation, severity, type Json } from './helpers.js';

@@ -1,7 +1,7 @@
 // Synthetic vital-sign Observations for tests that need volume: deterministic, spread over patients,
 // codes and days, loaded with the bulk loader (the same extraction as single writes).
 import type { Observation, Patient } from '@medplum/fhirtypes';
-import type { BulkItem } from '../../src/store/search/bulk.js';
+import type { BulkItem } from '../../src/store/bulk.js';
 
 export const VITAL_CODES = [
   { code: '8867-4', display: 'Heart rate', unit: '/min', base: 60 },

@@ -4,6 +4,7 @@
 // narrowing the grant, identity limits on scopes and EHR launch (failures: sign-in-failures.test.ts).
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
+import { auditRows } from '../helpers/audit.js';
 import { Agent, authorizeUrl, fill, parseForms, pkce, publicApp, REDIRECT, registerApp, seed, signIn, tokenRequest, FHIR_BASE, PASSWORD } from './helpers.js';
 
 t.test('the authorization endpoint', async (t) => {
@@ -122,6 +123,24 @@ t.test('the authorization endpoint', async (t) => {
     t.ok([403].includes((await api('GET', 'Patient/b')).status), 'a denied type is 403, not an empty 200');
   });
 
+  t.test('the picker reads the patients through the store: each look is audited like a Patient search', async (t) => {
+    const pickerApp = await publicApp(app);
+    await signIn(new Agent(app.app), { client_id: pickerApp, scope: 'launch/patient openid fhirUser patient/Observation.rs' }, { patient: 'a' });
+    const { rows } = await app.db.query<{ query: string; fhir_user: string; client_id: string; compartments: string[] }>(
+      "SELECT query, fhir_user, client_id, compartments FROM audit_log WHERE client_id = $1 AND subject = 'dr.lee' AND interaction = 'search-type' ORDER BY chain, seq",
+      [pickerApp],
+    );
+    const listing = rows.find((row) => !row.query.includes('_id='));
+    t.ok(listing, 'the list of patients offered is on record');
+    t.equal(listing?.fhir_user, 'Practitioner/dr', 'as the signed-in person');
+    t.equal(listing?.client_id, pickerApp, 'for the app being authorized');
+    const shown = rows.filter((row) => row.query === listing?.query).flatMap((row) => row.compartments);
+    t.same([...new Set(shown)].sort(), ['Patient/a', 'Patient/b'], 'naming the patients shown');
+    const check = rows.find((row) => row.query.includes('_id=a'));
+    t.ok(check, 'the check of the chosen patient is on record too');
+    t.same(check?.compartments, ['Patient/a']);
+  });
+
   t.test('a posted patient outside the care team is refused', async (t) => {
     const agent = new Agent(app.app);
     const { challenge } = pkce();
@@ -171,8 +190,10 @@ t.test('the authorization endpoint', async (t) => {
 
   t.test('EHR launch: the launch value carries the patient; the user must reach it', async (t) => {
     const admin = `Bearer ${await app.token('admin')}`;
-    const launch = await app.app.inject({ method: 'POST', url: '/auth/launch', headers: { authorization: admin, 'content-type': 'application/json' }, payload: { patient: 'a' } });
+    const launch = await app.app.inject({ method: 'POST', url: '/auth/launch', headers: { authorization: admin, 'content-type': 'application/json', 'x-request-id': 'ehr-launch-1' }, payload: { patient: 'a' } });
     t.equal(launch.statusCode, 201);
+    const onRecord = await auditRows(app.db, 'ehr-launch-1');
+    t.ok(onRecord.some((row) => row.interaction === 'read' && row.entity_type === 'Patient' && row.entity_id === 'a'), 'the look at the Patient is a read on record');
     const value = launch.json().launch;
     t.match(value, /^[A-Za-z0-9_-]{43}$/, 'base64url, no +');
     const result = await signIn(new Agent(app.app), { client_id: clientId, scope: 'launch openid fhirUser patient/*.rs', launch: value });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import t from 'tap';
 import { createPostgresDatabase, engine } from '../helpers/database.js';
 import { packageRoot } from '../../src/paths.js';
-import { openDatabase } from '../../src/store/db.js';
+import { openDatabase } from '../../src/store/open-database.js';
 import { verifyPassword } from '../../src/oauth/password.js';
 
 function haven(env: Record<string, string>, args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

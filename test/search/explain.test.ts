@@ -5,7 +5,7 @@ import t from 'tap';
 import { AS_TEST_LOADER } from '../helpers/database.js';
 import { ALL_ACCESS } from '../../src/store/context.js';
 import type { Queryable } from '../../src/store/db.js';
-import { bulkCreate } from '../../src/store/search/bulk.js';
+import { bulkCreate } from '../../src/store/bulk.js';
 import { createSearchEngine } from '../../src/store/search/engine.js';
 import { testDatabase } from '../helpers/database.js';
 import { observationItems, patientItems } from '../helpers/observations.js';

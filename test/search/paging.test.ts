@@ -2,7 +2,7 @@
 // update and delete; `previous` walks back; _count honours the configured default and maximum.
 import t from 'tap';
 import { AS_TEST_LOADER } from '../helpers/database.js';
-import { bulkCreate } from '../../src/store/search/bulk.js';
+import { bulkCreate } from '../../src/store/bulk.js';
 import { testApp } from '../helpers/app.js';
 import { observationItems, patientItems } from '../helpers/observations.js';
 

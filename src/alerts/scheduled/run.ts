@@ -98,7 +98,7 @@ async function* patientIds(services: ScheduledAlertServices): AsyncGenerator<str
   const parsed = services.search.parse(['Patient'], [['_count', '200']]);
   let cursor: SearchCursor | undefined;
   do {
-    const page = await services.store.searchPage(JOB_ACTOR, { ...parsed.request, ...(cursor ? { cursor } : {}) }, 'Patient?_count=200');
+    const page = await services.store.reader(JOB_ACTOR).searchPage({ ...parsed.request, ...(cursor ? { cursor } : {}) }, 'Patient?_count=200');
     for (const match of page.matches) yield (JSON.parse(match.json) as Resource).id as string;
     cursor = page.next;
   } while (cursor);

@@ -129,7 +129,7 @@ export class SummaryReader {
     const all: Resource[] = [];
     let cursor: SearchCursor | undefined;
     do {
-      const result = await store.searchPage(this.ctx, { ...parsed.request, ...(cursor ? { cursor } : {}) }, query);
+      const result = await store.reader(this.ctx).searchPage({ ...parsed.request, ...(cursor ? { cursor } : {}) }, query);
       const page = result.matches.map((m) => JSON.parse(m.json) as Resource);
       all.push(...page);
       if (options.onPage && (await options.onPage(page))) break;

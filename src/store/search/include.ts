@@ -6,7 +6,7 @@ import type { Queryable } from '../db.js';
 import { Statement } from '../statement.js';
 import type { IncludeSpec, SearchRequest } from './request.js';
 import { toFound, type FoundResource, type ResourceRow } from './found.js';
-import type { SearchAudit } from './run.js';
+import type { SearchAudit } from './search-audit.js';
 import { addAccessAudit } from '../audit.js';
 
 /** Rounds when the request does not say (SEARCH_MAX_INCLUDE_DEPTH sets it, src/store/search/bounds.ts). */

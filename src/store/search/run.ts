@@ -2,8 +2,8 @@
 // round, and a count only when the client asked for a total. Every statement applies the caller's
 // access rule to every resource it returns or counts.
 import { accessCondition, type FilterCompiler } from '../access.js';
-import { addAccessAudit, type AccessAuditOptions, type AccessEvent } from '../audit.js';
-import type { Access, Actor, RelatedAccess } from '../context.js';
+import { addAccessAudit, type AccessEvent } from '../audit.js';
+import type { Access, RelatedAccess } from '../context.js';
 import { FhirError } from '../../errors.js';
 import { sqlState, type QueryOptions, type QueryResult, type Queryable } from '../db.js';
 import { Statement } from '../statement.js';
@@ -11,6 +11,7 @@ import { ConditionCompiler, tableOf } from './compile.js';
 import { patientKey } from './compartments.js';
 import { toFound, type FoundResource, type ResourceRow } from './found.js';
 import { includes } from './include.js';
+import type { SearchAudit } from './search-audit.js';
 import { keysetCondition } from './keyset.js';
 import type { SearchCursor, SearchRequest, SortKey } from './request.js';
 
@@ -63,13 +64,6 @@ export async function runSearch(
     result.includesTruncated = inc.truncated;
   }
   return result;
-}
-
-/** Who searches, how the search is described in the audit trail, and how its record commits. */
-export interface SearchAudit {
-  actor: Actor;
-  event: AccessEvent;
-  options: AccessAuditOptions;
 }
 
 /** How the audit trail describes a search: its interaction, its one type if any, the query as run. */

@@ -2,7 +2,7 @@
 // count: a clinic's fifty clinicians signing in at nine from one address behind its router do not
 // add up, while someone guessing does. Past the limit each further failure doubles a delay (up to
 // 15 minutes) instead of locking the account: a lockout would let anyone lock a clinician out.
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../db.js';
 
 export interface ThrottleRule {
   /** Failures allowed in a window before delays begin. */

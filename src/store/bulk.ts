@@ -4,10 +4,10 @@
 // the index is identical.
 import { randomUUID } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
-import type { Queryable } from '../db.js';
-import type { IndexEntry, ResourceIndexer } from '../indexer.js';
-import { stamp, type StoredVersion, type WriteMethod } from '../resources.js';
-import { Statement } from '../statement.js';
+import type { Queryable } from './db.js';
+import type { IndexEntry, ResourceIndexer } from './indexer.js';
+import { stamp, type StoredVersion, type WriteMethod } from './version.js';
+import { Statement } from './statement.js';
 
 export interface BulkItem {
   resource: Resource;

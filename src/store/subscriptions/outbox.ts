@@ -3,12 +3,14 @@
 // A claim takes the head of each active Subscription's queue only, under FOR UPDATE SKIP LOCKED and a
 // lease: one worker on one instance sends it, and the next notification of that Subscription waits
 // until it is done, which keeps their order.
-import type { Database, Queryable } from '../store/db.js';
-import type { StoredVersion } from '../store/resources.js';
-import type { Owner } from './owner.js';
-import type { PayloadContent } from './topics.js';
+import type { Database, Queryable } from '../db.js';
+import type { StoredVersion } from '../version.js';
 
-export interface ClaimedNotification {
+/** What a notification carries (the subscription table's `content` column). */
+export type PayloadContent = 'empty' | 'id-only' | 'full-resource';
+
+/** A claimed notification; `O` is the owner as subscriptions/ stored it (JSON). */
+export interface ClaimedNotification<O = unknown> {
   seq: string;
   subscriptionId: string;
   resourceType: string;
@@ -26,7 +28,7 @@ export interface ClaimedNotification {
   endpoint: string;
   payload?: string;
   headers: string[];
-  owner: Owner;
+  owner: O;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function enqueue(q: Queryable, subscriptionIds: readonly string[], 
   );
 }
 
-interface ClaimRow {
+interface ClaimRow<O> {
   seq: string;
   subscription_id: string;
   resource_type: string;
@@ -62,12 +64,12 @@ interface ClaimRow {
   endpoint: string;
   payload: string | null;
   headers: string[];
-  owner: Owner;
+  owner: O;
 }
 
 /** Claims up to `limit` notifications, at most one per Subscription, leased for `leaseMs`. */
-export async function claim(db: Database, limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
-  const { rows } = await db.query<ClaimRow>(
+export async function claim<O>(db: Database, limit: number, leaseMs: number): Promise<Array<ClaimedNotification<O>>> {
+  const { rows } = await db.query<ClaimRow<O>>(
     `WITH heads AS (
        SELECT DISTINCT ON (o.subscription_id) o.seq FROM subscription_outbox o
          JOIN subscription s ON s.id = o.subscription_id AND s.status = 'active'

@@ -2,8 +2,8 @@
 // here. The worker's writes carry the attempt they hold, so a worker that lost its lease (its
 // instance paused or died and another took over) changes nothing.
 import { randomBytes } from 'node:crypto';
-import type { Actor } from '../store/context.js';
-import type { Queryable } from '../store/db.js';
+import type { Actor } from '../context.js';
+import type { Queryable } from '../db.js';
 
 export type ExportLevel = 'system' | 'patient' | 'group';
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
@@ -200,6 +200,11 @@ export class ExportJobs {
   /** After its files are gone: the job answers 404 from now on and is no longer due. */
   async markExpired(id: string): Promise<void> {
     await this.db.query(`UPDATE bulk_export_job SET state = 'expired', expires = NULL WHERE id = $1 AND state IN ('completed', 'cancelled', 'failed')`, [id]);
+  }
+
+  /** Gives the lease up at once (a worker stopping mid-job), so another instance takes the job over without waiting. */
+  async release(job: Pick<ExportJob, 'id' | 'attempt'>): Promise<void> {
+    await this.db.query(`UPDATE bulk_export_job SET lease_until = now() WHERE id = $1 AND attempt = $2 AND state = 'running'`, [job.id, job.attempt]);
   }
 }
 

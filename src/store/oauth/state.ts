@@ -2,7 +2,7 @@
 // serves any step: pending authorization requests, login sessions, grants, codes, refresh tokens,
 // revoked access tokens and launch handles. Secrets arrive here already hashed (secrets.ts).
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../db.js';
 
 /** A validated authorization request waiting for the person (login, patient, consent). */
 export interface PendingRequest {

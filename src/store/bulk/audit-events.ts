@@ -2,10 +2,10 @@
 // download. (The resources of an export are recorded when the worker reads them, by the store's
 // search statements, under the client's name.) The same CTE the store's reads use, with nothing
 // returned, so the record carries the actor and the query and nothing about any patient.
-import { addAccessAudit } from '../store/audit.js';
-import type { Actor } from '../store/context.js';
-import type { Queryable } from '../store/db.js';
-import { Statement } from '../store/statement.js';
+import { addAccessAudit } from '../audit.js';
+import type { Actor } from '../context.js';
+import type { Queryable } from '../db.js';
+import { Statement } from '../statement.js';
 
 export async function recordBulkEvent(db: Queryable, actor: Actor, query: string): Promise<void> {
   const stmt = new Statement();
