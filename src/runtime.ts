@@ -122,7 +122,7 @@ export function createServices(
     ]),
     ...BULK_CAPABILITY,
   });
-  const auth = createAuthServices(config, db, validator.resourceTypes);
+  const auth = createAuthServices(config, db, validator.resourceTypes, search);
   const writes = new WriteInteractions(validator, havenWriteHooks(validator, { authorizer: auth.authorizer, search }));
   return { config, db, store, validator, writes, capability, auth, search, subsetter: new ResourceSubsetter(search.model) };
 }

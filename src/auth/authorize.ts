@@ -5,7 +5,7 @@
 import { FhirError } from '../errors.js';
 import { ALL_ACCESS, NO_ACCESS, type Access } from '../store/context.js';
 import type { Grant } from './grant.js';
-import { canEvaluate, restrictionFilter } from './restriction.js';
+import { canEvaluate, restrictionFilter, type RestrictionCriteria } from './restriction.js';
 import type { Letter, ResourceScope, ScopeContext } from './scopes.js';
 
 /** FHIR interactions as SMART sees them (reference/smart-scopes.md, section 2). */
@@ -61,8 +61,8 @@ export interface AuthPolicy {
   userAccess: 'care-team' | 'all';
   /** Resource types outside every patient compartment: any user/ token may read them. */
   openTypes: ReadonlySet<string>;
-  /** This server's FHIR base: restrictions read absolute references to it as the index does. */
-  fhirBaseUrl?: string;
+  /** Evaluates query restrictions: the search engine, so they match as its searches do. */
+  criteria: RestrictionCriteria;
 }
 
 const CONTEXTS: readonly ScopeContext[] = ['system', 'user', 'patient'];
@@ -126,8 +126,8 @@ export class Authorizer {
         continue;
       }
       // Restrictions Haven cannot evaluate grant nothing; the others add up (OR).
-      const restrictions = scopes.map((s) => s.restriction!).filter((r) => canEvaluate(type, r));
-      const filter = restrictions.length ? restrictionFilter(type, restrictions, this.policy.fhirBaseUrl) : undefined;
+      const restrictions = scopes.map((s) => s.restriction!).filter((r) => canEvaluate(this.policy.criteria, type, r));
+      const filter = restrictions.length ? restrictionFilter(this.policy.criteria, type, restrictions) : undefined;
       if (filter) parts.push({ kind: 'filtered', within: rows, filter });
     }
     return union(parts);

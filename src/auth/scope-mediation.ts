@@ -1,7 +1,7 @@
 // Granted scope = requested ∩ registered (SMART Backend Services: "grant only what is within the
 // client's pre-authorised scope"). The grant is never wider than the registration in any part:
 // context, resource type, letters or query restriction.
-import { canEvaluate } from './restriction.js';
+import { canEvaluate, type RestrictionCriteria } from './restriction.js';
 import { formatScope, parseScopes, type ResourceScope } from './scopes.js';
 
 export interface Mediation {
@@ -14,7 +14,8 @@ export interface Mediation {
 /** Non-resource scopes a backend-service client may hold. */
 const GRANTABLE_OTHERS = new Set(['admin']);
 
-export function mediateScopes(requested: string, registered: string, resourceTypes: ReadonlySet<string>): Mediation {
+/** `criteria` evaluates query restrictions (the search engine): those it cannot are dropped. */
+export function mediateScopes(requested: string, registered: string, resourceTypes: ReadonlySet<string>, criteria: RestrictionCriteria): Mediation {
   const asked = parseScopes(requested);
   const allowed = parseScopes(registered);
   const invalid = [
@@ -26,7 +27,7 @@ export function mediateScopes(requested: string, registered: string, resourceTyp
   for (const want of asked.resources.filter((s) => s.context === 'system')) {
     for (const have of allowed.resources.filter((s) => s.context === 'system')) {
       const scope = intersect(want, have);
-      if (scope && evaluable(scope)) granted.push(scope);
+      if (scope && evaluable(scope, criteria)) granted.push(scope);
     }
   }
   const others = asked.others.filter((o) => GRANTABLE_OTHERS.has(o) && allowed.others.includes(o));
@@ -49,9 +50,9 @@ export function intersect(want: ResourceScope, have: ResourceScope): ResourceSco
 }
 
 /** A restriction must be one Haven can evaluate on its type; on `*` none can be (Haven policy 1.6.6). */
-export function evaluable(scope: ResourceScope): boolean {
+export function evaluable(scope: ResourceScope, criteria: RestrictionCriteria): boolean {
   if (!scope.restriction) return true;
-  return scope.resourceType !== '*' && canEvaluate(scope.resourceType, scope.restriction);
+  return scope.resourceType !== '*' && canEvaluate(criteria, scope.resourceType, scope.restriction);
 }
 
 /** Drops scopes that another granted scope already covers. */

@@ -7,6 +7,7 @@ import type { Database } from '../store/db.js';
 import { Authorizer } from './authorize.js';
 import { typesOutsidePatientCompartments } from './compartment.js';
 import { KeyRing, keySource } from './keys.js';
+import type { RestrictionCriteria } from './restriction.js';
 import { TokenVerifier, type TokenSettings } from './tokens.js';
 
 export interface AuthServices {
@@ -35,7 +36,8 @@ export function tokenSettings(config: Config): TokenSettings {
   return { issuer: config.auth.issuer, audience: config.fhirBaseUrl, ...(config.auth.external ? { external: config.auth.external } : {}) };
 }
 
-export function createAuthServices(config: Config, db: Database, resourceTypes: Iterable<string>): AuthServices {
+/** `criteria`: what evaluates v2 query restrictions (the search engine). */
+export function createAuthServices(config: Config, db: Database, resourceTypes: Iterable<string>, criteria: RestrictionCriteria): AuthServices {
   const keys = new KeyRing(keySource(config.auth.keysDir, () => db));
   const settings = tokenSettings(config);
   return {
@@ -47,7 +49,7 @@ export function createAuthServices(config: Config, db: Database, resourceTypes: 
     authorizer: new Authorizer({
       userAccess: config.auth.userAccess,
       openTypes: new Set(typesOutsidePatientCompartments(resourceTypes)),
-      fhirBaseUrl: config.fhirBaseUrl,
+      criteria,
     }),
     endpoints: authEndpoints(config),
   };

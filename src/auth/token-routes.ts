@@ -35,7 +35,7 @@ export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, confi
       },
     },
     async (request, reply) => {
-      const { db, auth, validator } = runtime.services;
+      const { db, auth, validator, search } = runtime.services;
       const form = formOf(request);
       const grantType = form.get('grant_type');
       if (grantType === 'authorization_code' || grantType === 'refresh_token') {
@@ -64,7 +64,7 @@ export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, confi
         auth.endpoints.tokenEndpoint,
       );
       if (!client.grantTypes.includes('client_credentials')) throw OAuthError.badRequest('unauthorized_client', 'This client is not registered for client_credentials');
-      const { granted, invalid } = mediateScopes(requested, client.scope, validator.resourceTypes);
+      const { granted, invalid } = mediateScopes(requested, client.scope, validator.resourceTypes, search);
       if (invalid.length) throw OAuthError.badRequest('invalid_scope', `Not valid scopes: ${invalid.join(' ')}`);
       if (!granted.length) throw OAuthError.badRequest('invalid_scope', 'None of the requested scopes is within what this client is registered for');
       const scope = granted.join(' ');

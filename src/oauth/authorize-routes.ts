@@ -346,7 +346,7 @@ async function context(
   user: UserRecord,
 ): Promise<{ offered: string[]; patient?: string; pickPatient?: boolean }> {
   const kind = user.fhirUser.split('/')[0] as IdentityKind;
-  const { grantable } = offerScopes(pending.scope, client.scope, kind, services.validator.resourceTypes);
+  const { grantable } = offerScopes(pending.scope, client.scope, kind, services.validator.resourceTypes, services.search);
   if (!grantable.length) throw new Denied('invalid_scope', 'None of the requested scopes may be granted to this app for this person');
   const asked = pending.scope.split(' ');
   const wantsPatient = needsPatient(grantable) || asked.includes('launch/patient') || pending.launchPatient !== undefined;

@@ -1,6 +1,7 @@
 // What an app is granted at the authorization endpoint: requested ∩ the client's registered
 // maximum ∩ what the person's identity allows ∩ what they approved on the consent page
 // (reference/smart-app-launch.md 5). Nothing unrequested is ever added, and v1 scopes come back in v1.
+import type { RestrictionCriteria } from '../auth/restriction.js';
 import { evaluable, factor, intersect } from '../auth/scope-mediation.js';
 import { formatScope, parseScopes, type ResourceScope } from '../auth/scopes.js';
 
@@ -17,7 +18,14 @@ export interface Offer {
 }
 
 /** The scopes this person may grant this client from the request (before consent). */
-export function offerScopes(requested: string, registered: string, identity: IdentityKind, resourceTypes: ReadonlySet<string>): Offer {
+export function offerScopes(
+  requested: string,
+  registered: string,
+  identity: IdentityKind,
+  resourceTypes: ReadonlySet<string>,
+  /** Evaluates query restrictions (the search engine): those it cannot are not offered. */
+  criteria: RestrictionCriteria,
+): Offer {
   const asked = parseScopes(requested);
   const allowed = parseScopes(registered);
   const invalid = [
@@ -31,7 +39,7 @@ export function offerScopes(requested: string, registered: string, identity: Ide
     if (want.resourceType !== '*' && !resourceTypes.has(want.resourceType)) continue;
     for (const have of allowed.resources.filter((s) => s.context === want.context)) {
       const scope = intersect(want, have);
-      if (scope && evaluable(scope)) resources.push(scope);
+      if (scope && evaluable(scope, criteria)) resources.push(scope);
     }
   }
   let others = asked.others.filter((o) => (LAUNCH_SCOPES as readonly string[]).includes(o) && allowed.others.includes(o));

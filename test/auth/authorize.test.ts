@@ -6,7 +6,7 @@ import { authorizeEntry, entryInteraction } from '../../src/auth/bundle-entry.js
 import { grantFromClaims } from '../../src/auth/grant.js';
 import { FhirError } from '../../src/errors.js';
 
-const authorizer = new Authorizer({ userAccess: 'care-team', openTypes: new Set(['Practitioner', 'Questionnaire']) });
+const authorizer = new Authorizer({ userAccess: 'care-team', openTypes: new Set(['Practitioner', 'Questionnaire']), criteria: { criteriaMatcher: () => undefined } });
 const grant = (scope: string, claims: Record<string, string> = {}) => grantFromClaims('haven', { scope, ...claims }, 'http://haven.test/fhir');
 
 t.test('system-level search with _type needs s on every type, each keeping its own rule', async (t) => {

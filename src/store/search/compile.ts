@@ -6,10 +6,16 @@ import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Statement } from '../statement.js';
 import type { ActiveParam } from './registry.js';
-import type { Criterion, DateValue, NumberValue, QuantityValue, TokenValue } from './request.js';
+import type { Criterion, DateValue, NumberValue, TokenValue } from './request.js';
 import { TABLES } from './rows.js';
-
-const AP_MIN_DAY_MS = 86_400_000;
+import { compositeSql } from './types/composite.js';
+import { dateSql } from './types/date.js';
+import { numberSql } from './types/number.js';
+import { quantitySql } from './types/quantity.js';
+import { referenceSql } from './types/reference.js';
+import { exactSql, stringSql } from './types/string.js';
+import { ofTypeSql, tokenSql } from './types/token.js';
+import { uriSql } from './types/uri.js';
 
 export class ConditionCompiler {
   private aliasCount = 0;
@@ -59,49 +65,28 @@ export class ConditionCompiler {
       case 'reference-identifier':
         return this.exists('search_token', c.param.identifierKey, alias, this.or(c.values.map((v) => this.tokenValue(v, 'x'))));
       case 'token-text':
-        return this.exists('search_string', c.param.textKey, alias, this.or(c.values.map((v) => this.stringMatch('x.norm', v, 'prefix'))));
+        return this.exists('search_string', c.param.textKey, alias, this.or(c.values.map((v) => stringSql('x.norm', v, 'prefix', this.bind))));
       case 'of-type':
-        return this.exists(
-          'search_token',
-          c.param.ofTypeKey,
-          alias,
-          this.or(c.values.map((v) => `(x.system = ${p(`${v.typeSystem}|${v.typeCode}`)} AND x.code = ${p(v.value)})`)),
-        );
+        return this.exists('search_token', c.param.ofTypeKey, alias, this.or(c.values.map((v) => ofTypeSql(v, 'x', this.bind))));
       case 'string':
         return this.exists(
           'search_string',
           c.param.key,
           alias,
-          this.or(c.values.map((v) => (c.mode === 'exact' ? `(x.exact = ${p(v)})` : this.stringMatch('x.norm', v, c.mode)))),
+          this.or(c.values.map((v) => (c.mode === 'exact' ? exactSql('x.exact', v, this.bind) : stringSql('x.norm', v, c.mode, this.bind)))),
         );
       case 'date':
         return this.exists('search_date', c.param.key, alias, this.or(c.values.map((v) => this.dateCondition(v, 'x.low', 'x.high'))));
       case 'number':
         return this.exists('search_number', c.param.key, alias, this.or(c.values.map((v) => this.numberCondition(v, 'x.value'))));
       case 'quantity':
-        return this.exists('search_quantity', c.param.key, alias, this.or(c.values.map((v) => this.quantityCondition(v, 'x'))));
+        return this.exists('search_quantity', c.param.key, alias, this.or(c.values.map((v) => quantitySql(v, 'x', this.bind))));
       case 'uri':
-        return this.exists('search_uri', c.param.key, alias, this.or(c.values.map((v) => this.uriCondition(v, c.mode))));
+        return this.exists('search_uri', c.param.key, alias, this.or(c.values.map((v) => uriSql(v, c.mode, 'x', this.bind))));
       case 'reference':
-        return this.exists('search_reference', c.param.key, alias, `x.ref = ANY(${p(c.refs)}::text[])`);
+        return this.exists('search_reference', c.param.key, alias, referenceSql(c.refs, 'x', this.bind));
       case 'composite':
-        return this.exists(
-          'search_composite',
-          c.param.key,
-          alias,
-          this.or(
-            c.values.map((v) => {
-              const parts = [`x.key_code = ${p(v.key.code)}`];
-              if (v.key.system === null) parts.push('x.key_system IS NULL');
-              else if (v.key.system !== undefined) parts.push(`x.key_system = ${p(v.key.system)}`);
-              if (v.token) parts.push(this.tokenValue(v.token, 'x'));
-              if (v.quantity) parts.push(this.quantityCondition(v.quantity, 'x'));
-              if (v.date) parts.push(`x.low IS NOT NULL AND ${this.dateCondition(v.date, 'x.low', 'x.high')}`);
-              if (v.string !== undefined) parts.push(this.stringMatch('x.norm', v.string, 'prefix'));
-              return `(${parts.join(' AND ')})`;
-            }),
-          ),
-        );
+        return this.exists('search_composite', c.param.key, alias, this.or(c.values.map((v) => compositeSql(v, 'x', this.bind, this.now()))));
       case 'chain': {
         const x = this.alias();
         const t = this.alias();
@@ -144,104 +129,18 @@ export class ConditionCompiler {
   }
 
   tokenValue(v: TokenValue, x: string): string {
-    const p = (value: unknown) => this.stmt.param(value);
-    const parts: string[] = [];
-    if (v.code !== undefined) parts.push(`${x}.code = ${p(v.code)}`);
-    if (v.system === null) parts.push(`${x}.system IS NULL`);
-    else if (v.system !== undefined) parts.push(`${x}.system = ${p(v.system)}`);
-    return parts.length ? `(${parts.join(' AND ')})` : 'TRUE';
+    return tokenSql(v, x, this.bind);
   }
 
-  private stringMatch(column: string, normalized: string, mode: 'prefix' | 'contains'): string {
-    const escaped = normalized.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-    return `${column} LIKE ${this.stmt.param(mode === 'prefix' ? `${escaped}%` : `%${escaped}%`)}`;
-  }
-
-  /** FHIR's prefixes over ranges: the target [low, high) against the searched [sl, sh). */
   dateCondition(v: DateValue, low: string, high: string): string {
-    const ts = (ms: number) => `${this.stmt.param(new Date(ms).toISOString())}::timestamptz`;
-    const sl = () => ts(v.low);
-    const sh = () => ts(v.high);
-    switch (v.prefix) {
-      case 'eq':
-        return `(${low} >= ${sl()} AND ${high} <= ${sh()})`;
-      case 'ne':
-        return `NOT (${low} >= ${sl()} AND ${high} <= ${sh()})`;
-      case 'gt':
-        return `${high} > ${sh()}`;
-      case 'lt':
-        return `${low} < ${sl()}`;
-      case 'ge':
-        return `(${high} > ${sh()} OR (${low} >= ${sl()} AND ${high} <= ${sh()}))`;
-      case 'le':
-        return `(${low} < ${sl()} OR (${low} >= ${sl()} AND ${high} <= ${sh()}))`;
-      case 'sa':
-        return `${low} >= ${sh()}`;
-      case 'eb':
-        return `${high} <= ${sl()}`;
-      case 'ap': {
-        // Approximately: within 10% of the distance between now and the date, at least a day.
-        const margin = Math.max(AP_MIN_DAY_MS, Math.abs(this.now() - v.low) * 0.1);
-        return `(${low} < ${ts(v.high + margin)} AND ${high} > ${ts(v.low - margin)})`;
-      }
-    }
+    return dateSql(v, low, high, this.bind, this.now());
   }
 
   numberCondition(v: NumberValue, column: string): string {
-    const n = (text: string) => `${this.stmt.param(text)}::numeric`;
-    switch (v.prefix) {
-      case 'eq':
-        return `(${column} >= ${n(v.low)} AND ${column} < ${n(v.high)})`;
-      case 'ne':
-        return `NOT (${column} >= ${n(v.low)} AND ${column} < ${n(v.high)})`;
-      case 'gt':
-        return `${column} > ${n(v.value)}`;
-      case 'lt':
-        return `${column} < ${n(v.value)}`;
-      case 'ge':
-        return `${column} >= ${n(v.value)}`;
-      case 'le':
-        return `${column} <= ${n(v.value)}`;
-      case 'sa':
-        return `${column} >= ${n(v.high)}`;
-      case 'eb':
-        return `${column} < ${n(v.low)}`;
-      case 'ap': {
-        // Approximately: within 10% of the value, and never narrower than its precision.
-        const value = Number(v.value);
-        const margin = Math.max(Math.abs(value) * 0.1, Number(v.high) - value);
-        return `(${column} >= ${n(String(value - margin))} AND ${column} <= ${n(String(value + margin))})`;
-      }
-    }
+    return numberSql(v, column, this.bind);
   }
 
-  private quantityCondition(v: QuantityValue, x: string): string {
-    const parts = [this.numberCondition(v, `${x}.value`)];
-    if (v.system !== undefined) parts.push(`${x}.system = ${this.stmt.param(v.system)}`);
-    if (v.code !== undefined) {
-      const code = this.stmt.param(v.code);
-      parts.push(v.system !== undefined ? `${x}.code = ${code}` : `(${x}.code = ${code} OR ${x}.unit = ${code})`);
-    }
-    return `(${parts.join(' AND ')})`;
-  }
-
-  private uriCondition(value: string, mode: 'exact' | 'below' | 'above'): string {
-    const p = (v: unknown) => this.stmt.param(v);
-    if (mode === 'below') return `x.uri LIKE ${p(value.replace(/[\\%_]/g, (ch) => `\\${ch}`) + '%')}`;
-    if (mode === 'above') {
-      // Every stored URI that is a path prefix of the value: the value and its parents.
-      const parents: string[] = [];
-      let current = value.replace(/\/+$/, '');
-      while (current.length > 0) {
-        parents.push(current, `${current}/`);
-        const at = current.lastIndexOf('/');
-        if (at <= current.indexOf('//') + 1) break;
-        current = current.slice(0, at);
-      }
-      return `x.uri = ANY(${p(parents)}::text[])`;
-    }
-    return `x.uri = ${p(value)}`;
-  }
+  private readonly bind = (value: unknown): string => this.stmt.param(value);
 }
 
 export function tableOf(param: ActiveParam): string {

@@ -1,6 +1,6 @@
 // The search engine as one object: the compiled parameters, the indexer that writes their values,
 // the parser and the runner. Built once at start (createSearchEngine) and shared by every request.
-import type { SearchParameter } from '@medplum/fhirtypes';
+import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
 import type { FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
@@ -9,7 +9,8 @@ import { ElementModel } from './elements.js';
 import { createFilterCompiler } from './filters.js';
 import { SearchIndexer } from './indexer.js';
 import type { SearchBounds } from './bounds.js';
-import { parseSearch, type ParsedSearch, type SearchContext } from './parse.js';
+import { criteriaMatcher, evaluableInNode } from './match.js';
+import { parseSearch, RESULT_PARAMS, type ParsedSearch, type SearchContext } from './parse.js';
 import { conformanceDefinitions, officialDefinitions, SearchRegistry } from './registry.js';
 import type { Criterion, SearchRequest } from './request.js';
 import { runSearch, type SearchResult } from './run.js';
@@ -34,6 +35,12 @@ export interface Match {
   versionId: number;
 }
 
+/** Whether one resource meets search criteria, answered in Node (src/store/search/match.ts). */
+export type ResourceMatcher = (resource: Resource) => boolean;
+
+/** Compiled criteria matchers kept per engine; restrictions come from tokens, so few distinct ones. */
+const MAX_CACHED_MATCHERS = 1000;
+
 export class SearchEngine {
   readonly context: SearchContext;
   /** Compiles access rules' query restrictions; pass it to accessCondition in search statements. */
@@ -55,6 +62,40 @@ export class SearchEngine {
       ...(options.bounds ? { bounds: options.bounds } : {}),
     };
     this.filters = createFilterCompiler((type, pairs) => this.parse([type], pairs));
+  }
+
+  private readonly matchers = new Map<string, ResourceMatcher | null>();
+
+  /**
+   * `GET [type]?<pairs>` as a test of one resource, evaluated in Node with this engine's own parse,
+   * extraction and value rules (the same answer the search gives), for query restrictions on reads
+   * and writes. Undefined when the pairs cannot all be evaluated on a resource alone: an unknown or
+   * unsupported parameter or modifier, a malformed value, a chain or _has, or a result parameter
+   * (_sort, _count...), which selects nothing. Compiled once per type and pairs.
+   */
+  criteriaMatcher(type: string, pairs: ReadonlyArray<readonly [string, string]>): ResourceMatcher | undefined {
+    const key = JSON.stringify([type, pairs]);
+    let matcher = this.matchers.get(key);
+    if (matcher === undefined) {
+      matcher = this.compileMatcher(type, pairs) ?? null;
+      if (this.matchers.size >= MAX_CACHED_MATCHERS) this.matchers.clear();
+      this.matchers.set(key, matcher);
+    }
+    return matcher ?? undefined;
+  }
+
+  private compileMatcher(type: string, pairs: ReadonlyArray<readonly [string, string]>): ResourceMatcher | undefined {
+    if (!this.model.resourceTypes.has(type) || !pairs.length) return undefined;
+    if (pairs.some(([name]) => RESULT_PARAMS.has(name.split(':')[0]))) return undefined;
+    let parsed: ParsedSearch;
+    try {
+      parsed = this.parse([type], pairs.map(([n, v]) => [n, v]));
+    } catch {
+      return undefined; // a malformed value (400 in a search) grants nothing here
+    }
+    const criteria = parsed.request.criteria;
+    if (parsed.ignored.length || criteria.length !== pairs.length || !evaluableInNode(criteria)) return undefined;
+    return criteriaMatcher(this.indexer, type, criteria);
   }
 
   /** Parses search parameters for `types` (one, several, or none for all types). */

@@ -21,10 +21,14 @@ export interface ExtractOptions {
   zone: string;
 }
 
-export function extractRows(registry: SearchRegistry, resource: Resource, options: ExtractOptions): IndexRows {
+/**
+ * The index rows of `resource`: of every parameter of its type, or of `only` those (the Node
+ * matcher, which needs the rows of the parameters it tests and the same rows the index holds).
+ */
+export function extractRows(registry: SearchRegistry, resource: Resource, options: ExtractOptions, only?: readonly ActiveParam[]): IndexRows {
   const rows = emptyRows();
   const root = rootOf(resource);
-  for (const param of registry.forType(resource.resourceType)) {
+  for (const param of only ?? registry.forType(resource.resourceType)) {
     const values = param.fn(root);
     if (values.length) addValues(rows, param, values, options);
   }
