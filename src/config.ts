@@ -1,4 +1,5 @@
 // Environment -> one typed Config. Nothing else in Haven reads process.env.
+import os from 'node:os';
 import path from 'node:path';
 import { validate as validCronExpression } from 'node-cron';
 import { DEFAULT_SEARCH_BOUNDS, type SearchBounds } from './store/search/bounds.js';
@@ -13,8 +14,13 @@ export interface Config {
   /** node-postgres connection string; when absent Haven uses the embedded PGlite in dataDir. */
   databaseUrl?: string;
   dataDir: string;
-  /** Connections in the node-postgres pool. */
+  /** Connections in the node-postgres pool (of each worker). */
   dbPoolSize: number;
+  /**
+   * Processes serving the one port (WORKERS: a number, or `auto` for one per core; default 1).
+   * More than one needs DATABASE_URL: the embedded PGlite belongs to one process (src/cluster.ts).
+   */
+  workers: number;
   /**
    * Longest a database statement of the server may run, in ms (DB_STATEMENT_TIMEOUT_MS; 0: no
    * limit). PostgreSQL cancels it (SQLSTATE 57014, answered 503); PGlite cannot (docs/security.md).
@@ -132,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     dataDir,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
+    workers: workers(env, databaseUrl),
     dbStatementTimeoutMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 30000, 0, 24 * 3600 * 1000),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimit: integer(env, 'BODY_LIMIT', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -207,6 +214,15 @@ function dashboardClientId(env: Env): string {
   const id = env.DASHBOARD_CLIENT_ID || 'haven-dashboard';
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(id)) throw new ConfigError(`DASHBOARD_CLIENT_ID may hold letters, digits and . _ - (at most 100), got "${id.slice(0, 100)}"`);
   return id;
+}
+
+function workers(env: Env, databaseUrl: string | undefined): number {
+  if (env.WORKERS === 'auto') return databaseUrl ? os.availableParallelism() : 1; // the embedded database: one process
+  const count = integer(env, 'WORKERS', 1, 1, 256);
+  if (count > 1 && !databaseUrl) {
+    throw new ConfigError(`WORKERS=${count} needs DATABASE_URL: the embedded PGlite database can be opened by one process only (WORKERS=1, or auto)`);
+  }
+  return count;
 }
 
 function alertsSchedule(env: Env): string {

@@ -13,8 +13,12 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A migrated database with the baseline tables; `extraSql` runs after (e.g. removing auditing). */
-export async function createBenchDatabase(serverUrl: string, name: string, extraSql?: string): Promise<BenchDatabase> {
+/**
+ * A migrated database with the baseline tables; `extraSql` runs after (e.g. removing auditing).
+ * `migrations` is the folder to migrate with: a --compare run migrates with the base commit's, so
+ * that the base Haven starts on it, and the working tree's Haven applies its newer ones after.
+ */
+export async function createBenchDatabase(serverUrl: string, name: string, extraSql?: string, migrations = migrationsDir): Promise<BenchDatabase> {
   const admin = new URL(serverUrl);
   admin.pathname = '/postgres';
   await adminQuery(admin, `CREATE DATABASE ${identifier(name)}`);
@@ -22,7 +26,7 @@ export async function createBenchDatabase(serverUrl: string, name: string, extra
   url.pathname = `/${name}`;
   const haven = await openPostgres(url.toString(), 1);
   try {
-    await migrate(haven, loadMigrations(migrationsDir));
+    await migrate(haven, loadMigrations(migrations));
     await haven.exec(readFileSync(path.join(packageRoot, 'bench', 'lib', 'schema.sql'), 'utf8'));
     if (extraSql) await haven.exec(extraSql);
   } finally {

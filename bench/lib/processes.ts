@@ -10,6 +10,8 @@ const run = promisify(execFile);
 
 export interface ServerProcess {
   url: string;
+  /** The package root it runs from (the working tree, or a --compare checkout). */
+  root: string;
   pid: number;
   /** The environment the process runs with. */
   env: Record<string, string>;
@@ -21,20 +23,21 @@ export interface ServerProcess {
 /** How to run TypeScript entry points: the built JavaScript (npm run bench) or tsx (tests). */
 export type Runner = 'built' | 'tsx';
 
-export function startHaven(runner: Runner, env: Record<string, string>): Promise<ServerProcess> {
-  return start(runner, 'src/main', env);
+/** Haven from the working tree, or from another checkout's package root (--compare). */
+export function startHaven(runner: Runner, env: Record<string, string>, root = packageRoot): Promise<ServerProcess> {
+  return start(runner, 'src/main', env, root);
 }
 
 export function startBaseline(runner: Runner, env: Record<string, string>): Promise<ServerProcess> {
   return start(runner, 'bench/baseline/server', env);
 }
 
-async function start(runner: Runner, entry: string, env: Record<string, string>): Promise<ServerProcess> {
+async function start(runner: Runner, entry: string, env: Record<string, string>, root = packageRoot): Promise<ServerProcess> {
   const port = await freePort();
-  const args = runner === 'built' ? [path.join(packageRoot, 'dist', `${entry}.js`)] : ['--import', 'tsx', path.join(packageRoot, `${entry}.ts`)];
+  const args = runner === 'built' ? [path.join(root, 'dist', `${entry}.js`)] : ['--import', 'tsx', path.join(root, `${entry}.ts`)];
   const processEnv = { ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' };
   const child = spawn(process.execPath, args, {
-    cwd: packageRoot,
+    cwd: root,
     env: { ...process.env, ...processEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -44,6 +47,7 @@ async function start(runner: Runner, entry: string, env: Record<string, string>)
   await waitUntilServing(url, child, () => stderr);
   return {
     url,
+    root,
     env: processEnv,
     pid: child.pid as number,
     peakRssMb: () => peakRss(child.pid as number),
@@ -58,8 +62,8 @@ async function start(runner: Runner, entry: string, env: Record<string, string>)
 
 /** An access token the Haven process accepts: `haven token` run with that process's environment. */
 export async function havenToken(runner: Runner, haven: ServerProcess, scope: string): Promise<string> {
-  const cli = runner === 'built' ? [path.join(packageRoot, 'dist', 'src', 'cli.js')] : ['--import', 'tsx', path.join(packageRoot, 'src', 'cli.ts')];
-  const { stdout } = await run(process.execPath, [...cli, 'token', '--scope', scope], { cwd: packageRoot, env: { ...process.env, ...haven.env } });
+  const cli = runner === 'built' ? [path.join(haven.root, 'dist', 'src', 'cli.js')] : ['--import', 'tsx', path.join(haven.root, 'src', 'cli.ts')];
+  const { stdout } = await run(process.execPath, [...cli, 'token', '--scope', scope], { cwd: haven.root, env: { ...process.env, ...haven.env } });
   return stdout.trim();
 }
 

@@ -13,12 +13,16 @@ export interface ScenarioResult {
   goal?: number;
   /** Search scale steps: how many Observations were searched. */
   scaleStep?: number;
+  /** --compare: the base commit's Haven under the same load, and the baseline measured beside it. */
+  base?: { haven: LoadResult; baseline: LoadResult; ratio: number };
 }
 
 export interface BenchReport {
   startedAt: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
   options: { duration: number; connections: number; scale: string };
+  /** --compare: which commit the base is, and its Haven's peak RSS. */
+  compare?: { label: string; havenPeakRssMb?: number };
   results: ScenarioResult[];
   havenPeakRssMb?: number;
   notes: string[];
@@ -46,6 +50,36 @@ export function formatTable(report: BenchReport): string {
     r.baseline.p50.toFixed(1),
     `${r.haven.errors}/${r.baseline.errors}`,
   ]);
+  return markdownTable(header, rows);
+}
+
+/** --compare: the base commit's table, the same columns as the working tree's. */
+export function formatBaseTable(report: BenchReport): string {
+  const results = report.results.flatMap((r) => (r.base ? [{ ...r, haven: r.base.haven, baseline: r.base.baseline, ratio: r.base.ratio }] : []));
+  return formatTable({ ...report, results });
+}
+
+/**
+ * --compare: per scenario the two ratios and their ratio (working tree's ratio over the base's:
+ * above 1 the working tree is faster, relative to the baseline of its own moment), and the raw
+ * req/s of the two Havens for reference.
+ */
+export function formatComparison(report: BenchReport): string {
+  const header = ['scenario', 'ratio (working tree)', 'ratio (base)', 'working / base', 'Haven req/s (working)', 'Haven req/s (base)', 'p50 ms (working)', 'p50 ms (base)'];
+  const rows = report.results.flatMap((r) =>
+    r.base
+      ? [[
+          r.scenario,
+          r.ratio.toFixed(2),
+          r.base.ratio.toFixed(2),
+          r.base.ratio > 0 ? (r.ratio / r.base.ratio).toFixed(2) : '',
+          r.haven.requestsPerSecond.toFixed(0),
+          r.base.haven.requestsPerSecond.toFixed(0),
+          r.haven.p50.toFixed(1),
+          r.base.haven.p50.toFixed(1),
+        ]]
+      : [],
+  );
   return markdownTable(header, rows);
 }
 

@@ -2,7 +2,7 @@
 // interactions as the FHIR API (R4 validation, history, search index, audit, after-write hooks such
 // as PHQ-9/GAD-7 scoring). A replace writes only what changed and deletes the companions the record
 // no longer has (a removed goal or measurement); a delete removes the record's resources.
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../store/ids.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { sameContent } from '../fhir/content.js';
@@ -38,7 +38,7 @@ export class RecordWriter {
   async create(target: WriteTarget, record: object): Promise<StoredRecord<object>> {
     return this.store.transaction(target.ctx, async (s) => {
       const parent = await this.checkScope(s, target);
-      const id = randomUUID();
+      const id = newResourceId();
       const resources = target.definition.toFhir(record, { patientId: target.scope.patientId, id, now: this.clock(), parent });
       let main: Resource | undefined;
       for (const resource of resources) {

@@ -28,8 +28,9 @@ export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, confi
         rateLimit: {
           hook: 'preHandler',
           keyGenerator: (request: FastifyRequest) => `${request.ip}|${grantTypeOf(request)}`,
+          // The counters are this process's: with WORKERS each takes its share, never more in all.
           max: async (request: FastifyRequest) =>
-            grantTypeOf(request) === 'client_credentials' ? config.auth.tokenRateLimit : config.auth.tokenRateLimit * APP_LAUNCH_RATE_FACTOR,
+            Math.ceil((grantTypeOf(request) === 'client_credentials' ? config.auth.tokenRateLimit : config.auth.tokenRateLimit * APP_LAUNCH_RATE_FACTOR) / config.workers),
           timeWindow: 60_000,
         },
       },

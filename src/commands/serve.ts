@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.js';
-import { serveUntilSignal } from '../server.js';
+import { serve } from '../cluster.js';
 import type { Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -7,7 +7,7 @@ export const serveCommand: Command = {
   summary: 'Run the FHIR server (the default command)',
   usage: 'haven serve\n\nConfiguration comes from the environment; see the README.',
   async run() {
-    await serveUntilSignal(loadConfig());
+    await serve(loadConfig());
     return 0;
   },
 };

@@ -2,7 +2,7 @@
 // Used by transaction Bundles of many creates (ResourceStore.createMany), by the benchmark's data
 // loader and by tests that need thousands of resources; the same extraction as single writes, so
 // the index is identical.
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from './ids.js';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from './db.js';
 import type { IndexEntry, ResourceIndexer } from './indexer.js';
@@ -44,7 +44,7 @@ export function buildBulkInsert(
   const entries: IndexEntry[] = [];
   const versions: StoredVersion[] = [];
   for (const [index, item] of items.entries()) {
-    const id = item.id ?? randomUUID();
+    const id = item.id ?? newResourceId();
     const lastUpdated = item.lastUpdated ?? now;
     const { document, json } = stamp(item.resource, id, 1, lastUpdated);
     const entry = indexer.extract(document);

@@ -1,7 +1,7 @@
 // Create, read, update and delete of FHIR resources, with their history and index rows, inside one
 // database transaction (or as single statements for reads). A ResourceStore is bound to one
 // transaction and one caller; Store.transaction() makes them.
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from './ids.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { accessCondition, admits, admitsContent, admitsWrite, filtersFor, type Candidate } from './access.js';
@@ -167,7 +167,7 @@ export class ResourceStore {
   }
 
   /** Creates a resource with a server-assigned id (or the given one, for update-as-create). */
-  async create(resource: Resource, method: WriteMethod = 'POST', id: string = randomUUID()): Promise<StoredVersion> {
+  async create(resource: Resource, method: WriteMethod = 'POST', id: string = newResourceId()): Promise<StoredVersion> {
     refuseServerOwned(resource.resourceType);
     const created = await this.insert(resource, id, method);
     if (!created) throw FhirError.conflict(`${resource.resourceType}/${id} already exists`);

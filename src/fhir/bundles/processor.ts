@@ -6,7 +6,7 @@
 // is written; any failure rolls everything back and answers the failing entry's OperationOutcome.
 // Batch: the same order, each entry in a savepoint of one transaction, so a failing entry is undone
 // alone and answered with its own status while the others commit together.
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../store/ids.js';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Grant } from '../../auth/grant.js';
 import { authorizeConditionalReference, authorizeEntry } from '../../auth/bundle-entry.js';
@@ -131,7 +131,7 @@ export class BundleProcessor {
           let id: string;
           if (entry.kind === 'create') {
             const match = entry.ifNoneExist ? await writes.findOneMatch(as(entry), entry.type, entry.ifNoneExist, 'If-None-Exist') : undefined;
-            id = match?.id ?? randomUUID();
+            id = match?.id ?? newResourceId();
             if (match) existing.set(entry.index, (await as(entry).read(entry.type, match.id)) as StoredVersion);
           } else if (entry.kind === 'conditional-update') {
             id = (await writes.conditionalUpdateTarget(as(entry), entry.type, entry.criteria ?? [], entry.resource as unknown as Resource)).id;

@@ -1,7 +1,7 @@
 // The FHIR write interactions (create, update, patch, delete and their conditional forms) as
 // functions of a store transaction, so that single requests and transaction Bundle entries share
 // one implementation of every rule.
-import { randomUUID } from 'node:crypto';
+import { newResourceId } from '../../store/ids.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
 import type { Access } from '../../store/context.js';
@@ -90,7 +90,7 @@ export class WriteInteractions {
       }
       return { id: match.id, exists: true };
     }
-    return { id: resource.id ?? randomUUID(), exists: false };
+    return { id: resource.id ?? newResourceId(), exists: false };
   }
 
   async patch(s: ResourceStore, type: string, id: string, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
