@@ -3,13 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import { smart } from '../auth/hooks.js';
 import { OAuthError } from '../auth/oauth-error.js';
+import { isFhirId } from '../grammar/id.js';
 import type { Runtime } from '../runtime.js';
 import { findClient } from '../store/clients.js';
 import { auditOAuth } from './audit.js';
 import { newSecret, sha256 } from './secrets.js';
 import { createLaunch, LAUNCH_TTL_SECONDS } from './state.js';
-
-const ID = /^[A-Za-z0-9.-]{1,64}$/;
 
 export function registerLaunchRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post('/auth/launch', smart('admin'), async (request, reply) => {
@@ -17,8 +16,8 @@ export function registerLaunchRoutes(app: FastifyInstance, runtime: Runtime): vo
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw OAuthError.badRequest('invalid_request', 'The body must be a JSON object {patient, encounter?}');
     const { patient, encounter, client_id: clientId } = body;
-    if (typeof patient !== 'string' || !ID.test(patient)) throw OAuthError.badRequest('invalid_request', 'patient is required: a Patient id');
-    if (encounter !== undefined && (typeof encounter !== 'string' || !ID.test(encounter))) throw OAuthError.badRequest('invalid_request', 'encounter must be an Encounter id');
+    if (!isFhirId(patient)) throw OAuthError.badRequest('invalid_request', 'patient is required: a Patient id');
+    if (encounter !== undefined && !isFhirId(encounter)) throw OAuthError.badRequest('invalid_request', 'encounter must be an Encounter id');
     if (clientId !== undefined && (typeof clientId !== 'string' || !(await findClient(db, clientId)))) throw OAuthError.badRequest('invalid_request', 'client_id names no registered app');
     const { rows } = await db.query("SELECT 1 FROM resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted", [patient]);
     if (!rows.length) throw OAuthError.badRequest('invalid_request', `There is no Patient/${patient}`);
