@@ -38,7 +38,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Request ids from clients are kept when they are plain tokens, so logs can be correlated. */
+/** Request ids from clients are kept when they are plain tokens, so logs can be correlated (not FHIR ids: ':' and '_' allowed). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstance {

@@ -5,6 +5,7 @@
 // The newest Goal wins. A Goal the patient wrote never counts (and goal-guard.ts refuses a patient
 // writing one that claims a clinician).
 import type { Goal } from '@medplum/fhirtypes';
+import { isReferenceTo } from '../grammar/reference.js';
 import { ALERT_RULE_SYSTEM, type RuleCode } from './codes.js';
 import { measurementOfCode, quantityIn, type Measurement } from './readings.js';
 import type { PersonalLimits } from './rules/types.js';
@@ -16,7 +17,7 @@ export interface PatientLimits {
 }
 
 const COUNTING = new Set(['active', 'accepted']);
-const CLINICIAN = /^(Practitioner|PractitionerRole)\/[A-Za-z0-9\-.]{1,64}$/;
+const CLINICIAN = ['Practitioner', 'PractitionerRole'];
 /** The unit a change rule's allowed change is read in. */
 const CHANGE_MEASUREMENT: Partial<Record<RuleCode, Measurement>> = {
   'weight-gain-day': 'weight',
@@ -27,7 +28,7 @@ const CHANGE_MEASUREMENT: Partial<Record<RuleCode, Measurement>> = {
 
 /** Whether a Goal is one the alert rules take limits from. */
 export function isCareTeamGoal(goal: Goal): boolean {
-  return COUNTING.has(goal.lifecycleStatus) && CLINICIAN.test(goal.expressedBy?.reference ?? '');
+  return COUNTING.has(goal.lifecycleStatus) && isReferenceTo(goal.expressedBy?.reference, CLINICIAN);
 }
 
 /** Whether a Goal sets an alert limit (it names a measurement or rule the alerts read). */

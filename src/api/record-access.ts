@@ -3,7 +3,7 @@
 // always maps to (403 otherwise) and left the per-type Access in request.haven; this turns it into
 // the Access of each store call the record routes make.
 import type { FastifyRequest } from 'fastify';
-import type { Interaction } from '../auth/authorize.js';
+import type { Interaction } from '../grammar/interaction.js';
 import type { Grant } from '../auth/grant.js';
 import type { Services } from '../runtime.js';
 import { NO_ACCESS, type Access, type StoreContext } from '../store/context.js';

@@ -3,9 +3,10 @@
 // the request, then the reader or writer, through the same store, authorization and audit as FHIR.
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Interaction } from '../auth/authorize.js';
 import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
+import type { Interaction } from '../grammar/interaction.js';
+import { isFhirId } from '../grammar/id.js';
 import type { Runtime, Services } from '../runtime.js';
 import type { StoreContext } from '../store/context.js';
 import { parseListQuery } from './list-query.js';
@@ -24,7 +25,6 @@ interface RecordParams extends ScopeParams {
 
 const JSON_UTF8 = 'application/json; charset=utf-8';
 /** FHIR ids: anything else in the URL names no record (404, as an unknown id). */
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, definition: RecordDefinition): void {
   const collection = `/patients/:patientId/${definition.path}`;
@@ -112,14 +112,14 @@ function writeTarget(services: Services, request: FastifyRequest, definition: Re
 
 /** The patient (and parent record) of the URL; ids that cannot exist answer 404 at once. */
 function scopeOf(definition: RecordDefinition, params: ScopeParams): RecordScope {
-  if (!ID.test(params.patientId)) throw FhirError.notFound(`Patient/${params.patientId.slice(0, 64)} is not known`);
+  if (!isFhirId(params.patientId)) throw FhirError.notFound(`Patient/${params.patientId.slice(0, 64)} is not known`);
   if (!definition.parent || params.parentId === undefined) return { patientId: params.patientId };
-  if (!ID.test(params.parentId)) throw FhirError.notFound(`No record ${params.parentId.slice(0, 64)} of Patient/${params.patientId}`);
+  if (!isFhirId(params.parentId)) throw FhirError.notFound(`No record ${params.parentId.slice(0, 64)} of Patient/${params.patientId}`);
   return { patientId: params.patientId, parentReference: `${definition.parent.definition.mainType}/${params.parentId}` };
 }
 
 function recordId(definition: RecordDefinition, scope: RecordScope, id: string): string {
-  if (!ID.test(id)) throw notFound(definition, scope, id.slice(0, 64));
+  if (!isFhirId(id)) throw notFound(definition, scope, id.slice(0, 64));
   return id;
 }
 

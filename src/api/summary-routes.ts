@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
+import { isFhirId } from '../grammar/id.js';
 import type { Runtime } from '../runtime.js';
 import { SUMMARY_TYPES, SummaryReader } from './summary/records.js';
 import { buildSummary } from './summary/summary.js';
@@ -13,7 +14,6 @@ export const DEFAULT_DAYS = 30;
 /** Ten years: a therapist reviewing years of treatment needs the long view (the trend turns weekly past a year). */
 export const MAX_DAYS = 3650;
 
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export type Clock = () => Date;
 
@@ -28,7 +28,7 @@ export function summaryRoutes(runtime: Runtime, clock: Clock = () => new Date())
         const { patientId } = request.params;
         const reader = new SummaryReader(runtime.services, request.haven, patientId);
         // Unknown, or not visible to this token: the same answer, so nothing of the patient leaks.
-        if (!FHIR_ID.test(patientId) || !(await reader.patientVisible())) throw FhirError.notFound(`Patient ${patientId.slice(0, 64)} is not known`);
+        if (!isFhirId(patientId) || !(await reader.patientVisible())) throw FhirError.notFound(`Patient ${patientId.slice(0, 64)} is not known`);
         const window = summaryWindow(days, clock());
         const records = await reader.read(window);
         return reply.type('application/json; charset=utf-8').send(buildSummary(patientId, records, window));

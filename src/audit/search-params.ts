@@ -3,7 +3,9 @@
 // subtype, outcome, plus _count and the paging cursor.
 import { FhirError } from '../errors.js';
 import { isValidCalendarDate } from '../fhir/datetime.js';
-import { ID_PATTERN } from '../fhir/http.js';
+import { isFhirId } from '../grammar/id.js';
+import { localPart, parseLiteralReference } from '../grammar/reference.js';
+import { searchAlternatives } from '../grammar/search-value.js';
 import type { AuditDateValue, AuditFilter, AuditReference } from '../store/audit-log.js';
 import { RESTFUL_INTERACTION } from './auditevent.js';
 
@@ -42,7 +44,7 @@ export function parseAuditQuery(query: URLSearchParams, options: ParseOptions): 
       continue;
     }
     if (raw === '') continue; // FHIR: a parameter without a value is ignored
-    filters.push(parseFilter(name, modifier, splitValues(raw), options, key));
+    filters.push(parseFilter(name, modifier, searchAlternatives(raw), options, key));
     used.push([key, raw]);
   }
   return { filters, used };
@@ -102,13 +104,10 @@ function tokens(values: string[], system: string, modifier: string | undefined, 
 
 /** "Type/id", an absolute URL on this server, or a bare id (of `type` when given). */
 function parseReference(value: string, type: string | undefined, options: ParseOptions, key: string): AuditReference {
-  let ref = value.startsWith(options.fhirBaseUrl + '/') ? value.slice(options.fhirBaseUrl.length + 1) : value;
-  ref = ref.replace(/\/_history\/[^/]+$/, '');
-  const parts = ref.split('/');
-  if (parts.length === 1 && ID_PATTERN.test(parts[0])) return type ? { type, id: parts[0] } : { id: parts[0] };
-  if (parts.length === 2 && options.resourceTypes.has(parts[0]) && ID_PATTERN.test(parts[1]) && (!type || type === parts[0])) {
-    return { type: parts[0], id: parts[1] };
-  }
+  const local = localPart(value, options.fhirBaseUrl);
+  if (isFhirId(local)) return type ? { type, id: local } : { id: local };
+  const literal = parseLiteralReference(local);
+  if (literal && options.resourceTypes.has(literal.type) && (!type || type === literal.type)) return { type: literal.type, id: literal.id };
   throw FhirError.badRequest(`${key}: "${value.slice(0, 100)}" is not a reference such as Patient/123`, [key]);
 }
 
@@ -146,9 +145,4 @@ function normalPrefix(prefix: string): AuditDateValue['prefix'] {
 function splitModifier(key: string): [string, string | undefined] {
   const colon = key.indexOf(':');
   return colon < 0 ? [key, undefined] : [key.slice(0, colon), key.slice(colon + 1)];
-}
-
-/** Comma-separated alternatives; "\," is a literal comma. */
-function splitValues(raw: string): string[] {
-  return raw.split(/(?<!\\),/).map((v) => v.replace(/\\,/g, ','));
 }

@@ -3,28 +3,11 @@
 // FHIR and app-records route goes through it (src/auth/hooks.ts); a transaction or batch calls
 // `authorize` once per entry.
 import { FhirError } from '../errors.js';
+import type { Interaction } from '../grammar/interaction.js';
 import { ALL_ACCESS, NO_ACCESS, type Access } from '../store/context.js';
 import type { Grant } from './grant.js';
 import { canEvaluate, restrictionFilter, type RestrictionCriteria } from './restriction.js';
 import type { Letter, ResourceScope, ScopeContext } from './scopes.js';
-
-/** FHIR interactions as SMART sees them (reference/smart-scopes.md, section 2). */
-export type Interaction =
-  | 'read'
-  | 'vread'
-  | 'history-instance'
-  | 'history-type'
-  | 'history-system'
-  | 'search-type'
-  | 'search-system'
-  | 'create'
-  | 'conditional-create'
-  | 'update'
-  | 'conditional-update'
-  | 'patch'
-  | 'conditional-patch'
-  | 'delete'
-  | 'conditional-delete';
 
 /**
  * The letters each interaction needs. Conditional forms also need `s` on the type (Haven policy):

@@ -2,8 +2,9 @@
 // a separate request (SMART App Launch 2.x). The Bundle processor calls `authorizeEntry` for every
 // entry and runs that entry's store calls with the Access it returns (`store.as(access)`); a
 // transaction fails whole on the first 403, a batch answers that entry with it.
+import type { Interaction } from '../grammar/interaction.js';
 import type { Access } from '../store/context.js';
-import type { Authorizer, Interaction } from './authorize.js';
+import type { Authorizer } from './authorize.js';
 import type { Grant } from './grant.js';
 
 /** The interaction an entry asks for, by method and URL shape (as the Bundle processor reads it). */

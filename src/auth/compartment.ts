@@ -1,19 +1,12 @@
 // Which resource types can belong to a Patient compartment (R4 Patient CompartmentDefinition).
 // Types that cannot (Practitioner, Organization, Questionnaire, ...) are readable by any user/ token
 // with r/s on them (Haven policy, reference/smart-scopes.md 1.4).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { CompartmentDefinition } from '@medplum/fhirtypes';
-import { fhirDefinitionsDir } from '../paths.js';
+import { patientCompartmentDefinition } from '../grammar/patient-compartment.js';
 
 let inCompartment: Set<string> | undefined;
 
 export function patientCompartmentTypes(): ReadonlySet<string> {
-  if (!inCompartment) {
-    const file = path.join(fhirDefinitionsDir, 'compartmentdefinition-patient.json');
-    const definition = JSON.parse(readFileSync(file, 'utf8')) as CompartmentDefinition;
-    inCompartment = new Set(['Patient', ...(definition.resource ?? []).filter((r) => r.param?.length).map((r) => r.code as string)]);
-  }
+  inCompartment ??= new Set(patientCompartmentDefinition().types);
   return inCompartment;
 }
 

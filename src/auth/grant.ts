@@ -1,4 +1,6 @@
 // What a verified access token grants: who acts and which scopes, read once per request.
+import { isFhirId } from '../grammar/id.js';
+import { FHIR_USER_TYPES, parseLiteralReference, referenceKey } from '../grammar/reference.js';
 import { parseScopes, type ResourceScope } from './scopes.js';
 
 export interface Grant {
@@ -22,8 +24,6 @@ export interface Grant {
   jti?: string;
 }
 
-const FHIR_USER = /^((?:Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64})$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * A Grant from the claims of a verified token. Unknown or malformed parts grant nothing.
@@ -35,7 +35,7 @@ export function grantFromClaims(issuer: Grant['issuer'], claims: Record<string, 
   const scope = typeof claims.scope === 'string' ? claims.scope : '';
   const parsed = parseScopes(scope);
   const fhirUser = typeof claims.fhirUser === 'string' ? localUser(claims.fhirUser, fhirBaseUrl) : undefined;
-  const patient = typeof claims.patient === 'string' && ID.test(claims.patient) ? claims.patient : undefined;
+  const patient = isFhirId(claims.patient) ? claims.patient : undefined;
   return {
     issuer,
     ...(typeof claims.sub === 'string' ? { subject: claims.sub } : {}),
@@ -52,7 +52,6 @@ export function grantFromClaims(issuer: Grant['issuer'], claims: Record<string, 
 
 /** "Type/id" of a fhirUser that is relative or under this server's FHIR base; undefined otherwise. */
 function localUser(claim: string, fhirBaseUrl: string): string | undefined {
-  const prefix = `${fhirBaseUrl.replace(/\/+$/, '')}/`;
-  const relative = claim.startsWith(prefix) ? claim.slice(prefix.length) : claim;
-  return FHIR_USER.exec(relative)?.[1];
+  const user = parseLiteralReference(claim, { baseUrl: fhirBaseUrl, types: FHIR_USER_TYPES, versioned: false });
+  return user && referenceKey(user);
 }

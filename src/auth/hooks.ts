@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FhirError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { ALL_ACCESS, NO_ACCESS } from '../store/context.js';
-import type { Interaction } from './authorize.js';
+import type { Interaction } from '../grammar/interaction.js';
 import type { Grant } from './grant.js';
 import { OAuthError } from './oauth-error.js';
 import { TokenRejected } from './tokens.js';

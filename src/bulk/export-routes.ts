@@ -120,7 +120,7 @@ function statusUrl(services: Services, id: string): string {
  */
 async function ownJob(services: Services, request: FastifyRequest, id: string): Promise<ExportJob> {
   const notFound = () => FhirError.notFound('No such export (unknown, cancelled, expired, or not this client\'s)');
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw notFound();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw notFound(); // a job id (base64url), not a FHIR id
   const job = await new ExportJobs(services.db).get(id);
   const token = request.grant as Grant;
   if (!job || job.state === 'cancelled' || job.state === 'expired' || job.client !== clientKey(token)) throw notFound();

@@ -10,7 +10,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Job ids are base64url; file names are Type-attempt-n.ndjson. Nothing else reaches the disk. */
+/** Job ids are base64url (not FHIR ids: '_' but no '.'); file names are Type-attempt-n.ndjson. Nothing else reaches the disk. */
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

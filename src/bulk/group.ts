@@ -4,6 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Grant } from '../auth/grant.js';
 import { FhirError } from '../errors.js';
+import { isReferenceTo } from '../grammar/reference.js';
 import type { Services } from '../runtime.js';
 import { readAccess } from './export-access.js';
 
@@ -26,7 +27,7 @@ export async function groupMembers(services: Services, request: FastifyRequest, 
   for (const m of group.member ?? []) {
     if (m.inactive === true) continue;
     const ref = m.entity?.reference?.startsWith(base) ? m.entity.reference.slice(base.length) : m.entity?.reference;
-    if (ref && /^Patient\/[A-Za-z0-9.-]{1,64}$/.test(ref)) members.add(ref);
+    if (isReferenceTo(ref, ['Patient'])) members.add(ref);
   }
   return [...members];
 }

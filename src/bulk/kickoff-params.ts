@@ -2,6 +2,7 @@
 // from the query string and checked before a job is written: anything Haven cannot honour is a 400
 // that names it, so the client can retry without it.
 import { FhirError } from '../errors.js';
+import { baseName, isResultParameter, UNSUPPORTED_RESULT_PARAMETERS } from '../grammar/result-parameters.js';
 import type { SearchEngine } from '../store/search/engine.js';
 
 /** The three spellings of NDJSON that clients (and Inferno) send. */
@@ -17,8 +18,10 @@ const UNSUPPORTED = new Map([
   ['allowPartialManifests', 'is not part of Bulk Data 2.0'],
 ]);
 
-/** Search result parameters a _typeFilter may not carry (the IG forbids _include and _sort). */
-const FILTER_RESULT_PARAMS = new Set(['_include', '_revinclude', '_sort', '_count', '_summary', '_elements', '_total', '_cursor', '_format', '_type', '_contained', '_containedType']);
+/** Search result parameters a _typeFilter may not carry (the IG forbids _include and _sort): a filter is criteria only. */
+function isFilterResultParam(name: string): boolean {
+  return isResultParameter(name) || UNSUPPORTED_RESULT_PARAMETERS.has(baseName(name));
+}
 
 export interface KickoffParams {
   /** Types named in _type, in the order given; undefined when _type was absent. */
@@ -85,7 +88,7 @@ function addTypeFilter(result: KickoffParams, query: string, search: SearchEngin
   if (q < 0 || !/^[A-Z][A-Za-z]{1,63}$/.test(type)) return `_typeFilter "${query.slice(0, 80)}" must be a search query such as Observation?status=final`;
   const criteria = [...new URLSearchParams(query.slice(q + 1))];
   if (!criteria.length) return `_typeFilter "${query.slice(0, 80)}" has no search parameters`;
-  const result_ = criteria.find(([name]) => FILTER_RESULT_PARAMS.has(name.split(':')[0]));
+  const result_ = criteria.find(([name]) => isFilterResultParam(name));
   if (result_) return `_typeFilter "${query.slice(0, 80)}": ${result_[0]} is not allowed in a type filter`;
   try {
     const parsed = search.parse([type], criteria);

@@ -4,6 +4,8 @@ import { parseScopes } from '../auth/scopes.js';
 import { tokenSettings } from '../auth/services.js';
 import { mintAccessToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
+import { isFhirId } from '../grammar/id.js';
+import { FHIR_USER_TYPES, parseReferenceAtEnd } from '../grammar/reference.js';
 import type { Database } from '../store/db.js';
 import { openDatabase } from '../store/open-database.js';
 import type { Command } from './command.js';
@@ -18,8 +20,6 @@ from files under DATA_DIR/keys (or KEYS_DIR), never from the database.
   --patient    the patient id that patient/ scopes are confined to
   --fhir-user  the user, e.g. Practitioner/123 (user/ scopes follow their care relationships)
   --ttl        lifetime in seconds (default 3600)`;
-
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export const tokenCommand: Command = {
   name: 'token',
@@ -68,8 +68,8 @@ function check(values: { scope?: string; patient?: string; 'fhir-user'?: string;
   if (!values.scope?.trim()) return '--scope is required';
   const { invalid } = parseScopes(values.scope.split(/\s+/).filter(Boolean).join(' '));
   if (invalid.length) return `Not valid SMART scopes: ${invalid.join(' ')}`;
-  if (values.patient !== undefined && !ID.test(values.patient)) return '--patient must be a FHIR id';
-  if (values['fhir-user'] !== undefined && !/^(?:.*\/)?(Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/.test(values['fhir-user'])) {
+  if (values.patient !== undefined && !isFhirId(values.patient)) return '--patient must be a FHIR id';
+  if (values['fhir-user'] !== undefined && !parseReferenceAtEnd(values['fhir-user'], { types: FHIR_USER_TYPES, versioned: false })) {
     return '--fhir-user must be a reference such as Practitioner/123';
   }
   if (values.ttl !== undefined && (!/^\d{1,8}$/.test(values.ttl) || Number(values.ttl) < 1)) return '--ttl must be a whole number of seconds';

@@ -7,6 +7,7 @@ import type {
   CapabilityStatementRestSecurity,
 } from '@medplum/fhirtypes';
 import type { Config } from '../config.js';
+import { WRITE_INTERACTIONS } from '../grammar/interaction.js';
 import { HAVEN_VERSION } from '../version.js';
 
 export interface CapabilityInputs {
@@ -37,8 +38,6 @@ export interface Capability {
   json: string;
   etag: string;
 }
-
-const WRITE_INTERACTIONS = ['create', 'update', 'patch', 'delete'] as const;
 
 export function buildCapability(inputs: CapabilityInputs): Capability {
   const resources: CapabilityStatementRestResource[] = [...inputs.resourceTypes].map((type) => {

@@ -1,5 +1,6 @@
 // FHIR's HTTP conventions: media types, content negotiation, ETag / If-Match, Prefer, dates.
 import { FhirError } from '../errors.js';
+import { isFhirId } from '../grammar/id.js';
 
 export const FHIR_JSON = 'application/fhir+json';
 export const FHIR_JSON_UTF8 = 'application/fhir+json; charset=utf-8';
@@ -69,11 +70,8 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
   return prefs;
 }
 
-/** A FHIR id: [A-Za-z0-9\-\.]{1,64}. */
-export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
-
 export function checkId(id: string): void {
-  if (!ID_PATTERN.test(id)) {
+  if (!isFhirId(id)) {
     throw FhirError.badRequest(`"${id.slice(0, 70)}" is not a valid FHIR id (1-64 letters, digits, '-' and '.')`);
   }
 }

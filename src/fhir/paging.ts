@@ -1,6 +1,10 @@
-// Page size and opaque page cursors, shared by history and search.
+// Page size and opaque page cursors, shared by history and the AuditEvent view (the wire format is
+// src/grammar/cursor.ts, which search cursors use too).
 import type { Config } from '../config.js';
 import { FhirError } from '../errors.js';
+import { decodeCursor as readCursor, encodeCursor } from '../grammar/cursor.js';
+
+export { encodeCursor };
 
 /** _count: the page size asked for, capped at the configured maximum. 0 asks for no entries. */
 export function pageSize(config: Config, raw: string | undefined): number {
@@ -9,18 +13,9 @@ export function pageSize(config: Config, raw: string | undefined): number {
   return Math.min(Number(raw), config.maxPageSize);
 }
 
-/** Cursors are opaque to clients: base64url JSON. */
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
+/** The cursor's value, or a 400 when it does not decode or has not the shape `check` wants. */
 export function decodeCursor<T>(raw: string, check: (value: unknown) => value is T): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  if (!check(value)) throw FhirError.badRequest('The paging cursor is not valid; start again from the first page', ['_cursor']);
+  const value = readCursor(raw, check);
+  if (value === undefined) throw FhirError.badRequest('The paging cursor is not valid; start again from the first page', ['_cursor']);
   return value;
 }

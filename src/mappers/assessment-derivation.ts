@@ -5,6 +5,7 @@
 // to the patient's active care teams (mapping.md "assessments"; clinical-codes.md §1, §10).
 // The same function serves app records and responses posted through the FHIR API.
 import type { Communication, Flag, Observation, QuestionnaireResponse, Reference } from '@medplum/fhirtypes';
+import { isReferenceTo } from '../grammar/reference.js';
 import { CATEGORY, EXTENSION, PROFILE, SUICIDE_RISK, SUICIDE_RISK_TEXT, SYSTEM, UNIT } from './codes.js';
 import { coding, concept, ownedId, referenceTo, retarget, ucum } from './fhir.js';
 import { bandOf, PHQ9_ITEM_9, type Instrument, type InstrumentItem } from './instruments.js';
@@ -96,8 +97,10 @@ function scoreObservations(response: QuestionnaireResponse, reading: ResponseRea
 }
 
 /** Observation.performer allows these types (US Core screening assessment). */
+const PERFORMER_TYPES = ['Patient', 'Practitioner', 'PractitionerRole', 'RelatedPerson', 'Organization', 'CareTeam'];
+
 function isPerformer(reference: Reference): boolean {
-  return /^(Patient|Practitioner|PractitionerRole|RelatedPerson|Organization|CareTeam)\/[A-Za-z0-9\-.]{1,64}$/.test(reference.reference ?? '');
+  return isReferenceTo(reference.reference, PERFORMER_TYPES);
 }
 
 function suicideRiskFlag(responseId: string, subject: Reference, item9Observation: Observation | undefined, ctx: DerivationContext): Flag {

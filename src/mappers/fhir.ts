@@ -2,6 +2,7 @@
 // every app record: the patient reference, the record-kind tag, ids of the resources a record owns.
 import { createHash } from 'node:crypto';
 import type { CodeableConcept, Coding, Meta, Patient, Quantity, Reference, Resource } from '@medplum/fhirtypes';
+import { parseLiteralReference } from '../grammar/reference.js';
 import { SYSTEM, type Code, type RecordKind, type Unit } from './codes.js';
 
 /** What every toFhir needs: whose record it is and the id of its main resource. */
@@ -65,8 +66,7 @@ export function hasCoding(value: CodeableConcept | undefined, system: string, co
 
 /** The id of a `Type/id` reference when it points at `type`. */
 export function referencedId(reference: Reference | undefined, type: string): string | undefined {
-  const match = /^([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(reference?.reference ?? '');
-  return match && match[1] === type ? match[2] : undefined;
+  return parseLiteralReference(reference?.reference ?? '', { types: [type], versioned: false })?.id;
 }
 
 // A fixed namespace for Haven's name-based UUIDs (RFC 4122 version 5): never change it, or the

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { smart } from '../auth/hooks.js';
 import { OAuthError } from '../auth/oauth-error.js';
+import { isFhirId } from '../grammar/id.js';
 import type { Runtime } from '../runtime.js';
 import { findClient } from '../store/clients.js';
 import { ALL_ACCESS } from '../store/context.js';
@@ -10,16 +11,14 @@ import { auditOAuth } from './audit.js';
 import { newSecret, sha256 } from './secrets.js';
 import { createLaunch, LAUNCH_TTL_SECONDS } from '../store/oauth/state.js';
 
-const ID = /^[A-Za-z0-9.-]{1,64}$/;
-
 export function registerLaunchRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post('/auth/launch', smart('admin'), async (request, reply) => {
     const { db } = runtime.services;
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw OAuthError.badRequest('invalid_request', 'The body must be a JSON object {patient, encounter?}');
     const { patient, encounter, client_id: clientId } = body;
-    if (typeof patient !== 'string' || !ID.test(patient)) throw OAuthError.badRequest('invalid_request', 'patient is required: a Patient id');
-    if (encounter !== undefined && (typeof encounter !== 'string' || !ID.test(encounter))) throw OAuthError.badRequest('invalid_request', 'encounter must be an Encounter id');
+    if (!isFhirId(patient)) throw OAuthError.badRequest('invalid_request', 'patient is required: a Patient id');
+    if (encounter !== undefined && !isFhirId(encounter)) throw OAuthError.badRequest('invalid_request', 'encounter must be an Encounter id');
     if (clientId !== undefined && (typeof clientId !== 'string' || !(await findClient(db, clientId)))) throw OAuthError.badRequest('invalid_request', 'client_id names no registered app');
     // Through the store's front door: the admin's look at the Patient is a read on record like any other.
     const found = await runtime.services.store.reader({ ...request.haven, access: ALL_ACCESS }).read('Patient', patient);

@@ -3,19 +3,13 @@
 // adds one data-modifying CTE that inserts its audit rows, so the read and its record are a single
 // round trip and commit together. docs/audit.md shows how a search statement uses it.
 import { FhirError } from '../errors.js';
+import type { ReadInteraction } from '../grammar/interaction.js';
 import type { Actor } from './context.js';
 import type { Queryable } from './db.js';
 import { Statement } from './statement.js';
 
 /** restful-interaction codes (http://hl7.org/fhir/restful-interaction) of the interactions that return resources. */
-export type AccessInteraction =
-  | 'read'
-  | 'vread'
-  | 'history-instance'
-  | 'history-type'
-  | 'history-system'
-  | 'search-type'
-  | 'search-system';
+export type AccessInteraction = ReadInteraction;
 
 export interface AccessEvent {
   interaction: AccessInteraction;

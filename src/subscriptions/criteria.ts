@@ -2,8 +2,8 @@
 // it: checked once when the Subscription is written, so that a criteria Haven cannot evaluate is a
 // 400 at creation rather than a Subscription that silently never fires.
 import { FhirError } from '../errors.js';
+import { isResultParameter } from '../grammar/result-parameters.js';
 import type { SearchEngine } from '../store/search/engine.js';
-import { RESULT_PARAMS } from '../store/search/parse.js';
 
 export interface SubscriptionCriteria {
   resourceType: string;
@@ -22,7 +22,7 @@ export function parseCriteria(search: SearchEngine, criteria: string | undefined
   }
   const params = [...new URLSearchParams(query)];
   for (const [name] of params) {
-    if (RESULT_PARAMS.has(name.split(':')[0])) {
+    if (isResultParameter(name)) {
       throw FhirError.badRequest(`Subscription.criteria may not use the result parameter ${name}: it selects resources, not pages`, ['Subscription.criteria']);
     }
   }

@@ -2,8 +2,9 @@
 // delivery use what that grant may search and read, re-evaluated each time (care relationships are
 // SQL at each statement), so a patient/ token's Subscription only ever reaches that patient, and a
 // Subscription stops when its owner's access ends.
-import type { Authorizer, Interaction } from '../auth/authorize.js';
+import type { Authorizer } from '../auth/authorize.js';
 import type { Grant } from '../auth/grant.js';
+import type { Interaction } from '../grammar/interaction.js';
 import type { Access, Actor } from '../store/context.js';
 import { isClientActive } from '../store/clients.js';
 import type { Queryable } from '../store/db.js';

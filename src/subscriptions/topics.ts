@@ -3,7 +3,7 @@
 // the CapabilityStatement (extension capabilitystatement-subscriptiontopic-canonical), with the
 // resource type and interactions that trigger it. A Subscription narrows a topic with
 // backport-filter-criteria searches on that type.
-import type { WriteInteraction } from '../fhir/interactions/hooks.js';
+import type { WriteInteraction } from '../grammar/interaction.js';
 
 export interface Topic {
   url: string;

@@ -2,7 +2,8 @@
 // (reference/smart-scopes.md sections 1.2, 1.3 and 2): allowed exactly when the token holds every
 // letter the interaction needs, and otherwise 403 with an OperationOutcome naming what is missing.
 import t from 'tap';
-import { INTERACTION_LETTERS, type Interaction } from '../../src/auth/authorize.js';
+import { INTERACTION_LETTERS } from '../../src/auth/authorize.js';
+import type { Interaction } from '../../src/grammar/interaction.js';
 import { testApp, type FhirClient } from '../helpers/app.js';
 
 const IDENTIFIER = 'http://haven.test/id';

@@ -102,3 +102,18 @@ t.test('conditional delete: nothing to delete is fine, one match is deleted, sev
   t.equal((await fhir('DELETE', `Patient?identifier=${SYSTEM}|cd2`)).status, 412);
   t.equal((await fhir('GET', `Patient/${second.json.id}`)).status, 200, 'nothing deleted on 412');
 });
+
+t.test('result parameters are not criteria: _type, _cursor and _count are left out of a condition like _sort', async (t) => {
+  const { fhir } = await testApp(t);
+  const { json } = await fhir('POST', 'Patient', withIdentifier('only'));
+  // With only a result parameter there is no condition: a 400, never "the one Patient there is".
+  for (const query of ['_type=Patient', '_cursor=x', '_count=1', '_sort=_id', '_include:iterate=Patient:link']) {
+    t.equal((await fhir('DELETE', `Patient?${query}`)).status, 400, query);
+  }
+  t.equal((await fhir('GET', `Patient/${json.id}`)).status, 200, 'nothing deleted');
+  // Beside real criteria they are ignored (an unreadable cursor too: a condition has no pages).
+  t.equal((await fhir('DELETE', `Patient?identifier=${SYSTEM}|only&_cursor=not-a-cursor&_type=Patient`)).status, 204);
+  t.equal((await fhir('GET', `Patient/${json.id}`)).status, 410);
+  // FHIR's result parameters that Haven does not implement stay criteria it refuses.
+  t.equal((await fhir('DELETE', `Patient?identifier=${SYSTEM}|only&_contained=true`)).status, 400);
+});

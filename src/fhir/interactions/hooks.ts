@@ -5,9 +5,8 @@
 // given, so what they write has its history, index and audit record like any other write; those
 // writes do not call hooks again.
 import type { Resource } from '@medplum/fhirtypes';
+import type { WriteInteraction } from '../../grammar/interaction.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
-
-export type WriteInteraction = 'create' | 'update' | 'patch' | 'delete';
 
 export interface WrittenVersion {
   interaction: WriteInteraction;

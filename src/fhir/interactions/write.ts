@@ -4,11 +4,12 @@
 import { newResourceId } from '../../store/ids.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
+import type { WriteInteraction } from '../../grammar/interaction.js';
 import type { Access } from '../../store/context.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
 import type { ResourceValidator } from '../validate.js';
 import { criteriaKey, type Criteria } from './criteria.js';
-import { WriteHooks, type WriteInteraction } from './hooks.js';
+import { WriteHooks } from './hooks.js';
 import { applyJsonPatch } from './patch.js';
 import { parseStored } from '../../json/lossless.js';
 

@@ -2,10 +2,8 @@
 // of every Patient its compartment parameters (Observation: subject, performer) refer to, and a
 // Patient is in its own. The authorization layer confines patient/ tokens by this.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
-import { fhirDefinitionsDir } from '../../paths.js';
+import { patientCompartmentDefinition } from '../../grammar/patient-compartment.js';
 import type { SearchRegistry } from './registry.js';
 import type { IndexRows } from './rows.js';
 
@@ -13,15 +11,14 @@ export class PatientCompartment {
   /** Resource type -> index keys of the parameters that place it in a patient's compartment. */
   private readonly keys = new Map<string, Set<number>>();
   /** Resource type -> parameter codes (for compartment search documentation and tests). */
-  readonly paramsByType = new Map<string, string[]>();
+  readonly paramsByType: ReadonlyMap<string, readonly string[]>;
+  private readonly typeList: readonly string[];
 
   constructor(registry: SearchRegistry) {
-    const definition = JSON.parse(readFileSync(path.join(fhirDefinitionsDir, 'compartmentdefinition-patient.json'), 'utf8')) as {
-      resource: Array<{ code: string; param?: string[] }>;
-    };
-    for (const { code, param } of definition.resource) {
-      if (!param?.length) continue;
-      this.paramsByType.set(code, param);
+    const definition = patientCompartmentDefinition();
+    this.paramsByType = definition.params;
+    this.typeList = definition.types;
+    for (const [code, param] of definition.params) {
       const keys = new Set<number>();
       for (const p of param) {
         const active = registry.get(code, p);
@@ -31,9 +28,9 @@ export class PatientCompartment {
     }
   }
 
-  /** Resource types that can be in a patient's compartment. */
+  /** Resource types that can be in a patient's compartment (a fresh array: callers may extend it). */
   get types(): string[] {
-    return ['Patient', ...[...this.paramsByType.keys()].filter((t) => t !== 'Patient')];
+    return [...this.typeList];
   }
 
   /**

@@ -10,7 +10,8 @@ import { createFilterCompiler } from './filters.js';
 import { SearchIndexer } from './indexer.js';
 import type { SearchBounds } from './bounds.js';
 import { criteriaMatcher, evaluableInNode } from './match.js';
-import { parseSearch, RESULT_PARAMS, type ParsedSearch, type SearchContext } from './parse.js';
+import { isResultParameter } from '../../grammar/result-parameters.js';
+import { parseSearch, type ParsedSearch, type SearchContext } from './parse.js';
 import { conformanceDefinitions, officialDefinitions, SearchRegistry } from './registry.js';
 import type { Criterion, SearchRequest } from './request.js';
 import { runSearch, type SearchResult } from './run.js';
@@ -86,7 +87,7 @@ export class SearchEngine {
 
   private compileMatcher(type: string, pairs: ReadonlyArray<readonly [string, string]>): ResourceMatcher | undefined {
     if (!this.model.resourceTypes.has(type) || !pairs.length) return undefined;
-    if (pairs.some(([name]) => RESULT_PARAMS.has(name.split(':')[0]))) return undefined;
+    if (pairs.some(([name]) => isResultParameter(name))) return undefined;
     let parsed: ParsedSearch;
     try {
       parsed = this.parse([type], pairs.map(([n, v]) => [n, v]));

@@ -1,6 +1,7 @@
 // Extraction: one resource version -> its index rows and compartments. Pure; runs once per write,
 // with the extractors the registry compiled at start.
 import type { Resource } from '@medplum/fhirtypes';
+import { localPart, parseLiteralReference, referenceKey } from '../../grammar/reference.js';
 import { rootOf, type TypedValue } from './path.js';
 import type { ActiveParam, SearchRegistry } from './registry.js';
 import { emptyRows, type IndexRows, type ReferenceRow } from './rows.js';
@@ -180,11 +181,9 @@ function quantityOf(v: TypedValue): { value: string; system: string | null; code
 /** A reference as stored: relative for this server's resources, version dropped. */
 export function parseReference(reference: string, baseUrl: string): Omit<ReferenceRow, 'param'> | undefined {
   if (!reference || reference.startsWith('#')) return undefined;
-  let ref = reference;
-  if (ref.startsWith(baseUrl + '/')) ref = ref.slice(baseUrl.length + 1);
-  const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref);
-  if (m) return { ref: `${m[1]}/${m[2]}`, targetType: m[1], targetId: m[2] };
-  return { ref, targetType: null, targetId: null };
+  const literal = parseLiteralReference(reference, { baseUrl });
+  if (literal) return { ref: referenceKey(literal), targetType: literal.type, targetId: literal.id };
+  return { ref: localPart(reference, baseUrl), targetType: null, targetId: null };
 }
 
 function addReference(rows: IndexRows, param: ActiveParam, v: TypedValue, options: ExtractOptions): void {

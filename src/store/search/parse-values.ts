@@ -1,34 +1,15 @@
 // Search parameter values as FHIR writes them: escaping, prefixes, tokens, dates, numbers,
 // quantities. Every malformed value is a 400 that names the parameter.
 import { FhirError } from '../../errors.js';
+import { splitEscaped, unescapeSearchValue as unescape } from '../../grammar/search-value.js';
 import type { DateValue, NumberValue, Prefix, QuantityValue, TokenValue } from './request.js';
 import { dateRange, numberRange } from './values.js';
 
 const PREFIXES = new Set<Prefix>(['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap']);
 
-/** Splits on an unescaped separator and removes the escapes (\, \| \$ \\). */
-export function splitEscaped(value: string, separator: ',' | '|' | '$'): string[] {
-  const parts: string[] = [];
-  let current = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (ch === '\\' && i + 1 < value.length) {
-      current += ch + value[i + 1];
-      i++;
-    } else if (ch === separator) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
-
-export function unescape(value: string): string {
-  return value.replace(/\\([,|$\\])/g, '$1');
-}
+// The escaping grammar is the kernel's (src/grammar/search-value.ts); re-exported under the names
+// the search modules use.
+export { splitEscaped, unescape };
 
 /** Values of one parameter occurrence: comma-separated alternatives, escapes kept for sub-splitting. */
 export function orValues(name: string, raw: string): string[] {

@@ -3,16 +3,18 @@
 // does not know or support are collected (not fatal) so the caller can ignore and report them, or
 // refuse them (Prefer: handling=strict, and always for conditional writes).
 import { FhirError } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../../grammar/cursor.js';
+import { isFhirId } from '../../grammar/id.js';
+import { localPart, parseLiteralReference } from '../../grammar/reference.js';
+import { isResultParameter, UNSUPPORTED_RESULT_PARAMETERS } from '../../grammar/result-parameters.js';
 import type { ActiveParam, SearchRegistry } from './registry.js';
 import type { CompositeValue, Criterion, IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
 import { normalizeString } from './values.js';
 import { checkSearchBounds, DEFAULT_SEARCH_BOUNDS, type SearchBounds } from './bounds.js';
 import { orValues, parseDate, parseNumber, parseQuantity, parseToken, splitEscaped, unescape } from './parse-values.js';
 
-/** Parameters that shape the answer rather than select resources. */
-export const RESULT_PARAMS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_cursor', '_format', '_pretty', '_type']);
 /** Parameters FHIR defines that Haven does not implement: reported, never silently half-done. */
-const UNSUPPORTED = new Set(['_text', '_content', '_list', '_query', '_filter', '_contained', '_containedType', '_score']);
+const UNSUPPORTED = new Set(['_text', '_content', '_list', '_query', '_filter', '_score', ...UNSUPPORTED_RESULT_PARAMETERS]);
 
 export interface SearchContext {
   registry: SearchRegistry;
@@ -78,11 +80,11 @@ class SearchParser {
         once.add(base);
       }
       try {
-        if (RESULT_PARAMS.has(base)) {
+        if (UNSUPPORTED.has(base)) throw new Unsupported(`${base} is not supported`);
+        if (isResultParameter(base)) {
           if (this.result(parsed, name, base, value)) used.push([name, value]);
           continue;
         }
-        if (UNSUPPORTED.has(base)) throw new Unsupported(`${base} is not supported`);
         criteria.push(this.criterionFor(this.types, name, value));
         used.push([name, value]);
       } catch (error) {
@@ -248,14 +250,13 @@ class SearchParser {
 
   /** The stored forms a reference search value matches. */
   private references(param: ActiveParam, name: string, value: string, typeModifier: string | undefined): string[] {
-    let v = value;
-    if (v.startsWith(this.ctx.baseUrl + '/')) v = v.slice(this.ctx.baseUrl.length + 1);
-    const typed = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(v);
+    const typed = parseLiteralReference(value, { baseUrl: this.ctx.baseUrl });
     if (typed) {
-      if (typeModifier && typed[1] !== typeModifier) throw FhirError.badRequest(`${name}: "${value}" is not a ${typeModifier}`, [name]);
-      return [`${typed[1]}/${typed[2]}`];
+      if (typeModifier && typed.type !== typeModifier) throw FhirError.badRequest(`${name}: "${value}" is not a ${typeModifier}`, [name]);
+      return [`${typed.type}/${typed.id}`];
     }
-    if (/^[A-Za-z0-9\-.]{1,64}$/.test(v)) {
+    const v = localPart(value, this.ctx.baseUrl);
+    if (isFhirId(v)) {
       const targets = typeModifier ? [typeModifier] : param.targets.length ? param.targets : [...this.ctx.resourceTypes];
       return targets.map((t) => `${t}/${v}`);
     }
@@ -330,19 +331,18 @@ class SearchParser {
   }
 }
 
-/** Page cursors are opaque to clients: base64url JSON {d, k, r}. */
+/** Page cursors (src/grammar/cursor.ts) of a search: {d, k, r}. */
 export function encodeSearchCursor(cursor: SearchCursor): string {
-  return Buffer.from(JSON.stringify({ d: cursor.direction === 'after' ? 'a' : 'b', k: cursor.keys, r: cursor.rid })).toString('base64url');
+  return encodeCursor({ d: cursor.direction === 'after' ? 'a' : 'b', k: cursor.keys, r: cursor.rid });
 }
 
 export function decodeSearchCursor(raw: string): SearchCursor {
-  try {
-    const v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { d?: unknown; k?: unknown; r?: unknown };
-    if ((v.d === 'a' || v.d === 'b') && Array.isArray(v.k) && v.k.every((k) => k === null || typeof k === 'string') && Number.isSafeInteger(v.r)) {
-      return { direction: v.d === 'a' ? 'after' : 'before', keys: v.k as Array<string | null>, rid: v.r as number };
-    }
-  } catch {
-    // fall through
-  }
-  throw FhirError.badRequest('The paging cursor is not valid; start again from the first page', ['_cursor']);
+  const v = decodeCursor(raw, isWireCursor);
+  if (!v) throw FhirError.badRequest('The paging cursor is not valid; start again from the first page', ['_cursor']);
+  return { direction: v.d === 'a' ? 'after' : 'before', keys: v.k, rid: v.r };
+}
+
+function isWireCursor(value: unknown): value is { d: 'a' | 'b'; k: Array<string | null>; r: number } {
+  const v = value as { d?: unknown; k?: unknown; r?: unknown } | null;
+  return !!v && (v.d === 'a' || v.d === 'b') && Array.isArray(v.k) && v.k.every((k) => k === null || typeof k === 'string') && Number.isSafeInteger(v.r);
 }

@@ -6,6 +6,7 @@
 // outside the subset are handed to the `fhirpath` package, compiled once as well.
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
+import { parseReferenceAtEnd } from '../../grammar/reference.js';
 import { choiceSuffix, type ElementModel } from './elements.js';
 
 /** A value found by an expression, with its FHIR type ("CodeableConcept", "dateTime", ...). */
@@ -309,8 +310,8 @@ export function referenceType(value: unknown): string | undefined {
   const ref = value as { reference?: string; type?: string } | undefined;
   if (!ref || typeof ref !== 'object') return undefined;
   if (ref.reference) {
-    const m = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[^/]+)?$/.exec(ref.reference);
-    if (m) return m[1];
+    const literal = parseReferenceAtEnd(ref.reference);
+    if (literal) return literal.type;
   }
   return ref.type;
 }
