@@ -5,7 +5,7 @@
 //   token's scopes, and the resulting Access is what the store enforces. A /fhir or /api route that
 //   declares nothing fails closed.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FhirError } from '../errors.js';
+import { FhirError, type ErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { ALL_ACCESS, NO_ACCESS } from '../store/context.js';
 import type { Interaction } from './authorize.js';
@@ -140,18 +140,18 @@ async function authenticate(runtime: Runtime, request: FastifyRequest): Promise<
   const match = typeof header === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header) : null;
   if (!match) {
     const description = header ? 'The Authorization header must be "Bearer <token>"' : 'This endpoint needs an access token (Authorization: Bearer <token>)';
-    throw unauthorized(oauth, description, header ? 'Bearer error="invalid_request"' : 'Bearer');
+    throw unauthorized(oauth, 'token-required', description, header ? 'Bearer error="invalid_request"' : 'Bearer');
   }
   try {
     return await runtime.services.auth.verifier.verify(match[1]);
   } catch (error) {
     if (!(error instanceof TokenRejected)) throw error;
-    throw unauthorized(oauth, error.message, `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
+    throw unauthorized(oauth, 'token-invalid', error.message, `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
   }
 }
 
-function unauthorized(oauth: boolean, description: string, challenge: string): Error {
+function unauthorized(oauth: boolean, code: ErrorCode, description: string, challenge: string): Error {
   const headers = { 'WWW-Authenticate': challenge };
   if (oauth) return new OAuthError(401, 'invalid_token', description, headers);
-  return new FhirError(401, { severity: 'error', code: 'login', diagnostics: description }, headers);
+  return new FhirError(code, 401, { severity: 'error', code: 'login', diagnostics: description }, headers);
 }

@@ -5,7 +5,7 @@ import { FhirError } from '../errors.js';
 /** _count: the page size asked for, capped at the configured maximum. 0 asks for no entries. */
 export function pageSize(config: Config, raw: string | undefined): number {
   if (raw === undefined) return config.defaultPageSize;
-  if (!/^\d{1,6}$/.test(raw)) throw FhirError.badRequest(`_count must be a whole number, got "${raw.slice(0, 20)}"`, ['_count']);
+  if (!/^\d{1,6}$/.test(raw)) throw FhirError.badRequest('invalid-parameter', `_count must be a whole number, got "${raw.slice(0, 20)}"`, ['_count']);
   return Math.min(Number(raw), config.maxPageSize);
 }
 
@@ -21,6 +21,6 @@ export function decodeCursor<T>(raw: string, check: (value: unknown) => value is
   } catch {
     value = undefined;
   }
-  if (!check(value)) throw FhirError.badRequest('The paging cursor is not valid; start again from the first page', ['_cursor']);
+  if (!check(value)) throw FhirError.badRequest('invalid-cursor', 'The paging cursor is not valid; start again from the first page', ['_cursor']);
   return value;
 }

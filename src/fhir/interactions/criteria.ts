@@ -12,7 +12,7 @@ export function parseCriteria(query: string | URLSearchParams): Criteria {
   const params = typeof query === 'string' ? new URLSearchParams(query.replace(/^(?:[A-Z][A-Za-z]*)?\?/, '')) : query;
   const criteria: Criteria = [];
   for (const [name, value] of params) if (!NON_CRITERIA.has(name)) criteria.push([name, value]);
-  if (!criteria.length) throw FhirError.badRequest('A conditional request needs search criteria, e.g. identifier=system|value');
+  if (!criteria.length) throw FhirError.badRequest('invalid-criteria', 'A conditional request needs search criteria, e.g. identifier=system|value');
   return criteria;
 }
 
