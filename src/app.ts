@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
+import { refuseUndeclaredRoutes } from './auth/hooks.js';
 import { appRecordRoutes } from './api/routes.js';
 import { dashboardHost } from './app-host/plugin.js';
 import { auditDenial } from './audit/denied.js';
@@ -62,6 +63,8 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   });
 
   registerBodyParsers(app);
+  // Before any route: a route under a protected prefix without smart(...) fails app.ready().
+  refuseUndeclaredRoutes(app);
 
   app.decorateRequest('haven', null as unknown as StoreContext);
   app.decorateRequest('responseType', FHIR_JSON_UTF8);

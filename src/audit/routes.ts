@@ -47,8 +47,8 @@ export function registerAuditRoutes(fhir: FastifyInstance, runtime: Runtime): vo
   };
   fhir.route({ method: [...WRITE_METHODS], url: '/AuditEvent', ...smart('token'), handler: readOnly });
   fhir.route({ method: [...WRITE_METHODS], url: '/AuditEvent/:id', ...smart('token'), handler: readOnly });
-  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/_history', ...smart('token'), handler: noHistory });
-  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/:id/_history', ...smart('token'), handler: noHistory });
+  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/_history', ...smart('token', 'history-type'), handler: noHistory });
+  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/:id/_history', ...smart('token', 'history-instance'), handler: noHistory });
 }
 
 async function readOne(services: Services, request: FastifyRequest, id: string): Promise<AuditRecord> {

@@ -20,7 +20,7 @@ const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 
 export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime): void {
-  app.get<{ Params: { id: string } }>('/Patient/:id/$everything', smart('token'), async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/Patient/:id/$everything', smart('token', 'operation'), async (request, reply) => {
     const services = runtime.services;
     const { id } = request.params;
     checkId(id);

@@ -19,15 +19,15 @@ export const NDJSON = 'application/fhir+ndjson';
 
 export function exportRoutes(runtime: Runtime) {
   return async function bulkExport(app: FastifyInstance): Promise<void> {
-    app.get('/$export', smart('token'), (request, reply) => kickOff(runtime.services, request, reply, 'system'));
-    app.get('/Patient/$export', smart('token'), (request, reply) => kickOff(runtime.services, request, reply, 'patient'));
-    app.get<{ Params: { id: string } }>('/Group/:id/$export', smart('token'), (request, reply) => kickOff(runtime.services, request, reply, 'group', request.params.id));
+    app.get('/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'system'));
+    app.get('/Patient/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'patient'));
+    app.get<{ Params: { id: string } }>('/Group/:id/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'group', request.params.id));
     const postRefused = async (): Promise<never> => {
       throw FhirError.of('method-not-allowed', 405, 'not-supported', 'Start an export with GET and query parameters; POST with a Parameters body is not supported');
     };
-    app.post('/$export', smart('token'), postRefused);
-    app.post('/Patient/$export', smart('token'), postRefused);
-    app.post('/Group/:id/$export', smart('token'), postRefused);
+    app.post('/$export', smart('token', 'operation'), postRefused);
+    app.post('/Patient/$export', smart('token', 'operation'), postRefused);
+    app.post('/Group/:id/$export', smart('token', 'operation'), postRefused);
 
     app.get<{ Params: { job: string } }>('/bulk/status/:job', smart('token'), async (request, reply) => {
       const services = runtime.services;

@@ -33,7 +33,7 @@ export function registerSearchRoutes(fhir: FastifyInstance, runtime: Runtime): v
   });
 
   // A compartment search is a search of each type in it: the access is computed per type below.
-  fhir.get<{ Params: { type: string; id: string; compartmentType: string } }>('/:type/:id/:compartmentType', smart('token'), async (request, reply) => {
+  fhir.get<{ Params: { type: string; id: string; compartmentType: string } }>('/:type/:id/:compartmentType', smart('token', 'search-type'), async (request, reply) => {
     const services = runtime.services;
     const { type, id, compartmentType } = request.params;
     if (type !== 'Patient') throw FhirError.notFound('not-found', `Compartment search is supported for the Patient compartment; ${type.slice(0, 64)} has none`);

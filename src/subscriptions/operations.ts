@@ -19,14 +19,14 @@ import { findSubscription, type RegisteredSubscription } from './registry.js';
 const MAX_EVENTS = 100;
 
 export function registerSubscriptionOperations(app: FastifyInstance, runtime: Runtime): void {
-  app.get<{ Params: { id: string } }>('/Subscription/:id/$status', smart('token'), async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/Subscription/:id/$status', smart('token', 'operation'), async (request, reply) => {
     const services = runtime.services;
     const subscription = await ownSubscription(services, request, request.params.id);
     const status = subscriptionStatus({ ...statusBase(services, subscription), type: 'query-status' });
     return sendJson(request, reply, 200, JSON.stringify(notificationBundle(status, services.config.fhirBaseUrl, [], 'searchset')));
   });
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/Subscription/:id/$events', smart('token'), async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/Subscription/:id/$events', smart('token', 'operation'), async (request, reply) => {
     const services = runtime.services;
     const subscription = await ownSubscription(services, request, request.params.id);
     const total = subscription.events ?? 0;
