@@ -5,11 +5,12 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
+import { refuseUndeclaredRoutes } from './auth/hooks.js';
 import { appRecordRoutes } from './api/routes.js';
 import { dashboardHost } from './app-host/plugin.js';
 import { auditDenial } from './audit/denied.js';
 import type { Config } from './config.js';
-import { FhirError, type Issue } from './errors.js';
+import { FhirError, type ErrorCode, type Issue } from './errors.js';
 import { FHIR_JSON_UTF8 } from './fhir/http.js';
 import { operationOutcome } from './fhir/outcome.js';
 import { fhirRoutes } from './fhir/routes.js';
@@ -20,7 +21,7 @@ import { subscriptionRoutes } from './subscriptions/routes.js';
 import { parseJsonBody } from './json/body.js';
 import type { Runtime } from './runtime.js';
 import { NO_ACCESS, type StoreContext } from './store/context.js';
-import { sqlState } from './store/db.js';
+import { dbFailure } from './store/db-errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,11 +60,13 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     frameworkErrors: (error, _request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400;
       const diagnostics = error.code === 'FST_ERR_BAD_URL' ? 'The request path has a malformed %-escape' : 'The request could not be read';
-      (reply as unknown as FastifyReply).code(status >= 400 && status < 500 ? status : 400).type(FHIR_JSON_UTF8).send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'structure', diagnostics }])));
+      (reply as unknown as FastifyReply).code(status >= 400 && status < 500 ? status : 400).type(FHIR_JSON_UTF8).send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'structure', diagnostics, errorCode: 'malformed-request' }])));
     },
   });
 
   registerBodyParsers(app);
+  // Before any route: a route under a protected prefix without smart(...) fails app.ready().
+  refuseUndeclaredRoutes(app);
 
   app.decorateRequest('haven', null as unknown as StoreContext);
   app.decorateRequest('responseType', FHIR_JSON_UTF8);
@@ -105,7 +108,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     return reply
       .code(404)
       .type(FHIR_JSON_UTF8)
-      .send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'not-found', diagnostics: `No endpoint ${request.method} ${path.slice(0, 200)}` }])));
+      .send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'not-found', diagnostics: `No endpoint ${request.method} ${path.slice(0, 200)}`, errorCode: 'no-endpoint' }])));
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -151,33 +154,34 @@ function registerBodyParsers(app: FastifyInstance): void {
 /** Every failure as status, issues and headers; nothing internal (stack, SQL) reaches the client. */
 function describeError(error: FastifyError): { status: number; issues: Issue[]; headers: Record<string, string> } {
   if (error instanceof FhirError) return { status: error.status, issues: error.issues, headers: error.headers };
-  const issue = (code: Issue['code'], diagnostics: string): Issue[] => [{ severity: 'error', code, diagnostics }];
+  const issue = (code: Issue['code'], diagnostics: string, errorCode: ErrorCode): Issue[] => [{ severity: 'error', code, diagnostics, errorCode }];
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, issues: issue('too-long', 'The request body is larger than this server accepts'), headers: {} };
+      return { status: 413, issues: issue('too-long', 'The request body is larger than this server accepts', 'body-too-large'), headers: {} };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, issues: issue('not-supported', 'Unsupported Content-Type; send application/fhir+json'), headers: {} };
+      return { status: 415, issues: issue('not-supported', 'Unsupported Content-Type; send application/fhir+json', 'unsupported-media-type'), headers: {} };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, issues: issue('structure', 'The request body is empty'), headers: {} };
+      return { status: 400, issues: issue('structure', 'The request body is empty', 'malformed-body'), headers: {} };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, issues: issue('structure', 'The request body is not valid JSON'), headers: {} };
+      return { status: 400, issues: issue('structure', 'The request body is not valid JSON', 'malformed-body'), headers: {} };
   }
   if (error instanceof SyntaxError || (error as { statusCode?: number }).statusCode === 400) {
-    return { status: 400, issues: issue('structure', `The request could not be read: ${error.message}`), headers: {} };
+    return { status: 400, issues: issue('structure', `The request could not be read: ${error.message}`, 'malformed-request'), headers: {} };
   }
   const statusCode = (error as { statusCode?: number }).statusCode;
   if (statusCode && statusCode >= 400 && statusCode < 500) {
-    return { status: statusCode, issues: issue('invalid', error.message), headers: {} };
+    return { status: statusCode, issues: issue('invalid', error.message, 'malformed-request'), headers: {} };
   }
-  const state = sqlState(error);
-  if (state === '57014') return statementTimedOut();
-  if (state === '40001' || state === '40P01') {
-    return { status: 409, issues: issue('transient', 'The request conflicted with a concurrent one; retry it'), headers: {} };
+  // Database failures by their category (store/db-errors.ts), each to its status.
+  switch (dbFailure(error)) {
+    case 'timeout':
+      return statementTimedOut();
+    case 'concurrent':
+      return { status: 409, issues: issue('transient', 'The request conflicted with a concurrent one; retry it', 'concurrent-change'), headers: {} };
+    case 'unavailable':
+      return { status: 503, issues: issue('transient', 'The database is unavailable; retry shortly', 'unavailable'), headers: { 'Retry-After': '5' } };
   }
-  if (state?.startsWith('08') || state === '57P01' || state === '53300' || (error as { code?: string }).code === 'ECONNREFUSED') {
-    return { status: 503, issues: issue('transient', 'The database is unavailable; retry shortly'), headers: { 'Retry-After': '5' } };
-  }
-  return { status: 500, issues: issue('exception', 'Internal server error; the request id in X-Request-Id helps the operator find it'), headers: {} };
+  return { status: 500, issues: issue('exception', 'Internal server error; the request id in X-Request-Id helps the operator find it', 'internal-error'), headers: {} };
 }
 
 /**
@@ -189,7 +193,7 @@ function describeError(error: FastifyError): { status: number; issues: Issue[]; 
 export function statementTimedOut(): { status: number; issues: Issue[]; headers: Record<string, string> } {
   return {
     status: 503,
-    issues: [{ severity: 'error', code: 'timeout', diagnostics: 'The request took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled; narrow it (fewer parameters or includes, a smaller _count) or retry later' }],
+    issues: [{ severity: 'error', code: 'timeout', errorCode: 'timeout', diagnostics: 'The request took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled; narrow it (fewer parameters or includes, a smaller _count) or retry later' }],
     headers: {},
   };
 }

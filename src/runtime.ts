@@ -59,7 +59,7 @@ export class Runtime {
 
   get services(): Services {
     if (!this.current) {
-      throw FhirError.of(503, 'transient', this.failure ? 'Haven failed to start' : 'Haven is starting; try again shortly');
+      throw FhirError.of('unavailable', 503, 'transient', this.failure ? 'Haven failed to start' : 'Haven is starting; try again shortly');
     }
     return this.current;
   }

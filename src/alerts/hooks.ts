@@ -90,7 +90,7 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
       const before = written.version.versionId > 1 ? await s.vread('Goal', written.version.id, written.version.versionId - 1) : undefined;
       const versions = [written.resource, before?.json ? JSON.parse(before.json) : undefined].filter((g): g is Goal => !!g);
       if (versions.some((g) => setsAlertLimit(g) && (isCareTeamGoal(g) || /^(Practitioner|PractitionerRole)\//.test(g.expressedBy?.reference ?? '')))) {
-        throw FhirError.of(403, 'forbidden', "Only the care team sets a patient's alert limits: a Goal with an alert limit expressed by a clinician cannot be written here");
+        throw FhirError.of('care-team-only', 403, 'forbidden', "Only the care team sets a patient's alert limits: a Goal with an alert limit expressed by a clinician cannot be written here");
       }
     },
 
@@ -99,7 +99,7 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
       const previous = before?.json ? (JSON.parse(before.json) as Flag) : undefined;
       const flag = written.resource as Flag | undefined;
       if (![flag, previous].some((f) => f && isAlertFlag(f))) return;
-      if (!actsForCareTeam(s.ctx.actor)) throw FhirError.of(403, 'forbidden', 'Only the care team changes or resolves a clinical alert Flag');
+      if (!actsForCareTeam(s.ctx.actor)) throw FhirError.of('care-team-only', 403, 'forbidden', 'Only the care team changes or resolves a clinical alert Flag');
       if (!flag || flag.status === 'active' || previous?.status !== 'active') return;
       const patientId = referencedId(flag.subject, 'Patient');
       if (!patientId) return;

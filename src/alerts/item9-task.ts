@@ -29,6 +29,6 @@ export async function ensureItem9Task(
   const [team] = await options.careTeams(s, patientId);
   const task = alertTask({ patientId }, { severity: 'critical', text: `${flag.code.text ?? 'Positive PHQ-9 item 9'}: contact the patient today and assess suicide risk` }, flag.id as string, team, now.toISOString(), 'Suicide-risk follow-up: contact the patient today');
   const issues = options.validator.validate(task);
-  if (issues.length) throw FhirError.of(500, 'exception', `Haven built an invalid Task: ${issues.map((i) => i.diagnostics).join('; ')}`);
+  if (issues.length) throw FhirError.of('internal-error', 500, 'exception', `Haven built an invalid Task: ${issues.map((i) => i.diagnostics).join('; ')}`);
   await s.create(task);
 }

@@ -20,21 +20,21 @@ export function parseListQuery(query: unknown): ListQuery {
   const params = (query ?? {}) as Record<string, string | string[] | undefined>;
   const unknown = Object.keys(params).filter((name) => !KNOWN.has(name));
   if (unknown.length) {
-    throw FhirError.badRequest(`Unknown query parameter ${unknown.map((n) => `"${n.slice(0, 40)}"`).join(', ')}: a list takes from, to and limit`, unknown.map((n) => n.slice(0, 40)));
+    throw FhirError.badRequest('unknown-parameter', `Unknown query parameter ${unknown.map((n) => `"${n.slice(0, 40)}"`).join(', ')}: a list takes from, to and limit`, unknown.map((n) => n.slice(0, 40)));
   }
   const single = (name: string): string | undefined => {
     const value = params[name];
-    if (Array.isArray(value)) throw FhirError.badRequest(`${name} may be given once`, [name]);
+    if (Array.isArray(value)) throw FhirError.badRequest('repeated-parameter', `${name} may be given once`, [name]);
     return value;
   };
   const from = bound(single('from'), 'from');
   const to = bound(single('to'), 'to');
-  if (from && to && start(from) > end(to)) throw FhirError.badRequest('from must not be after to', ['from', 'to']);
+  if (from && to && start(from) > end(to)) throw FhirError.badRequest('invalid-parameter', 'from must not be after to', ['from', 'to']);
   const rawLimit = single('limit');
   let limit = DEFAULT_LIMIT;
   if (rawLimit !== undefined) {
     if (!/^\d{1,6}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_LIMIT) {
-      throw FhirError.badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}, not "${rawLimit.slice(0, 40)}"`, ['limit']);
+      throw FhirError.badRequest('invalid-parameter', `limit must be a whole number from 1 to ${MAX_LIMIT}, not "${rawLimit.slice(0, 40)}"`, ['limit']);
     }
     limit = Number(rawLimit);
   }
@@ -50,7 +50,7 @@ function bound(value: string | undefined, name: string): string | undefined {
   if (DATE.test(value) && isValidCalendarDate(value)) return value;
   const instant = parseInstant(value);
   if (instant) return /\.\d/.test(value) ? instant.toISOString() : instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  throw FhirError.badRequest(
+  throw FhirError.badRequest('invalid-parameter', 
     `${name} must be a calendar date (2024-05-01) or a date and time with a time zone (2024-05-01T08:30:00Z), not "${value.slice(0, 40)}"`,
     [name],
   );

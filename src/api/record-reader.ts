@@ -52,7 +52,7 @@ export class RecordReader {
   async one(definition: RecordDefinition, main: Resource): Promise<StoredRecord<object>> {
     const [record] = await this.assemble(definition, [main]);
     if (record instanceof RecordShapeError) {
-      throw FhirError.notFound(`${definition.mainType}/${main.id} cannot be read as a ${definition.label}: ${record.message}`);
+      throw FhirError.notFound('not-found', `${definition.mainType}/${main.id} cannot be read as a ${definition.label}: ${record.message}`);
     }
     return record;
   }

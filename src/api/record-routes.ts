@@ -80,7 +80,7 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
 
   // Paths that exist but not with this method: 405, as on /fhir.
   const notAllowed = (allowed: string) => async (): Promise<never> => {
-    throw FhirError.of(405, 'not-supported', `This path takes ${allowed}`);
+    throw FhirError.of('method-not-allowed', 405, 'not-supported', `This path takes ${allowed}`);
   };
   api.route({ method: ['PUT', 'PATCH', 'DELETE'], url: collection, ...smart('token'), handler: notAllowed('POST and GET') });
   api.route({ method: ['POST', 'PATCH'], url: instance, ...smart('token'), handler: notAllowed('GET, PUT and DELETE') });
@@ -112,9 +112,9 @@ function writeTarget(services: Services, request: FastifyRequest, definition: Re
 
 /** The patient (and parent record) of the URL; ids that cannot exist answer 404 at once. */
 function scopeOf(definition: RecordDefinition, params: ScopeParams): RecordScope {
-  if (!isFhirId(params.patientId)) throw FhirError.notFound(`Patient/${params.patientId.slice(0, 64)} is not known`);
+  if (!isFhirId(params.patientId)) throw FhirError.notFound('not-found', `Patient/${params.patientId.slice(0, 64)} is not known`);
   if (!definition.parent || params.parentId === undefined) return { patientId: params.patientId };
-  if (!isFhirId(params.parentId)) throw FhirError.notFound(`No record ${params.parentId.slice(0, 64)} of Patient/${params.patientId}`);
+  if (!isFhirId(params.parentId)) throw FhirError.notFound('not-found', `No record ${params.parentId.slice(0, 64)} of Patient/${params.patientId}`);
   return { patientId: params.patientId, parentReference: `${definition.parent.definition.mainType}/${params.parentId}` };
 }
 

@@ -107,7 +107,7 @@ export class RecordWriter {
     const resource = version?.json ? (JSON.parse(version.json) as Resource) : undefined;
     if (!resource) return undefined;
     const subject = (resource as { subject?: { reference?: string } }).subject?.reference;
-    if (subject !== `Patient/${target.scope.patientId}`) throw FhirError.conflict(`${type}/${id} exists and is not part of this record`);
+    if (subject !== `Patient/${target.scope.patientId}`) throw FhirError.conflict('already-exists', `${type}/${id} exists and is not part of this record`);
     return resource;
   }
 
@@ -134,7 +134,7 @@ export class RecordWriter {
 /** 404 unless Patient/<id> exists and the access reaches it (another patient's looks unknown). */
 export async function checkPatient(s: ResourceStore, patientId: string): Promise<void> {
   const found = await s.match('Patient', [['_id', patientId]], 1);
-  if (!found.length) throw FhirError.notFound(`Patient/${patientId} is not known`);
+  if (!found.length) throw FhirError.notFound('not-found', `Patient/${patientId} is not known`);
 }
 
 /** The parent record's main resource (a log's medication), or 404 when it is not the patient's. */
@@ -145,11 +145,11 @@ export async function parentRecord(s: ResourceStore, definition: RecordDefinitio
   const version = parent ? await s.read(type, id) : undefined;
   const main = version?.json ? (JSON.parse(version.json) as Resource) : undefined;
   if (!parent || !main || !belongs(parent.definition, main, { patientId: scope.patientId })) {
-    throw FhirError.notFound(`No ${parent?.definition.label ?? 'parent record'} ${id} of Patient/${scope.patientId}`);
+    throw FhirError.notFound('not-found', `No ${parent?.definition.label ?? 'parent record'} ${id} of Patient/${scope.patientId}`);
   }
   return main;
 }
 
 export function notFound(definition: RecordDefinition, scope: RecordScope, id: string): FhirError {
-  return FhirError.notFound(`No ${definition.label} ${id} of Patient/${scope.patientId}`);
+  return FhirError.notFound('not-found', `No ${definition.label} ${id} of Patient/${scope.patientId}`);
 }

@@ -28,7 +28,7 @@ export function summaryRoutes(runtime: Runtime, clock: Clock = () => new Date())
         const { patientId } = request.params;
         const reader = new SummaryReader(runtime.services, request.haven, patientId);
         // Unknown, or not visible to this token: the same answer, so nothing of the patient leaks.
-        if (!isFhirId(patientId) || !(await reader.patientVisible())) throw FhirError.notFound(`Patient ${patientId.slice(0, 64)} is not known`);
+        if (!isFhirId(patientId) || !(await reader.patientVisible())) throw FhirError.notFound('not-found', `Patient ${patientId.slice(0, 64)} is not known`);
         const window = summaryWindow(days, clock());
         const records = await reader.read(window);
         return reply.type('application/json; charset=utf-8').send(buildSummary(patientId, records, window));
@@ -42,7 +42,7 @@ export function parseDays(value: string | string[] | undefined): number {
   if (value === undefined) return DEFAULT_DAYS;
   const days = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(days >= 1 && days <= MAX_DAYS)) {
-    throw FhirError.badRequest(`days must be a whole number of days from 1 to ${MAX_DAYS}, given once (default ${DEFAULT_DAYS})`, ['days']);
+    throw FhirError.badRequest('invalid-parameter', `days must be a whole number of days from 1 to ${MAX_DAYS}, given once (default ${DEFAULT_DAYS})`, ['days']);
   }
   return days;
 }

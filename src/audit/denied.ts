@@ -1,5 +1,6 @@
 // Requests refused with 401 or 403, recorded as failed AuditEvents (outcome 4) without PHI: the
 // method and the route pattern ("/fhir/:type/:id"), never the ids, query or diagnostics of the URL.
+// The interaction is the one the route declares with smart(...), never guessed from the URL.
 import type { FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.js';
 import type { Denial } from '../store/audit.js';
@@ -19,49 +20,64 @@ export async function auditDenial(runtime: Runtime, request: FastifyRequest, sta
 export function describeDenial(request: FastifyRequest, status: 401 | 403, resourceTypes: ReadonlySet<string>): Denial {
   const route = request.routeOptions.url;
   const method = request.method === 'HEAD' ? 'GET' : request.method;
-  const fhirPath = route !== undefined && /^\/fhir(\/|$)/.test(route) ? route.slice('/fhir'.length) : undefined;
-  const { interaction, action } = fhirPath === undefined ? byMethod(method) : fhirInteraction(method, fhirPath);
-  const named = fhirPath?.split('/').filter(Boolean)[0];
+  const interaction = declaredInteraction(request) ?? byMethod(method);
+  const named = route !== undefined && /^\/fhir(\/|$)/.test(route) ? route.slice('/fhir'.length).split('/').filter(Boolean)[0] : undefined;
   const typeParam = (request.params as Record<string, unknown> | undefined)?.type;
   const resourceType = [named, typeParam].find((t): t is string => typeof t === 'string' && resourceTypes.has(t));
   return {
     status,
-    action,
+    action: ACTIONS[interaction],
     interaction,
     ...(resourceType ? { resourceType } : {}),
     description: `${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: ${request.method} ${route ?? '(no route)'}`,
   };
 }
 
-type Classified = Pick<Denial, 'interaction' | 'action'>;
+/** restful-interaction codes (http://hl7.org/fhir/restful-interaction) a denial is recorded as. */
+type Recorded = 'read' | 'vread' | 'history-instance' | 'history-type' | 'history-system' | 'search-type' | 'search-system' | 'create' | 'update' | 'patch' | 'delete' | 'transaction' | 'batch' | 'operation' | 'capabilities';
 
-/** The restful-interaction of a route under /fhir, from the shape of its pattern. */
-function fhirInteraction(method: string, path: string): Classified {
-  const segments = path.split('/').filter(Boolean);
-  if (segments.some((s) => s.startsWith('$'))) return { interaction: 'operation', action: 'E' };
-  if (segments[0] === 'metadata') return { interaction: 'capabilities', action: 'R' };
-  const history = segments.indexOf('_history');
-  if (history >= 0) {
-    if (history === 2 && segments.length === 4) return { interaction: 'vread', action: 'R' };
-    return { interaction: ['history-system', 'history-type', 'history-instance'][history] ?? 'history', action: 'R' };
-  }
-  if (segments[1] === '_search') return { interaction: 'search-type', action: 'E' };
-  if (segments.length === 0) return method === 'POST' ? { interaction: 'transaction', action: 'E' } : { interaction: 'search-system', action: 'E' };
-  if (segments.length === 1 && method === 'GET') return { interaction: 'search-type', action: 'E' };
-  return byMethod(method);
+const ACTIONS: Readonly<Record<Recorded, Denial['action']>> = {
+  read: 'R',
+  vread: 'R',
+  'history-instance': 'R',
+  'history-type': 'R',
+  'history-system': 'R',
+  capabilities: 'R',
+  'search-type': 'E',
+  'search-system': 'E',
+  transaction: 'E',
+  batch: 'E',
+  operation: 'E',
+  create: 'C',
+  update: 'U',
+  patch: 'U',
+  delete: 'D',
+};
+
+/**
+ * The interaction the route declares (src/auth/hooks.ts `smart(...)`): the SMART interaction it
+ * is checked as, else what a self-authorizing route says it does. Conditional forms are recorded
+ * as their restful-interaction (conditional-create is a create).
+ */
+function declaredInteraction(request: FastifyRequest): Recorded | undefined {
+  const config = request.routeOptions.config;
+  const rule = config?.smart;
+  const declared = typeof rule === 'object' ? (typeof rule.interaction === 'function' ? rule.interaction(request) : rule.interaction) : config?.audited;
+  return declared === undefined ? undefined : (declared.replace(/^conditional-/, '') as Recorded);
 }
 
-function byMethod(method: string): Classified {
+/** A route that declares no interaction (an admin or token route): its method says what it does. */
+function byMethod(method: string): Recorded {
   switch (method) {
     case 'POST':
-      return { interaction: 'create', action: 'C' };
+      return 'create';
     case 'PUT':
-      return { interaction: 'update', action: 'U' };
+      return 'update';
     case 'PATCH':
-      return { interaction: 'patch', action: 'U' };
+      return 'patch';
     case 'DELETE':
-      return { interaction: 'delete', action: 'D' };
+      return 'delete';
     default:
-      return { interaction: 'read', action: 'R' };
+      return 'read';
   }
 }

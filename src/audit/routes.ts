@@ -35,7 +35,7 @@ export function registerAuditRoutes(fhir: FastifyInstance, runtime: Runtime): vo
   fhir.get<{ Params: { id: string; vid: string } }>('/AuditEvent/:id/_history/:vid', smart({ interaction: 'vread', resourceType: 'AuditEvent' }), async (request, reply) => {
     const { id, vid } = request.params;
     // An AuditEvent never changes: version 1 is the only one.
-    if (vid !== '1') throw FhirError.notFound(`AuditEvent/${id.slice(0, 64)} has no version "${vid.slice(0, 20)}"`);
+    if (vid !== '1') throw FhirError.notFound('unknown-version', `AuditEvent/${id.slice(0, 64)} has no version "${vid.slice(0, 20)}"`);
     return sendRecord(runtime.services, request, reply, await readOne(runtime.services, request, id));
   });
 
@@ -43,18 +43,18 @@ export function registerAuditRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     throw auditEventsAreReadOnly();
   };
   const noHistory = async (): Promise<never> => {
-    throw FhirError.of(405, 'not-supported', 'AuditEvents have no history; search them with GET AuditEvent?date=...');
+    throw FhirError.of('method-not-allowed', 405, 'not-supported', 'AuditEvents have no history; search them with GET AuditEvent?date=...');
   };
   fhir.route({ method: [...WRITE_METHODS], url: '/AuditEvent', ...smart('token'), handler: readOnly });
   fhir.route({ method: [...WRITE_METHODS], url: '/AuditEvent/:id', ...smart('token'), handler: readOnly });
-  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/_history', ...smart('token'), handler: noHistory });
-  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/:id/_history', ...smart('token'), handler: noHistory });
+  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/_history', ...smart('token', 'history-type'), handler: noHistory });
+  fhir.route({ method: [...ALL_METHODS], url: '/AuditEvent/:id/_history', ...smart('token', 'history-instance'), handler: noHistory });
 }
 
 async function readOne(services: Services, request: FastifyRequest, id: string): Promise<AuditRecord> {
   checkId(id);
   const record = await services.store.audit.read(request.haven, id);
-  if (!record) throw FhirError.notFound(`AuditEvent/${id} is not known`);
+  if (!record) throw FhirError.notFound('not-found', `AuditEvent/${id} is not known`);
   return record;
 }
 
@@ -66,7 +66,7 @@ function sendRecord(services: Services, request: FastifyRequest, reply: FastifyR
 async function search(services: Services, request: FastifyRequest, reply: FastifyReply, params: URLSearchParams): Promise<FastifyReply> {
   const { config } = services;
   for (const name of ['_count', '_cursor']) {
-    if (params.getAll(name).length > 1) throw FhirError.badRequest(`${name} may appear only once`, [name]);
+    if (params.getAll(name).length > 1) throw FhirError.badRequest('repeated-parameter', `${name} may appear only once`, [name]);
   }
   const { filters, used } = parseAuditQuery(params, {
     strict: parsePrefer(request.headers.prefer).handling === 'strict',

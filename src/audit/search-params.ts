@@ -40,7 +40,7 @@ export function parseAuditQuery(query: URLSearchParams, options: ParseOptions): 
     if (RESULT_PARAMS.has(name) && modifier === undefined) continue;
     if (name === '_sort' && raw === '-date') continue; // the order Haven always uses
     if (!(AUDIT_SEARCH_PARAMS as readonly string[]).includes(name)) {
-      if (options.strict) throw FhirError.badRequest(`AuditEvent search does not support the parameter "${key.slice(0, 64)}"`, [key]);
+      if (options.strict) throw FhirError.badRequest('unknown-parameter', `AuditEvent search does not support the parameter "${key.slice(0, 64)}"`, [key]);
       continue;
     }
     if (raw === '') continue; // FHIR: a parameter without a value is ignored
@@ -51,7 +51,7 @@ export function parseAuditQuery(query: URLSearchParams, options: ParseOptions): 
 }
 
 function parseFilter(name: string, modifier: string | undefined, values: string[], options: ParseOptions, key: string): AuditFilter {
-  const refuseModifier = () => FhirError.badRequest(`The modifier ":${modifier}" is not supported on ${name}`, [key]);
+  const refuseModifier = () => FhirError.badRequest('unsupported-modifier', `The modifier ":${modifier}" is not supported on ${name}`, [key]);
   switch (name) {
     case '_id':
       if (modifier !== undefined) throw refuseModifier();
@@ -62,7 +62,7 @@ function parseFilter(name: string, modifier: string | undefined, values: string[
     case 'patient': {
       if (modifier !== undefined && modifier !== 'Patient') throw refuseModifier();
       const refs = values.map((v) => parseReference(v, 'Patient', options, key));
-      if (refs.some((r) => r.type !== 'Patient')) throw FhirError.badRequest('patient must reference a Patient', [key]);
+      if (refs.some((r) => r.type !== 'Patient')) throw FhirError.badRequest('invalid-search-value', 'patient must reference a Patient', [key]);
       return { param: 'patient', values: refs.map((r) => `Patient/${r.id}`) };
     }
     case 'entity':
@@ -85,13 +85,13 @@ function parseFilter(name: string, modifier: string | undefined, values: string[
           .map(Number),
       };
     default:
-      throw FhirError.badRequest(`Unsupported parameter ${name}`, [key]);
+      throw FhirError.badRequest('unknown-parameter', `Unsupported parameter ${name}`, [key]);
   }
 }
 
 /** Token values `code`, `system|code` or `|code`: the codes that can match in `system`. */
 function tokens(values: string[], system: string, modifier: string | undefined, key: string): string[] {
-  if (modifier !== undefined) throw FhirError.badRequest(`The modifier ":${modifier}" is not supported on ${key.split(':')[0]}`, [key]);
+  if (modifier !== undefined) throw FhirError.badRequest('unsupported-modifier', `The modifier ":${modifier}" is not supported on ${key.split(':')[0]}`, [key]);
   const codes: string[] = [];
   for (const value of values) {
     const bar = value.indexOf('|');
@@ -108,7 +108,7 @@ function parseReference(value: string, type: string | undefined, options: ParseO
   if (isFhirId(local)) return type ? { type, id: local } : { id: local };
   const literal = parseLiteralReference(local);
   if (literal && options.resourceTypes.has(literal.type) && (!type || type === literal.type)) return { type: literal.type, id: literal.id };
-  throw FhirError.badRequest(`${key}: "${value.slice(0, 100)}" is not a reference such as Patient/123`, [key]);
+  throw FhirError.badRequest('invalid-search-value', `${key}: "${value.slice(0, 100)}" is not a reference such as Patient/123`, [key]);
 }
 
 const DATE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
@@ -117,7 +117,7 @@ const DATE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d
 function parseDate(value: string, key: string): AuditDateValue {
   // A "+" in an offset that the client did not percent-encode arrives as a space.
   const m = DATE.exec(value.replace(/ (\d{2}:\d{2})$/, '+$1'));
-  const bad = () => FhirError.badRequest(`${key}: "${value.slice(0, 40)}" is not a date such as 2026-01-31 or ge2026-01-31T08:00:00Z`, [key]);
+  const bad = () => FhirError.badRequest('invalid-search-value', `${key}: "${value.slice(0, 40)}" is not a date such as 2026-01-31 or ge2026-01-31T08:00:00Z`, [key]);
   if (!m) throw bad();
   const [, prefix = 'eq', year, month, day, hour, minute, second, fraction, offset] = m;
   if ((month && (+month < 1 || +month > 12)) || (day && !isValidCalendarDate(`${year}-${month}-${day}`))) throw bad();

@@ -2,10 +2,11 @@
 // - onRequest: a route that is not `public` needs a valid bearer token (401 otherwise, before the
 //   body is read); its claims become `request.grant` and the audit actor.
 // - preHandler: the route's declared SMART interaction (route config `smart`) is checked against the
-//   token's scopes, and the resulting Access is what the store enforces. A /fhir or /api route that
-//   declares nothing fails closed.
+//   token's scopes, and the resulting Access is what the store enforces.
+// And at registration (onRoute): a route under /fhir, /api, /auth or /app that declares nothing
+// stops the server from starting, so no route can be forgotten.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FhirError } from '../errors.js';
+import { FhirError, type ErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { ALL_ACCESS, NO_ACCESS } from '../store/context.js';
 import type { Interaction } from '../grammar/interaction.js';
@@ -39,17 +40,48 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     smart?: RouteAuthorization;
+    /** What a 'token', 'admin' or 'public' route does, for the audit record of a refusal. */
+    audited?: AuditedInteraction;
   }
 }
 
-/** Route options that declare a route's SMART authorization: `app.get(url, smart('read'), handler)`. */
-export function smart(rule: RouteAuthorization | Interaction): { config: { smart: RouteAuthorization } } {
-  if (typeof rule === 'object' || rule === 'public' || rule === 'token' || rule === 'admin') return { config: { smart: rule } };
-  return { config: { smart: { interaction: rule } } };
+/**
+ * The restful-interaction a route performs, as the audit trail of a refused request names it: an
+ * interaction SMART checks, or one the handler authorizes itself.
+ */
+export type AuditedInteraction = Interaction | 'transaction' | 'batch' | 'operation' | 'capabilities';
+
+interface RouteDeclaration {
+  config: { smart: RouteAuthorization; audited?: AuditedInteraction };
+}
+
+/**
+ * Route options that declare a route's SMART authorization: `app.get(url, smart('read'), handler)`.
+ * A route whose handler authorizes (`'token'`, `'admin'`) names what it does for the audit record
+ * of a refusal: `smart('token', 'operation')`; left out, the method says it (POST create, ...).
+ */
+export function smart(rule: RouteAuthorization | Interaction, audited?: AuditedInteraction): RouteDeclaration {
+  const declared = typeof rule === 'object' || rule === 'public' || rule === 'token' || rule === 'admin' ? rule : { interaction: rule };
+  return { config: { smart: declared, ...(audited ? { audited } : {}) } };
 }
 
 /** Paths where every request needs a token unless its route is public. */
 const PROTECTED = /^\/(fhir|api|auth)(\/|$|\?)/;
+/** Paths where every route must declare its authorization (public ones too) to be registered. */
+const DECLARED = /^\/(fhir|api|auth|app)(\/|$)/;
+
+/**
+ * The registration check: Fastify calls it for every route added after the auth plugin (all of
+ * Haven's routes), and a throw here fails `app.ready()`, so an undeclared route never serves.
+ */
+export function refuseUndeclaredRoutes(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (route.config?.smart === undefined && DECLARED.test(route.url)) {
+      const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+      throw new Error(`Route ${methods} ${route.url} declares no SMART authorization: give it smart(...) (src/auth/hooks.ts), smart('public') if it needs no token`);
+    }
+  });
+}
 
 export function installAuthHooks(app: FastifyInstance, runtime: Runtime): void {
   app.decorateRequest('grant', undefined);
@@ -140,18 +172,18 @@ async function authenticate(runtime: Runtime, request: FastifyRequest): Promise<
   const match = typeof header === 'string' ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header) : null;
   if (!match) {
     const description = header ? 'The Authorization header must be "Bearer <token>"' : 'This endpoint needs an access token (Authorization: Bearer <token>)';
-    throw unauthorized(oauth, description, header ? 'Bearer error="invalid_request"' : 'Bearer');
+    throw unauthorized(oauth, 'token-required', description, header ? 'Bearer error="invalid_request"' : 'Bearer');
   }
   try {
     return await runtime.services.auth.verifier.verify(match[1]);
   } catch (error) {
     if (!(error instanceof TokenRejected)) throw error;
-    throw unauthorized(oauth, error.message, `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
+    throw unauthorized(oauth, 'token-invalid', error.message, `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
   }
 }
 
-function unauthorized(oauth: boolean, description: string, challenge: string): Error {
+function unauthorized(oauth: boolean, code: ErrorCode, description: string, challenge: string): Error {
   const headers = { 'WWW-Authenticate': challenge };
   if (oauth) return new OAuthError(401, 'invalid_token', description, headers);
-  return new FhirError(401, { severity: 'error', code: 'login', diagnostics: description }, headers);
+  return new FhirError(code, 401, { severity: 'error', code: 'login', diagnostics: description }, headers);
 }

@@ -20,7 +20,7 @@ const DEFAULT_COUNT = 100;
 const MAX_COUNT = 1000;
 
 export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime): void {
-  app.get<{ Params: { id: string } }>('/Patient/:id/$everything', smart('token'), async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/Patient/:id/$everything', smart('token', 'operation'), async (request, reply) => {
     const services = runtime.services;
     const { id } = request.params;
     checkId(id);
@@ -28,7 +28,7 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
     const { authorizer } = services.auth;
     const readPatient = authorizer.authorize(grant, { interaction: 'read', resourceType: 'Patient' });
     const patient = await services.store.reader({ ...request.haven, access: readPatient }).read('Patient', id);
-    if (!patient || patient.deleted) throw FhirError.notFound(`Patient/${id} is not known`);
+    if (!patient || patient.deleted) throw FhirError.notFound('not-found', `Patient/${id} is not known`);
 
     const pairs = [...new URLSearchParams(request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '')];
     const compartmentTypes = services.search.indexer.compartment.types;
@@ -41,13 +41,13 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
         case '_type': {
           const named = value.split(',').map((t) => t.trim()).filter(Boolean);
           const outside = named.filter((t) => !compartmentTypes.includes(t));
-          if (outside.length) throw FhirError.badRequest(`_type: ${outside.join(', ').slice(0, 200)} ${outside.length > 1 ? 'are' : 'is'} not in the Patient compartment`, ['_type']);
+          if (outside.length) throw FhirError.badRequest('invalid-parameter', `_type: ${outside.join(', ').slice(0, 200)} ${outside.length > 1 ? 'are' : 'is'} not in the Patient compartment`, ['_type']);
           types = types === compartmentTypes ? named : [...types, ...named];
           break;
         }
         case '_since': {
           const since = parseInstant(value);
-          if (!since) throw FhirError.badRequest(`_since "${value.slice(0, 60)}" is not an instant`, ['_since']);
+          if (!since) throw FhirError.badRequest('invalid-parameter', `_since "${value.slice(0, 60)}" is not an instant`, ['_since']);
           search.push(['_lastUpdated', `gt${since}`]);
           break;
         }
@@ -56,7 +56,7 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
           extra.push(careDate(services, compartmentTypes, name === 'start' ? 'ge' : 'le', value, name));
           break;
         case '_count':
-          if (!/^\d{1,6}$/.test(value)) throw FhirError.badRequest('_count must be a whole number', ['_count']);
+          if (!/^\d{1,6}$/.test(value)) throw FhirError.badRequest('invalid-parameter', '_count must be a whole number', ['_count']);
           count = Math.min(Math.max(Number(value), 1), MAX_COUNT);
           break;
         case '_cursor':
@@ -66,7 +66,7 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
         case '_pretty':
           break;
         default:
-          throw FhirError.badRequest(`Parameter "${name.slice(0, 64)}" is not a parameter of $everything (start, end, _since, _type, _count)`, [name]);
+          throw FhirError.badRequest('unknown-parameter', `Parameter "${name.slice(0, 64)}" is not a parameter of $everything (start, end, _since, _type, _count)`, [name]);
       }
     }
     search.push(['_count', String(count)]);
@@ -78,7 +78,7 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
       if (access) allowed[t] = access;
     }
     const visible = Object.keys(allowed);
-    if (!visible.length) throw FhirError.forbidden('This token may search none of the types in the Patient compartment');
+    if (!visible.length) throw FhirError.forbidden('scope-missing', 'This token may search none of the types in the Patient compartment');
     const ctx = { ...request.haven, access: { kind: 'byType' as const, types: allowed }, related: relatedAccess(services, grant) };
     const path = `Patient/${id}/$everything`;
     const json = await searchset(services, { types: visible, path, extra }, search, false, (searchRequest, query) => services.store.reader(ctx).searchPage(searchRequest, query));
@@ -92,7 +92,7 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
  * Microsoft's server does). One criterion ORed over the types, so it ANDs with the others.
  */
 function careDate(services: Services, types: string[], prefix: 'ge' | 'le', value: string, name: string): Criterion {
-  if (!/^\d{4}(-\d{2}(-\d{2})?)?$/.test(value)) throw FhirError.badRequest(`${name} must be a date (YYYY, YYYY-MM or YYYY-MM-DD)`, [name]);
+  if (!/^\d{4}(-\d{2}(-\d{2})?)?$/.test(value)) throw FhirError.badRequest('invalid-parameter', `${name} must be a date (YYYY, YYYY-MM or YYYY-MM-DD)`, [name]);
   const alternatives: Array<{ resourceType: string; criterion: Criterion }> = [];
   for (const type of types) {
     const param = services.search.registry.get(type, 'date');

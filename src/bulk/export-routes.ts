@@ -19,15 +19,15 @@ export const NDJSON = 'application/fhir+ndjson';
 
 export function exportRoutes(runtime: Runtime) {
   return async function bulkExport(app: FastifyInstance): Promise<void> {
-    app.get('/$export', smart('token'), (request, reply) => kickOff(runtime.services, request, reply, 'system'));
-    app.get('/Patient/$export', smart('token'), (request, reply) => kickOff(runtime.services, request, reply, 'patient'));
-    app.get<{ Params: { id: string } }>('/Group/:id/$export', smart('token'), (request, reply) => kickOff(runtime.services, request, reply, 'group', request.params.id));
+    app.get('/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'system'));
+    app.get('/Patient/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'patient'));
+    app.get<{ Params: { id: string } }>('/Group/:id/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'group', request.params.id));
     const postRefused = async (): Promise<never> => {
-      throw FhirError.of(405, 'not-supported', 'Start an export with GET and query parameters; POST with a Parameters body is not supported');
+      throw FhirError.of('method-not-allowed', 405, 'not-supported', 'Start an export with GET and query parameters; POST with a Parameters body is not supported');
     };
-    app.post('/$export', smart('token'), postRefused);
-    app.post('/Patient/$export', smart('token'), postRefused);
-    app.post('/Group/:id/$export', smart('token'), postRefused);
+    app.post('/$export', smart('token', 'operation'), postRefused);
+    app.post('/Patient/$export', smart('token', 'operation'), postRefused);
+    app.post('/Group/:id/$export', smart('token', 'operation'), postRefused);
 
     app.get<{ Params: { job: string } }>('/bulk/status/:job', smart('token'), async (request, reply) => {
       const services = runtime.services;
@@ -46,9 +46,9 @@ export function exportRoutes(runtime: Runtime) {
       const services = runtime.services;
       const job = await ownJob(services, request, request.params.job);
       const listed = [...job.output, ...job.errors].find((f) => f.file === request.params.file);
-      if (job.state !== 'completed' || !listed) throw FhirError.notFound('No such export file');
+      if (job.state !== 'completed' || !listed) throw FhirError.notFound('not-found', 'No such export file');
       const found = await new ExportFiles(services.config.bulk.dir).read(job.id, listed.file);
-      if (!found) throw FhirError.notFound('This export file is gone (expired or deleted)');
+      if (!found) throw FhirError.notFound('not-found', 'This export file is gone (expired or deleted)');
       await recordBulkEvent(services.db, request.haven.actor, `bulk/files/${job.id}/${listed.file} (${listed.type}, ${listed.count} resources)`);
       return reply.code(200).header('Content-Length', found.size).type(NDJSON).send(found.stream);
     });
@@ -98,7 +98,7 @@ async function kickOff(services: Services, request: FastifyRequest, reply: Fasti
   const jobs = new ExportJobs(services.db);
   const client = clientKey(token);
   if ((await jobs.activeCount(client)) >= services.config.bulk.maxActiveJobs) {
-    throw new FhirError(429, { severity: 'error', code: 'throttled', diagnostics: `This client already has ${services.config.bulk.maxActiveJobs} exports waiting or running; wait for one to finish or cancel it` }, { 'Retry-After': '30' });
+    throw new FhirError('throttled', 429, { severity: 'error', code: 'throttled', diagnostics: `This client already has ${services.config.bulk.maxActiveJobs} exports waiting or running; wait for one to finish or cancel it` }, { 'Retry-After': '30' });
   }
   const requestUrl = `${services.config.fhirBaseUrl}${request.url.slice('/fhir'.length)}`;
   const id = await jobs.create({ client, level, requestUrl, params, grant: claimsOf(token), actor: request.haven.actor });
@@ -119,7 +119,7 @@ function statusUrl(services: Services, id: string): string {
  * 404 whether or not it exists (no existence oracle), as for cancelled and expired jobs.
  */
 async function ownJob(services: Services, request: FastifyRequest, id: string): Promise<ExportJob> {
-  const notFound = () => FhirError.notFound('No such export (unknown, cancelled, expired, or not this client\'s)');
+  const notFound = () => FhirError.notFound('not-found', 'No such export (unknown, cancelled, expired, or not this client\'s)');
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw notFound(); // a job id (base64url), not a FHIR id
   const job = await new ExportJobs(services.db).get(id);
   const token = request.grant as Grant;
@@ -141,7 +141,7 @@ function status(services: Services, job: ExportJob, reply: FastifyReply): Fastif
       .send(JSON.stringify(informational(`Export ${job.state}`)));
   }
   if (job.state === 'failed') {
-    const outcome = job.outcome ?? operationOutcome([{ severity: 'error', code: 'exception', diagnostics: 'The export failed' }]);
+    const outcome = job.outcome ?? operationOutcome([{ severity: 'error', code: 'exception', errorCode: 'internal-error', diagnostics: 'The export failed' }]);
     return reply.code(500).type(FHIR_JSON_UTF8).send(JSON.stringify(outcome));
   }
   const base = services.config.fhirBaseUrl;
@@ -158,5 +158,5 @@ function status(services: Services, job: ExportJob, reply: FastifyReply): Fastif
 }
 
 function forbidden(diagnostics: string): FhirError {
-  return new FhirError(403, { severity: 'error', code: 'forbidden', diagnostics }, { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' });
+  return new FhirError('scope-missing', 403, { severity: 'error', code: 'forbidden', diagnostics }, { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' });
 }

@@ -17,11 +17,11 @@ interface GroupResource {
 /** The compartments ("Patient/x") of the Group's active Patient members. */
 export async function groupMembers(services: Services, request: FastifyRequest, grant: Grant, id: string): Promise<string[]> {
   const access = readAccess(services.auth.authorizer, grant, 'Group');
-  if (!access) throw FhirError.forbidden('A Group export needs read access to Group');
+  if (!access) throw FhirError.forbidden('scope-missing', 'A Group export needs read access to Group');
   const version = await services.store.reader({ ...request.haven, access }).read('Group', id);
-  if (!version || version.deleted || version.json === null) throw FhirError.notFound(`Group/${id} is not known`);
+  if (!version || version.deleted || version.json === null) throw FhirError.notFound('not-found', `Group/${id} is not known`);
   const group = JSON.parse(version.json) as GroupResource;
-  if (group.actual === false) throw FhirError.badRequest(`Group/${id} is a descriptive Group (actual false); only an actual Group of Patients can be exported`);
+  if (group.actual === false) throw FhirError.badRequest('not-exportable', `Group/${id} is a descriptive Group (actual false); only an actual Group of Patients can be exported`);
   const base = `${services.config.fhirBaseUrl}/`;
   const members = new Set<string>();
   for (const m of group.member ?? []) {

@@ -78,7 +78,7 @@ export function parseKickoff(query: string, exportable: ReadonlySet<string>, sea
       if (!result.types.includes(type)) problems.push(`_typeFilter names ${type}, which _type leaves out`);
     }
   }
-  if (problems.length) throw new FhirError(400, problems.map((diagnostics) => ({ severity: 'error' as const, code: 'not-supported' as const, diagnostics })));
+  if (problems.length) throw new FhirError('unsupported-export-parameter', 400, problems.map((diagnostics) => ({ severity: 'error' as const, code: 'not-supported' as const, diagnostics })));
   return result;
 }
 

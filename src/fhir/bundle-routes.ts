@@ -10,7 +10,7 @@ import { resourceBody } from './request.js';
 
 export function registerBundleRoutes(fhir: FastifyInstance, runtime: Runtime): void {
   // Each entry is authorized on its own (SMART: Bundles have no scopes of their own).
-  fhir.post('/', smart('token'), async (request, reply) => {
+  fhir.post('/', smart('token', 'transaction'), async (request, reply) => {
     const services = runtime.services;
     const body = resourceBody(request);
     const json = await new BundleProcessor(services, request.grant as Grant).process(request.haven, body, parsePrefer(request.headers.prefer).return);

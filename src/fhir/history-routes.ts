@@ -29,7 +29,7 @@ export function registerHistoryRoutes(fhir: FastifyInstance, runtime: Runtime): 
     const { type, id } = request.params;
     const json = await history(services, request, { resourceType: type, id }, async (page) => {
       // Unknown or out of reach: 404 as a read answers, so history is no existence oracle.
-      if (!page.entries.length && !(await services.store.historyExists(request.haven, type, id))) throw FhirError.notFound(`${type}/${id} is not known`);
+      if (!page.entries.length && !(await services.store.historyExists(request.haven, type, id))) throw FhirError.notFound('not-found', `${type}/${id} is not known`);
     });
     return sendJson(request, reply, 200, json);
   });
@@ -44,14 +44,14 @@ async function history(
   const query = new URLSearchParams(request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '');
   const strict = parsePrefer(request.headers.prefer).handling === 'strict';
   for (const name of new Set(query.keys())) {
-    if (!KNOWN.has(name) && strict) throw FhirError.badRequest(`History does not support the parameter "${name}"`, [name]);
-    if (KNOWN.has(name) && query.getAll(name).length > 1) throw FhirError.badRequest(`${name} may appear only once`, [name]);
+    if (!KNOWN.has(name) && strict) throw FhirError.badRequest('unknown-parameter', `History does not support the parameter "${name}"`, [name]);
+    if (KNOWN.has(name) && query.getAll(name).length > 1) throw FhirError.badRequest('repeated-parameter', `${name} may appear only once`, [name]);
   }
   const count = pageSize(services.config, query.get('_count') ?? undefined);
   const sinceRaw = query.get('_since');
   const since = sinceRaw === null ? undefined : parseInstant(sinceRaw);
   if (sinceRaw !== null && !since) {
-    throw FhirError.badRequest(`_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z; got "${sinceRaw.slice(0, 40)}"`, ['_since']);
+    throw FhirError.badRequest('invalid-parameter', `_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z; got "${sinceRaw.slice(0, 40)}"`, ['_since']);
   }
   const cursorRaw = query.get('_cursor');
   const after = cursorRaw === null ? undefined : decodeCursor(cursorRaw, isHistoryCursor);

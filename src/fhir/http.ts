@@ -17,7 +17,7 @@ export function negotiate(accept: string | undefined, format: string | undefined
   if (format !== undefined) {
     const f = format.toLowerCase().split(';')[0].trim();
     if (f === 'json' || f === FHIR_JSON || f === 'application/json') return FHIR_JSON_UTF8;
-    throw FhirError.of(406, 'not-supported', `_format "${format}" is not supported; Haven serves JSON (application/fhir+json)`);
+    throw FhirError.of('not-acceptable', 406, 'not-supported', `_format "${format}" is not supported; Haven serves JSON (application/fhir+json)`);
   }
   if (!accept) return FHIR_JSON_UTF8;
   const ranges = accept
@@ -30,7 +30,7 @@ export function negotiate(accept: string | undefined, format: string | undefined
     .filter((r) => r.q > 0);
   if (ranges.some((r) => r.type === FHIR_JSON || r.type === '*/*' || r.type === 'application/*')) return FHIR_JSON_UTF8;
   if (ranges.some((r) => r.type === 'application/json')) return 'application/json; charset=utf-8';
-  throw FhirError.of(406, 'not-supported', `None of the media types in Accept can be served; Haven serves ${FHIR_JSON}`);
+  throw FhirError.of('not-acceptable', 406, 'not-supported', `None of the media types in Accept can be served; Haven serves ${FHIR_JSON}`);
 }
 
 /** The essence of a Content-Type header ("application/fhir+json; charset=utf-8" -> "application/fhir+json"). */
@@ -46,7 +46,7 @@ export function etag(versionId: number | string): string {
 export function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(header);
-  if (!m) throw FhirError.badRequest(`If-Match must be a version ETag such as W/"3", got ${JSON.stringify(header)}`);
+  if (!m) throw FhirError.badRequest('invalid-if-match', `If-Match must be a version ETag such as W/"3", got ${JSON.stringify(header)}`);
   return Number(m[1]);
 }
 
@@ -72,6 +72,6 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
 
 export function checkId(id: string): void {
   if (!isFhirId(id)) {
-    throw FhirError.badRequest(`"${id.slice(0, 70)}" is not a valid FHIR id (1-64 letters, digits, '-' and '.')`);
+    throw FhirError.badRequest('invalid-id', `"${id.slice(0, 70)}" is not a valid FHIR id (1-64 letters, digits, '-' and '.')`);
   }
 }

@@ -15,10 +15,10 @@ export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): voi
     checkInstance(services, request.params);
     const { type, id } = request.params;
     const version = await services.store.reader(request.haven).read(type, id);
-    if (!version) throw FhirError.notFound(`${type}/${id} is not known`);
+    if (!version) throw FhirError.notFound('not-found', `${type}/${id} is not known`);
     if (version.deleted) {
       reply.header('ETag', etag(version.versionId));
-      throw FhirError.gone(`${type}/${id} was deleted`);
+      throw FhirError.gone('deleted', `${type}/${id} was deleted`);
     }
     if (notModified(request, version)) return versionHeaders(reply, version).code(304).send();
     const subset = subsetOptions(request.query as Record<string, unknown>);
@@ -29,12 +29,12 @@ export function registerReadRoutes(fhir: FastifyInstance, runtime: Runtime): voi
     const services = runtime.services;
     checkInstance(services, request.params);
     const { type, id, vid } = request.params;
-    if (!/^[1-9]\d{0,8}$/.test(vid)) throw FhirError.notFound(`${type}/${id} has no version "${vid.slice(0, 20)}"`);
+    if (!/^[1-9]\d{0,8}$/.test(vid)) throw FhirError.notFound('unknown-version', `${type}/${id} has no version "${vid.slice(0, 20)}"`);
     const version = await services.store.reader(request.haven).vread(type, id, Number(vid));
-    if (!version) throw FhirError.notFound(`${type}/${id} has no version ${vid}`);
+    if (!version) throw FhirError.notFound('unknown-version', `${type}/${id} has no version ${vid}`);
     if (version.deleted) {
       reply.header('ETag', etag(version.versionId));
-      throw FhirError.gone(`Version ${vid} of ${type}/${id} is a deletion`);
+      throw FhirError.gone('deleted', `Version ${vid} of ${type}/${id} is a deletion`);
     }
     const subset = subsetOptions(request.query as Record<string, unknown>);
     return sendJson(request, versionHeaders(reply, version), 200, services.subsetter.apply(version.json as string, subset));

@@ -15,7 +15,7 @@ export interface InstanceParams extends TypeParams {
 
 export function checkType(services: Services, type: string): void {
   if (!services.validator.resourceTypes.has(type)) {
-    throw FhirError.of(404, 'not-supported', `Resource type "${type.slice(0, 64)}" is not an R4 resource type this server supports`);
+    throw FhirError.of('unknown-type', 404, 'not-supported', `Resource type "${type.slice(0, 64)}" is not an R4 resource type this server supports`);
   }
 }
 
@@ -28,9 +28,9 @@ export function checkInstance(services: Services, params: InstanceParams): void 
 export function resourceBody(request: FastifyRequest): unknown {
   const type = mediaType(request.headers['content-type']);
   if (!type || !RESOURCE_MEDIA_TYPES.includes(type)) {
-    throw FhirError.of(415, 'not-supported', `A resource must be sent as application/fhir+json, not ${type ?? 'without Content-Type'}`);
+    throw FhirError.of('unsupported-media-type', 415, 'not-supported', `A resource must be sent as application/fhir+json, not ${type ?? 'without Content-Type'}`);
   }
-  if (request.body === undefined || request.body === null) throw FhirError.badRequest('The request has no body');
+  if (request.body === undefined || request.body === null) throw FhirError.badRequest('malformed-body', 'The request has no body');
   return request.body;
 }
 
@@ -38,13 +38,13 @@ export function resourceBody(request: FastifyRequest): unknown {
 export function patchBody(request: FastifyRequest): unknown {
   const type = mediaType(request.headers['content-type']);
   if (type !== JSON_PATCH) {
-    throw FhirError.of(
+    throw FhirError.of('unsupported-media-type', 
       415,
       'not-supported',
       `PATCH accepts ${JSON_PATCH}${type === 'application/fhir+json' ? '; FHIRPath Patch (Parameters) is not supported' : ''}, not ${type ?? 'a body without Content-Type'}`,
     );
   }
-  if (request.body === undefined || request.body === null) throw FhirError.badRequest('The PATCH has no body');
+  if (request.body === undefined || request.body === null) throw FhirError.badRequest('malformed-body', 'The PATCH has no body');
   return request.body;
 }
 

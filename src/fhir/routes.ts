@@ -40,11 +40,11 @@ export function fhirRoutes(runtime: Runtime, extensions: readonly FhirExtension[
 
     // Paths that exist but not with this method: 405, as FHIR asks for unsupported interactions.
     const notAllowed = async (): Promise<never> => {
-      throw FhirError.of(405, 'not-supported', 'This interaction is not supported on this path');
+      throw FhirError.of('method-not-allowed', 405, 'not-supported', 'This interaction is not supported on this path');
     };
     app.route({ method: ['POST'], url: '/:type/:id', ...smart('token'), handler: notAllowed });
-    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history', ...smart('token'), handler: notAllowed });
-    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history/:vid', ...smart('token'), handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history', ...smart('token', 'history-instance'), handler: notAllowed });
+    app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/:type/:id/_history/:vid', ...smart('token', 'vread'), handler: notAllowed });
     app.route({ method: ['PUT', 'PATCH', 'DELETE', 'POST'], url: '/metadata', ...smart('public'), handler: notAllowed });
   };
 }

@@ -33,10 +33,10 @@ export function registerSearchRoutes(fhir: FastifyInstance, runtime: Runtime): v
   });
 
   // A compartment search is a search of each type in it: the access is computed per type below.
-  fhir.get<{ Params: { type: string; id: string; compartmentType: string } }>('/:type/:id/:compartmentType', smart('token'), async (request, reply) => {
+  fhir.get<{ Params: { type: string; id: string; compartmentType: string } }>('/:type/:id/:compartmentType', smart('token', 'search-type'), async (request, reply) => {
     const services = runtime.services;
     const { type, id, compartmentType } = request.params;
-    if (type !== 'Patient') throw FhirError.notFound(`Compartment search is supported for the Patient compartment; ${type.slice(0, 64)} has none`);
+    if (type !== 'Patient') throw FhirError.notFound('not-found', `Compartment search is supported for the Patient compartment; ${type.slice(0, 64)} has none`);
     checkId(id);
     const compartment: Criterion = { kind: 'compartment', compartment: `Patient/${id}` };
     let types: string[];
@@ -44,7 +44,7 @@ export function registerSearchRoutes(fhir: FastifyInstance, runtime: Runtime): v
     else {
       checkType(services, compartmentType);
       if (!services.search.indexer.compartment.types.includes(compartmentType)) {
-        throw FhirError.badRequest(`${compartmentType} is not in the Patient compartment`);
+        throw FhirError.badRequest('invalid-parameter', `${compartmentType} is not in the Patient compartment`);
       }
       types = [compartmentType];
     }
@@ -60,7 +60,7 @@ export function registerSearchRoutes(fhir: FastifyInstance, runtime: Runtime): v
         if (access) allowed[t] = access;
       }
       types = Object.keys(allowed);
-      if (!types.length) throw FhirError.forbidden('This token may search none of the types in the Patient compartment');
+      if (!types.length) throw FhirError.forbidden('scope-missing', 'This token may search none of the types in the Patient compartment');
       request.haven.access = { kind: 'byType', types: allowed };
     }
     const json = await search(services, request, { types, path: `Patient/${id}/${compartmentType}`, extra: [compartment] });
@@ -69,7 +69,7 @@ export function registerSearchRoutes(fhir: FastifyInstance, runtime: Runtime): v
 }
 
 function checkTypeForSearch(services: Services, type: string): void {
-  if (!services.validator.resourceTypes.has(type)) throw FhirError.badRequest(`_type: "${type.slice(0, 64)}" is not a resource type`, ['_type']);
+  if (!services.validator.resourceTypes.has(type)) throw FhirError.badRequest('unknown-type', `_type: "${type.slice(0, 64)}" is not a resource type`, ['_type']);
 }
 
 /** Query-string pairs plus, for POST _search, the form body's (they combine as if repeated). */
@@ -78,7 +78,7 @@ function queryPairs(request: FastifyRequest): Array<[string, string]> {
   if (request.method === 'POST') {
     if (request.body instanceof URLSearchParams) pairs.push(...request.body);
     else if (request.body !== undefined && request.body !== null) {
-      throw FhirError.of(415, 'not-supported', 'POST _search takes application/x-www-form-urlencoded parameters');
+      throw FhirError.of('unsupported-media-type', 415, 'not-supported', 'POST _search takes application/x-www-form-urlencoded parameters');
     }
   }
   return pairs;

@@ -46,13 +46,13 @@ export async function searchset(
 ): Promise<string> {
   const parsed = services.search.parse(target.types, pairs, target.extra);
   if (strict && parsed.ignored.length) {
-    throw new FhirError(
+    throw new FhirError('unknown-parameter', 
       400,
       parsed.ignored.map((i) => ({ severity: 'error', code: 'not-supported', diagnostics: `Parameter "${i.name}" not supported: ${i.reason}`, expression: [i.name] })),
     );
   }
   if (parsed.request.cursor && parsed.request.cursor.keys.length !== parsed.request.sort.length) {
-    throw FhirError.badRequest('The paging cursor does not belong to this search; start again from the first page', ['_cursor']);
+    throw FhirError.badRequest('invalid-cursor', 'The paging cursor does not belong to this search; start again from the first page', ['_cursor']);
   }
   // The audit trail keeps the search as it ran (form parameters of POST _search included).
   const used = new URLSearchParams(parsed.used).toString();

@@ -20,12 +20,12 @@ export function subsetOptions(query: Record<string, unknown> | undefined): Subse
   const options: SubsetOptions = {};
   if (summary !== undefined) {
     if (typeof summary !== 'string' || !['true', 'text', 'data', 'false'].includes(summary)) {
-      throw FhirError.badRequest('_summary must be true, text, data or false here', ['_summary']);
+      throw FhirError.badRequest('invalid-parameter', '_summary must be true, text, data or false here', ['_summary']);
     }
     options.summary = summary as SummaryMode;
   }
   if (elements !== undefined) {
-    if (typeof elements !== 'string') throw FhirError.badRequest('_elements may appear only once', ['_elements']);
+    if (typeof elements !== 'string') throw FhirError.badRequest('repeated-parameter', '_elements may appear only once', ['_elements']);
     options.elements = elements.split(',').map((e) => e.trim()).filter(Boolean);
   }
   return options;

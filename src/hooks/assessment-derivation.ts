@@ -30,7 +30,7 @@ export function assessmentDerivationHook(options: AssessmentHookOptions): AfterW
     const response = written.resource as QuestionnaireResponse | undefined;
     const reading = response ? readResponse(response) : undefined;
     if (reading?.problems.length) {
-      throw new FhirError(
+      throw new FhirError('invalid-resource', 
         422,
         reading.problems.map((p) => ({ severity: 'error', code: 'invalid', diagnostics: `${reading.instrument.type} response: ${p.message}`, expression: [p.path] })),
       );
@@ -83,7 +83,7 @@ async function writeOwned(s: ResourceStore, resource: Resource, owner: string, f
   const current = await s.readForUpdate(resource.resourceType, id);
   if (current?.json) {
     const stored = JSON.parse(current.json) as Resource;
-    if (!ownedBy(stored, owner)) throw FhirError.conflict(`${resource.resourceType}/${id} exists and was not derived from ${owner}`);
+    if (!ownedBy(stored, owner)) throw FhirError.conflict('already-exists', `${resource.resourceType}/${id} exists and was not derived from ${owner}`);
     if (sameContent(stored, resource)) return;
   }
   await s.update(resource.resourceType, id, resource);
@@ -126,6 +126,6 @@ function ownedBy(resource: Resource, owner: string): boolean {
 function checkValid(resource: Resource, validator: ResourceValidator): void {
   const issues = validator.validate(resource);
   if (issues.length) {
-    throw FhirError.of(500, 'exception', `Haven derived an invalid ${resource.resourceType}: ${issues.map((i) => i.diagnostics).join('; ')}`);
+    throw FhirError.of('internal-error', 500, 'exception', `Haven derived an invalid ${resource.resourceType}: ${issues.map((i) => i.diagnostics).join('; ')}`);
   }
 }

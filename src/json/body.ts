@@ -17,17 +17,17 @@ export function parseJsonBody(text: string): unknown {
   try {
     value = parseLossless(text, { maxDepth: MAX_JSON_DEPTH });
   } catch (error) {
-    if (error instanceof JsonInputError) throw FhirError.of(400, 'structure', error.message);
-    throw FhirError.of(400, 'structure', 'The request body is not valid JSON');
+    if (error instanceof JsonInputError) throw FhirError.of('malformed-body', 400, 'structure', error.message);
+    throw FhirError.of('malformed-body', 400, 'structure', 'The request body is not valid JSON');
   }
   // As Fastify's own parser did: keys that could pollute prototypes are refused.
   if (/"(?:__proto__|constructor)"\s*:/.test(text) && /"__proto__"\s*:|"prototype"\s*:/.test(text)) {
-    throw FhirError.of(400, 'structure', 'The request body has a "__proto__" or "constructor.prototype" key, which this server does not accept');
+    throw FhirError.of('malformed-body', 400, 'structure', 'The request body has a "__proto__" or "constructor.prototype" key, which this server does not accept');
   }
   // Only an escaped NUL can reach a parsed string (a raw one is not JSON); look where it is.
   if (text.includes('\\u0000')) {
     const at = findNul(value, rootName(value));
-    if (at) throw FhirError.of(400, 'value', `${at} holds a NUL character (\\u0000), which this server cannot store`, [at]);
+    if (at) throw FhirError.of('nul-character', 400, 'value', `${at} holds a NUL character (\\u0000), which this server cannot store`, [at]);
   }
   return value;
 }

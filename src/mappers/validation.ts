@@ -81,13 +81,13 @@ export function recordValidator<R>(rules: RecordRules<R>): RecordValidator<R> {
   });
   return (input) => {
     if (!input || typeof input !== 'object' || Array.isArray(input)) {
-      throw FhirError.of(400, 'structure', 'The body must be a JSON object with the record fields');
+      throw FhirError.of('malformed-body', 400, 'structure', 'The body must be a JSON object with the record fields');
     }
     const record = withoutEmpties(input) as Record<string, unknown>;
-    if (!validate(record)) throw new FhirError(400, toIssues(validate.errors ?? []));
+    if (!validate(record)) throw new FhirError('invalid-record', 400, toIssues(validate.errors ?? []));
     for (const name of Object.keys(ignored)) delete record[name];
     const problems = rules.check?.(record as R) ?? [];
-    if (problems.length) throw new FhirError(400, problems.map(problemIssue));
+    if (problems.length) throw new FhirError('invalid-record', 400, problems.map(problemIssue));
     return record as R;
   };
 }

@@ -114,7 +114,7 @@ export async function recordReturned(
 
 /** AuditEvents are the audit log's view, never stored resources: every way of writing one answers this. */
 export function auditEventsAreReadOnly(): FhirError {
-  return FhirError.of(405, 'not-supported', 'AuditEvents are recorded by the server; they cannot be created, changed or deleted');
+  return FhirError.of('read-only', 405, 'not-supported', 'AuditEvents are recorded by the server; they cannot be created, changed or deleted');
 }
 
 /** A request refused with 401 or 403, as the audit trail keeps it: no ids, no query, no diagnostics. */

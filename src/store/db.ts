@@ -78,10 +78,3 @@ export function identifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** SQLSTATE of a database error, when the error came from PostgreSQL. */
-export function sqlState(error: unknown): string | undefined {
-  if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
-    return (error as { code: string }).code;
-  }
-  return undefined;
-}

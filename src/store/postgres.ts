@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { beginScript, type Database, type Queryable, type QueryOptions, type QueryResult, type TransactionOptions } from './db.js';
+import { connectionLost } from './db-errors.js';
 
 // int8 (counts, bigserial keys) as JS numbers: Haven's keys stay far below 2^53, and PGlite is
 // configured the same way so both engines hand back identical rows.
@@ -105,7 +106,7 @@ class PostgresDatabase implements Database {
       return await runTransaction(client, this.prepared, fn, options);
     } catch (error) {
       // A connection error leaves the client unusable; drop it rather than return it to the pool.
-      broken = isConnectionError(error);
+      broken = connectionLost(error);
       throw error;
     } finally {
       client.release(broken);
@@ -122,11 +123,6 @@ class PostgresDatabase implements Database {
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string } | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '08006' || code === '08003';
 }
 
 export async function openPostgres(connectionString: string, poolSize: number, options: { statementTimeoutMs?: number } = {}): Promise<Database> {

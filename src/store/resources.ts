@@ -8,7 +8,8 @@ import { accessCondition, admits, admitsContent, admitsWrite, filtersFor, type C
 import { careSubjectRefusal, grantsAccess } from './care-subject.js';
 import { addAccessAudit, auditEventsAreReadOnly, recordReturned, type AccessAuditOptions, type AccessEvent } from './audit.js';
 import type { Access, RelatedAccess, StoreContext } from './context.js';
-import { sqlState, type Queryable } from './db.js';
+import type { Queryable } from './db.js';
+import { dbFailure } from './db-errors.js';
 import type { ResourceIndexer } from './indexer.js';
 import { buildBulkInsert, type BulkItem } from './bulk.js';
 import type { Match, SearchEngine } from './search/engine.js';
@@ -153,7 +154,7 @@ export class ResourceStore {
    * any supported search parameters: conditional interactions and conditional references.
    */
   match(resourceType: string, criteria: ReadonlyArray<readonly [string, string]>, limit: number): Promise<Match[]> {
-    if (!this.search) throw FhirError.notSupported('Search is not available in this store');
+    if (!this.search) throw FhirError.notSupported('not-supported', 'Search is not available in this store');
     return this.search.match(this.q, this.ctx.access, resourceType, criteria, limit);
   }
 
@@ -170,7 +171,7 @@ export class ResourceStore {
   async create(resource: Resource, method: WriteMethod = 'POST', id: string = newResourceId()): Promise<StoredVersion> {
     refuseServerOwned(resource.resourceType);
     const created = await this.insert(resource, id, method);
-    if (!created) throw FhirError.conflict(`${resource.resourceType}/${id} already exists`);
+    if (!created) throw FhirError.conflict('already-exists', `${resource.resourceType}/${id} already exists`);
     return created;
   }
 
@@ -198,7 +199,7 @@ export class ResourceStore {
     try {
       await this.q.query(insert.sql, insert.params, PREPARED);
     } catch (error) {
-      if (sqlState(error) === '23505') throw FhirError.conflict('A resource with one of these ids already exists');
+      if (dbFailure(error) === 'duplicate') throw FhirError.conflict('already-exists', 'A resource with one of these ids already exists');
       throw error;
     }
     return insert.versions;
@@ -224,7 +225,7 @@ export class ResourceStore {
       const current = await this.lockCurrent(resourceType, id);
       if (!current) {
         if (options.ifMatch !== undefined) {
-          throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot match`);
+          throw FhirError.preconditionFailed('precondition-failed', `${resourceType}/${id} does not exist, so If-Match cannot match`);
         }
         const version = await this.insert(resource, id, method);
         if (version) return { created: true, version };
@@ -232,14 +233,14 @@ export class ResourceStore {
       }
       await this.checkVisible(current, resourceType, id);
       if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-        throw FhirError.preconditionFailed(
+        throw FhirError.preconditionFailed('version-conflict', 
           `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
         );
       }
       const version = await this.replace(current, resource, id, method);
       return { created: current.deleted, version };
     }
-    throw FhirError.conflict(`${resourceType}/${id} is being created concurrently; retry`);
+    throw FhirError.conflict('concurrent-change', `${resourceType}/${id} is being created concurrently; retry`);
   }
 
   /** Deletes the resource; deleting something unknown or already deleted changes nothing. */
@@ -248,12 +249,12 @@ export class ResourceStore {
     const current = await this.lockCurrent(resourceType, id);
     // What the caller cannot see answers exactly as an unknown id: no existence oracle.
     if (!current || !(await admits(this.q, this.ctx.access, this.candidate(current, resourceType)))) {
-      if (options.ifMatch !== undefined) throw FhirError.preconditionFailed(`${resourceType}/${id} does not exist`);
+      if (options.ifMatch !== undefined) throw FhirError.preconditionFailed('precondition-failed', `${resourceType}/${id} does not exist`);
       return { deleted: false };
     }
     await this.checkVisible(current, resourceType, id);
     if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-      throw FhirError.preconditionFailed(
+      throw FhirError.preconditionFailed('version-conflict', 
         `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
       );
     }
@@ -322,7 +323,7 @@ export class ResourceStore {
   /** A change to an existing resource needs the stored version to lie within the caller's access. */
   private async checkVisible(current: LockedRow, resourceType: string, id: string): Promise<void> {
     if (!(await admitsWrite(this.q, this.ctx.access, this.candidate(current, resourceType)))) {
-      throw FhirError.forbidden(`${resourceType}/${id} is outside what this token may change`);
+      throw FhirError.forbidden('outside-compartment', `${resourceType}/${id} is outside what this token may change`);
     }
   }
 
@@ -402,11 +403,11 @@ export class ResourceStore {
       const refusal = careSubjectRefusal(document, compartments, (reference) => this.indexer.localPatient(reference));
       if (refusal) {
         const element = document.resourceType === 'Consent' ? 'patient' : 'subject';
-        throw FhirError.unprocessable(refusal, [`${document.resourceType}.${element}`]);
+        throw FhirError.unprocessable('invalid-resource', refusal, [`${document.resourceType}.${element}`]);
       }
     }
     if (!(await admitsWrite(this.q, this.ctx.access, { resourceType: document.resourceType, compartments, resource: document }))) {
-      throw FhirError.forbidden(`This ${document.resourceType} would lie outside what this token may write: each patient it concerns must be within reach`);
+      throw FhirError.forbidden('outside-compartment', `This ${document.resourceType} would lie outside what this token may write: each patient it concerns must be within reach`);
     }
   }
 

@@ -35,7 +35,7 @@ export function stamp(resource: Resource, id: string, versionId: number, lastUpd
   // PostgreSQL text cannot hold NUL: refuse it here too, for resources no body parser saw (PATCH results, mappers).
   if (json.includes('\\u0000')) {
     const at = findNul(document, document.resourceType);
-    if (at) throw FhirError.of(400, 'value', `${at} holds a NUL character (\\u0000), which this server cannot store`, [at]);
+    if (at) throw FhirError.of('nul-character', 400, 'value', `${at} holds a NUL character (\\u0000), which this server cannot store`, [at]);
   }
   return { document, json };
 }

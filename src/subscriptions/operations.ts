@@ -19,21 +19,21 @@ import { findSubscription, type RegisteredSubscription } from './registry.js';
 const MAX_EVENTS = 100;
 
 export function registerSubscriptionOperations(app: FastifyInstance, runtime: Runtime): void {
-  app.get<{ Params: { id: string } }>('/Subscription/:id/$status', smart('token'), async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/Subscription/:id/$status', smart('token', 'operation'), async (request, reply) => {
     const services = runtime.services;
     const subscription = await ownSubscription(services, request, request.params.id);
     const status = subscriptionStatus({ ...statusBase(services, subscription), type: 'query-status' });
     return sendJson(request, reply, 200, JSON.stringify(notificationBundle(status, services.config.fhirBaseUrl, [], 'searchset')));
   });
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/Subscription/:id/$events', smart('token'), async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/Subscription/:id/$events', smart('token', 'operation'), async (request, reply) => {
     const services = runtime.services;
     const subscription = await ownSubscription(services, request, request.params.id);
     const total = subscription.events ?? 0;
     const since = number(request.query.eventsSinceNumber, 'eventsSinceNumber') ?? Math.max(1, total - MAX_EVENTS + 1);
     const until = number(request.query.eventsUntilNumber, 'eventsUntilNumber') ?? total;
     const content = request.query.content ?? subscription.content ?? 'id-only';
-    if (!['empty', 'id-only', 'full-resource'].includes(content)) throw FhirError.badRequest('content must be empty, id-only or full-resource');
+    if (!['empty', 'id-only', 'full-resource'].includes(content)) throw FhirError.badRequest('invalid-subscription', 'content must be empty, id-only or full-resource');
     const events = await eventsBetween(services.db, subscription.id, since, until, MAX_EVENTS);
     const resources: Resource[] = [];
     const visible = new Set<number>();
@@ -73,12 +73,12 @@ async function ownSubscription(services: Services, request: FastifyRequest, id: 
   const subscription = await findSubscription(services.db, id);
   const system = grant.scopes.some((s) => s.context === 'system' && (s.resourceType === 'Subscription' || s.resourceType === '*') && s.letters.includes('r') && !s.restriction);
   // Another party's Subscription answers as an unknown one: no existence oracle.
-  if (!subscription || (!system && !sameOwner(subscription.owner, ownerOf(grant)))) throw FhirError.notFound(`Subscription/${id} is not known`);
+  if (!subscription || (!system && !sameOwner(subscription.owner, ownerOf(grant)))) throw FhirError.notFound('not-found', `Subscription/${id} is not known`);
   return subscription;
 }
 
 function number(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw)) throw FhirError.badRequest(`${name} must be a whole number`, [name]);
+  if (!/^\d+$/.test(raw)) throw FhirError.badRequest('invalid-subscription', `${name} must be a whole number`, [name]);
   return Number(raw);
 }

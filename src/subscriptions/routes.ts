@@ -45,7 +45,7 @@ export function subscriptionRoutes(runtime: Runtime) {
       const outcome = await write(services, request, resource, async (s, stored) => {
         const existing = await findSubscription(s.q, id);
         if (existing && !sameOwner(existing.owner, ownerOf(grant)) && !requireScope(grant, 'u', 'system')) {
-          throw FhirError.forbidden(`Subscription/${id} belongs to another client or user; only they (or a system/ token) may change it`);
+          throw FhirError.forbidden('not-owner', `Subscription/${id} belongs to another client or user; only they (or a system/ token) may change it`);
         }
         const result = await s.update('Subscription', id, stored, { ifMatch });
         return { status: result.created ? 201 : 200, version: result.version };
@@ -68,7 +68,7 @@ function requireScope(grant: Grant, letter: Letter, context?: ScopeContext): boo
     (s) => (s.resourceType === 'Subscription' || s.resourceType === '*') && !s.restriction && s.letters.includes(letter) && (!context || s.context === context),
   );
   if (context || allowed) return allowed;
-  throw new FhirError(
+  throw new FhirError('scope-missing', 
     403,
     { severity: 'error', code: 'forbidden', diagnostics: `This token's scopes do not allow ${letter === 'c' ? 'creating' : 'updating'} Subscriptions: it needs e.g. patient/Subscription.${letter}, user/Subscription.${letter} or system/Subscription.${letter}` },
     { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },

@@ -36,7 +36,7 @@ export const subscriptionGuardHook: AfterWriteHook = async (s, written) => {
     await removeSubscription(s.q, written.version.id);
     return;
   }
-  throw FhirError.of(
+  throw FhirError.of('not-supported', 
     422,
     'not-supported',
     'Subscriptions are created and changed with POST /fhir/Subscription and PUT /fhir/Subscription/{id} only (not PATCH or Bundle entries), so that Haven can check them',

@@ -4,6 +4,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import t from 'tap';
 import { actAs, auditRows } from '../helpers/audit.js';
 import { testApp } from '../helpers/app.js';
+import { smart } from '../../src/auth/hooks.js';
 
 t.test('401 and 403 answers leave failure events without PHI; other errors leave none', async (t) => {
   const haven = await testApp(t);
@@ -41,7 +42,7 @@ t.test('401 and 403 answers leave failure events without PHI; other errors leave
   t.equal(unauthorized.statusCode, 401);
   t.equal(unauthorized.headers['www-authenticate'], 'Bearer');
   t.match(await auditRows(db, 'no-token'), [
-    { action: 'R', interaction: 'read', outcome: 4, outcome_desc: '401 Unauthorized: GET /api/v1/patients/:patientId/vitals', client_id: null, entity_type: null },
+    { action: 'E', interaction: 'search-type', outcome: 4, outcome_desc: '401 Unauthorized: GET /api/v1/patients/:patientId/vitals', client_id: null, entity_type: null },
   ]);
 
   const { rows } = await db.query<{ text: string }>(
@@ -67,4 +68,76 @@ t.test('401 and 403 answers leave failure events without PHI; other errors leave
   t.equal((await fhir('GET', 'Nonsense/1')).status, 404);
   const after = (await db.query<{ n: number }>(`SELECT count(*)::integer AS n FROM audit_log WHERE outcome <> 0`)).rows[0].n;
   t.equal(after, before, 'a 400 or an unknown type is no refusal and leaves no failure event');
+});
+
+t.test('a refusal records the interaction its route declares, whatever the URL looks like', async (t) => {
+  const haven = await testApp(t);
+  const { app, fhir, token } = haven;
+  const { json: patient } = await fhir('POST', 'Patient', { resourceType: 'Patient' });
+  const id = patient.id as string;
+  const narrow = `Bearer ${await token('system/Observation.rs')}`;
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const json = { 'content-type': 'application/fhir+json' };
+  // [request id, method, path under /fhir, headers, body, the restful-interaction, its action]
+  const cases: Array<[string, 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', string, Record<string, string>, string | undefined, string, string]> = [
+    ['d-read', 'GET', `Patient/${id}`, {}, undefined, 'read', 'R'],
+    ['d-vread', 'GET', `Patient/${id}/_history/1`, {}, undefined, 'vread', 'R'],
+    ['d-history-instance', 'GET', `Patient/${id}/_history`, {}, undefined, 'history-instance', 'R'],
+    ['d-history-type', 'GET', 'Patient/_history', {}, undefined, 'history-type', 'R'],
+    ['d-search-get', 'GET', 'Patient?gender=male', {}, undefined, 'search-type', 'E'],
+    ['d-search-post', 'POST', 'Patient/_search', form, 'gender=male', 'search-type', 'E'],
+    ['d-compartment', 'GET', `Patient/${id}/Patient`, {}, undefined, 'search-type', 'E'],
+    ['d-create', 'POST', 'Patient', json, '{"resourceType":"Patient"}', 'create', 'C'],
+    ['d-update', 'PUT', `Patient/${id}`, json, JSON.stringify({ resourceType: 'Patient', id }), 'update', 'U'],
+    ['d-patch', 'PATCH', `Patient/${id}`, { 'content-type': 'application/json-patch+json' }, '[]', 'patch', 'U'],
+    ['d-delete', 'DELETE', `Patient/${id}`, {}, undefined, 'delete', 'D'],
+  ];
+  // Without any token (401), every route: also those whose handler authorizes what it does.
+  const anonymous: typeof cases = [
+    ...cases.map(([rid, ...rest]): (typeof cases)[number] => [`${rid}-401`, ...rest]),
+    ['a-history-system', 'GET', '_history', {}, undefined, 'history-system', 'R'],
+    ['a-search-system', 'GET', '?_type=Patient', {}, undefined, 'search-system', 'E'],
+    ['a-transaction', 'POST', '', json, '{"resourceType":"Bundle","type":"transaction","entry":[]}', 'transaction', 'E'],
+    ['a-everything', 'GET', `Patient/${id}/$everything`, {}, undefined, 'operation', 'E'],
+    ['a-export', 'GET', '$export', { accept: 'application/fhir+json', prefer: 'respond-async' }, undefined, 'operation', 'E'],
+    ['a-audit-history', 'GET', 'AuditEvent/_history', {}, undefined, 'history-type', 'R'],
+  ];
+  for (const [requestId, method, path, headers, payload, , , withToken] of [...cases.map((c) => [...c, true] as const), ...anonymous.map((c) => [...c, false] as const)]) {
+    const res = await app.inject({
+      method,
+      url: `/fhir/${path}`,
+      headers: { ...headers, 'x-request-id': requestId, ...(withToken ? { authorization: narrow } : {}) },
+      ...(payload !== undefined ? { payload } : {}),
+    });
+    t.equal(res.statusCode, withToken ? 403 : 401, `${method} ${path} ${withToken ? 'with a token for Observation only' : 'without a token'} is refused`);
+  }
+
+  // The AuditEvents, read through HTTP: each names its request id, its subtype and its action.
+  const { json: bundle } = await fhir('GET', 'AuditEvent?outcome=4&_count=100');
+  const events = (bundle.entry as Array<{ resource: AuditEvent }>).map((e) => e.resource);
+  const byRequest = new Map(
+    events.map((e) => [e.entity?.find((x) => x.type?.code === 'XrequestId')?.what?.identifier?.value, { subtype: e.subtype?.[0]?.code, action: e.action }]),
+  );
+  for (const [requestId, method, path, , , interaction, action] of [...cases, ...anonymous]) {
+    t.same(byRequest.get(requestId), { subtype: interaction, action }, `a refused ${method} /fhir/${path} is recorded as ${interaction} (${action})`);
+  }
+});
+
+t.test('a route under /fhir, /api, /auth or /app that declares no SMART authorization is refused at registration', async (t) => {
+  for (const url of ['/fhir/Patient/:id/$undeclared', '/api/v1/undeclared', '/auth/undeclared', '/app/undeclared']) {
+    await t.rejects(
+      testApp(t, {}, { configure: (app) => app.get(url, async () => ({ leaked: true })) }),
+      /declares no SMART authorization/,
+      `GET ${url} without smart(...) stops the app from starting`,
+    );
+  }
+  // Declared ones, public ones included, and routes outside those prefixes register as before.
+  const haven = await testApp(t, {}, {
+    configure: (app) => {
+      app.get('/fhir/declared-public', smart('public'), async () => ({ ok: true }));
+      app.get('/elsewhere', async () => ({ ok: true }));
+    },
+  });
+  t.equal((await haven.app.inject({ method: 'GET', url: '/fhir/declared-public' })).statusCode, 200);
+  t.equal((await haven.app.inject({ method: 'GET', url: '/elsewhere' })).statusCode, 200);
 });

@@ -134,7 +134,7 @@ t.test('transactions: one row per changed resource, the same actor, nothing when
     services.store.transaction(rollback, async (s) => {
       await s.create(patient as never);
       await s.create(patient as never);
-      throw FhirError.badRequest('changed my mind');
+      throw FhirError.badRequest('invalid-resource', 'changed my mind');
     }),
   );
   t.equal(await auditCount(db), before, 'a rolled-back transaction leaves no audit row');

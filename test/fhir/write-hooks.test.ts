@@ -17,7 +17,7 @@ t.test('hooks see every write of their type, write in the same transaction, and 
   const hooks = new WriteHooks()
     .on('Patient', async (s, written) => {
       seen.push({ interaction: written.interaction, id: written.version.id, versionId: written.version.versionId, resource: written.resource });
-      if (written.resource && (written.resource as { gender?: string }).gender === 'unknown') throw FhirError.unprocessable('hook refuses');
+      if (written.resource && (written.resource as { gender?: string }).gender === 'unknown') throw FhirError.unprocessable('invalid-resource', 'hook refuses');
       if (written.interaction !== 'delete') await s.update('Basic', `note-${written.version.id}`, { resourceType: 'Basic', code: { text: `v${written.version.versionId}` } });
     })
     .on('Patient', async (_s, written) => {

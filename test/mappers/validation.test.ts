@@ -125,7 +125,7 @@ t.test('all problems are reported at once; a body that is no object is refused',
     t.same(new Set(fields), new Set(['recordedAt', 'overallMood', 'extra']));
   }
   for (const body of [null, [], 'text', 3]) {
-    t.throws(() => validateMoodEntry(body), new FhirError(400, { severity: 'error', code: 'structure', diagnostics: 'The body must be a JSON object with the record fields' }), `${JSON.stringify(body)} is refused`);
+    t.throws(() => validateMoodEntry(body), { status: 400, code: 'malformed-body', issues: [{ severity: 'error', code: 'structure', errorCode: 'malformed-body' }] }, `${JSON.stringify(body)} is refused`);
   }
 });
 

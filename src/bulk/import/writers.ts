@@ -132,7 +132,7 @@ export class DryRunWriter implements ImportWriter {
   private check(resource: Json): EntryOutcome {
     const type = typeOf(resource);
     try {
-      if (!type) throw FhirError.badRequest('The line is not a FHIR resource (no resourceType)');
+      if (!type) throw FhirError.badRequest('invalid-resource', 'The line is not a FHIR resource (no resourceType)');
       const id = idOf(resource);
       this.writes.checkResource(type, resource, id ? 'update' : 'create', id);
       return { ok: true, resourceType: type, id, status: 200 };

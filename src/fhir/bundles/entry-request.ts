@@ -61,27 +61,27 @@ interface RawEntry {
 /** Reads entry `index`; throws a FhirError naming the element when it cannot be processed. */
 export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, knownTypes: ReadonlySet<string>): EntryRequest {
   const at = `Bundle.entry[${index}]`;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw FhirError.badRequest(`${at} must be an object`, [at]);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw FhirError.badRequest('invalid-bundle', `${at} must be an object`, [at]);
   const entry = raw as RawEntry;
   const request = entry.request;
-  if (!request || typeof request !== 'object') throw FhirError.badRequest(`${at}.request is required in a batch or transaction`, [`${at}.request`]);
+  if (!request || typeof request !== 'object') throw FhirError.badRequest('invalid-bundle', `${at}.request is required in a batch or transaction`, [`${at}.request`]);
   const method = request.method;
   if (typeof method !== 'string' || !METHODS.has(method as EntryMethod)) {
-    throw FhirError.badRequest(`${at}.request.method must be one of GET, HEAD, POST, PUT, PATCH, DELETE`, [`${at}.request.method`]);
+    throw FhirError.badRequest('invalid-bundle', `${at}.request.method must be one of GET, HEAD, POST, PUT, PATCH, DELETE`, [`${at}.request.method`]);
   }
-  if (typeof request.url !== 'string' || !request.url.trim()) throw FhirError.badRequest(`${at}.request.url is required`, [`${at}.request.url`]);
+  if (typeof request.url !== 'string' || !request.url.trim()) throw FhirError.badRequest('invalid-bundle', `${at}.request.url is required`, [`${at}.request.url`]);
   const url = request.url.trim();
   const { path, query } = splitUrl(url, fhirBaseUrl, `${at}.request.url`);
   const segments = path.split('/').filter(Boolean);
   const type = segments[0];
   if (!type || !knownTypes.has(type)) {
-    throw FhirError.of(404, 'not-supported', `${at}.request.url names no R4 resource type Haven serves: "${url.slice(0, 100)}"`, [`${at}.request.url`]);
+    throw FhirError.of('unknown-type', 404, 'not-supported', `${at}.request.url names no R4 resource type Haven serves: "${url.slice(0, 100)}"`, [`${at}.request.url`]);
   }
   const parsed: EntryRequest = { index, method: method as EntryMethod, url, kind: 'read', type };
   if (typeof entry.fullUrl === 'string') parsed.fullUrl = entry.fullUrl;
   if (entry.resource !== undefined) {
     if (!entry.resource || typeof entry.resource !== 'object' || Array.isArray(entry.resource)) {
-      throw FhirError.badRequest(`${at}.resource must be a resource object`, [`${at}.resource`]);
+      throw FhirError.badRequest('invalid-bundle', `${at}.resource must be a resource object`, [`${at}.resource`]);
     }
     parsed.resource = entry.resource as Record<string, unknown>;
   }
@@ -95,12 +95,12 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
   const shape = `${method} ${segments.length === 1 ? (query !== undefined ? 'type?' : 'type') : segments.length === 2 ? 'type/id' : segments.length === 4 && segments[2] === '_history' ? 'type/id/_history/vid' : 'other'}`;
   const kind = KIND_BY_SHAPE[shape];
   if (!kind) {
-    throw FhirError.of(405, 'not-supported', `${at}: ${method} ${url.slice(0, 100)} is not an interaction Haven supports in a Bundle`, [`${at}.request`]);
+    throw FhirError.of('not-supported', 405, 'not-supported', `${at}: ${method} ${url.slice(0, 100)} is not an interaction Haven supports in a Bundle`, [`${at}.request`]);
   }
   parsed.kind = kind;
   if (segments.length >= 2) parsed.id = id;
   if (kind === 'vread') {
-    if (!/^[1-9]\d{0,8}$/.test(segments[3])) throw FhirError.notFound(`${at}: ${type}/${id} has no version "${segments[3].slice(0, 20)}"`);
+    if (!/^[1-9]\d{0,8}$/.test(segments[3])) throw FhirError.notFound('unknown-version', `${at}: ${type}/${id} has no version "${segments[3].slice(0, 20)}"`);
     parsed.versionId = Number(segments[3]);
   }
   if (query !== undefined) {
@@ -108,10 +108,10 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
     if (parsed.kind.startsWith('conditional-')) parsed.criteria = wrap(at, () => parseCriteria(query));
   }
   if ((parsed.kind === 'create' || parsed.kind === 'update' || parsed.kind === 'conditional-update') && !parsed.resource) {
-    throw FhirError.badRequest(`${at}.resource is required for ${method}`, [`${at}.resource`]);
+    throw FhirError.badRequest('invalid-bundle', `${at}.resource is required for ${method}`, [`${at}.resource`]);
   }
   if ((parsed.kind === 'patch' || parsed.kind === 'conditional-patch') && !parsed.resource) {
-    throw FhirError.badRequest(`${at}.resource must carry the patch (a Binary with a JSON Patch)`, [`${at}.resource`]);
+    throw FhirError.badRequest('invalid-bundle', `${at}.resource must carry the patch (a Binary with a JSON Patch)`, [`${at}.resource`]);
   }
   return parsed;
 }
@@ -119,7 +119,7 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
 function splitUrl(url: string, base: string, at: string): { path: string; query?: string } {
   let rest = url;
   if (/^[a-z][a-z0-9+.-]*:/i.test(rest)) {
-    if (!rest.startsWith(`${base}/`)) throw FhirError.badRequest(`${at} is an absolute URL outside this server: "${url.slice(0, 100)}"`, [at]);
+    if (!rest.startsWith(`${base}/`)) throw FhirError.badRequest('invalid-bundle', `${at} is an absolute URL outside this server: "${url.slice(0, 100)}"`, [at]);
     rest = rest.slice(base.length + 1);
   }
   rest = rest.replace(/^\/+/, '');
@@ -129,7 +129,7 @@ function splitUrl(url: string, base: string, at: string): { path: string; query?
 
 function optionalString(value: unknown, at: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw FhirError.badRequest(`${at} must be a string`, [at]);
+  if (typeof value !== 'string') throw FhirError.badRequest('invalid-bundle', `${at} must be a string`, [at]);
   return value;
 }
 
@@ -139,7 +139,7 @@ function wrap<T>(at: string, fn: () => T): T {
     return fn();
   } catch (error) {
     if (error instanceof FhirError) {
-      throw new FhirError(
+      throw new FhirError(error.code, 
         error.status,
         error.issues.map((i) => ({ ...i, diagnostics: `${at}: ${i.diagnostics}`, expression: i.expression ?? [at] })),
       );

@@ -44,16 +44,16 @@ export class BundleProcessor {
   async process(ctx: StoreContext, body: unknown, prefer: PreferReturn | undefined): Promise<string> {
     const bundle = body as BundleBody;
     if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') {
-      throw FhirError.badRequest('POST to the base needs a Bundle of type batch or transaction', ['resourceType']);
+      throw FhirError.badRequest('invalid-bundle', 'POST to the base needs a Bundle of type batch or transaction', ['resourceType']);
     }
     if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
-      throw FhirError.badRequest(`Bundle.type must be "transaction" or "batch", not ${JSON.stringify(bundle.type ?? null)}`, ['Bundle.type']);
+      throw FhirError.badRequest('invalid-bundle', `Bundle.type must be "transaction" or "batch", not ${JSON.stringify(bundle.type ?? null)}`, ['Bundle.type']);
     }
     const raw = bundle.entry ?? [];
-    if (!Array.isArray(raw)) throw FhirError.badRequest('Bundle.entry must be an array', ['Bundle.entry']);
+    if (!Array.isArray(raw)) throw FhirError.badRequest('invalid-bundle', 'Bundle.entry must be an array', ['Bundle.entry']);
     const max = this.services.config.bundleMaxEntries;
     if (raw.length > max) {
-      throw FhirError.of(413, 'too-costly', `The Bundle has ${raw.length} entries; this server takes at most ${max} per Bundle`, ['Bundle.entry']);
+      throw FhirError.of('too-costly', 413, 'too-costly', `The Bundle has ${raw.length} entries; this server takes at most ${max} per Bundle`, ['Bundle.entry']);
     }
     this.checkShell(bundle, bundle.type === 'batch');
     return bundle.type === 'transaction' ? this.transaction(ctx, raw, prefer) : this.batch(ctx, raw, prefer);
@@ -72,7 +72,7 @@ export class BundleProcessor {
           : undefined,
     };
     const issues = this.services.validator.validate(JSON.parse(JSON.stringify(shell)));
-    if (issues.length) throw new FhirError(400, issues);
+    if (issues.length) throw new FhirError('invalid-bundle', 400, issues);
   }
 
   private async transaction(ctx: StoreContext, raw: unknown[], prefer: PreferReturn | undefined): Promise<string> {
@@ -107,7 +107,7 @@ export class BundleProcessor {
       const claim = (entry: EntryRequest, identity: string) => {
         const other = touched.get(identity);
         if (other !== undefined) {
-          throw FhirError.badRequest(`Bundle.entry[${entry.index}] and Bundle.entry[${other}] both change ${identity}; a transaction may change a resource only once`);
+          throw FhirError.badRequest('invalid-bundle', `Bundle.entry[${entry.index}] and Bundle.entry[${other}] both change ${identity}; a transaction may change a resource only once`);
         }
         touched.set(identity, entry.index);
       };
@@ -137,7 +137,7 @@ export class BundleProcessor {
             id = (await writes.conditionalUpdateTarget(as(entry), entry.type, entry.criteria ?? [], entry.resource as unknown as Resource)).id;
           } else if (entry.kind === 'conditional-patch') {
             const match = await writes.findOneMatch(as(entry), entry.type, entry.criteria ?? [], 'conditional patch');
-            if (!match) throw FhirError.notFound(`No ${entry.type} matches the criteria of the conditional patch`);
+            if (!match) throw FhirError.notFound('not-found', `No ${entry.type} matches the criteria of the conditional patch`);
             id = match.id;
           } else {
             id = entry.id as string;
@@ -257,8 +257,8 @@ export class BundleProcessor {
     }
     const version =
       entry.kind === 'vread' ? await s.vread(entry.type, entry.id as string, entry.versionId as number) : await s.read(entry.type, entry.id as string);
-    if (!version) throw FhirError.notFound(`${entry.type}/${entry.id} is not known`);
-    if (version.deleted) throw FhirError.gone(`${entry.type}/${entry.id} was deleted`);
+    if (!version) throw FhirError.notFound('not-found', `${entry.type}/${entry.id} is not known`);
+    if (version.deleted) throw FhirError.gone('deleted', `${entry.type}/${entry.id} was deleted`);
     if (entry.ifNoneMatch && entry.ifNoneMatch.replace(/^W\//, '') === `"${version.versionId}"`) return { status: 304, version: { ...version, json: null } };
     return { status: 200, version: entry.method === 'HEAD' ? { ...version, json: null } : version };
   }
@@ -272,10 +272,10 @@ export class BundleProcessor {
         if (resolved.has(reference)) continue;
         await inEntry(entry, async () => {
           const [type, query] = [reference.slice(0, reference.indexOf('?')), reference.slice(reference.indexOf('?') + 1)];
-          if (!this.services.validator.resourceTypes.has(type)) throw FhirError.badRequest(`The conditional reference "${reference}" names no R4 resource type`);
+          if (!this.services.validator.resourceTypes.has(type)) throw FhirError.badRequest('unresolved-reference', `The conditional reference "${reference}" names no R4 resource type`);
           const access = authorizeConditionalReference(this.services.auth.authorizer, this.grant, type);
           const match = await this.services.writes.findOneMatch(s.as(access), type, parseCriteria(query), `conditional reference "${reference}"`);
-          if (!match) throw FhirError.notFound(`The conditional reference "${reference}" matches no resource`);
+          if (!match) throw FhirError.notFound('unresolved-reference', `The conditional reference "${reference}" matches no resource`);
           resolved.set(reference, `${type}/${match.id}`);
         });
       }
@@ -305,13 +305,13 @@ function isPatch(entry: EntryRequest): boolean {
 function patchOperations(entry: EntryRequest): unknown {
   const resource = entry.resource as { resourceType?: string; contentType?: string; data?: string };
   if (resource.resourceType === 'Parameters') {
-    throw FhirError.notSupported('FHIRPath Patch (Parameters) is not supported; send a Binary with contentType application/json-patch+json', 422);
+    throw FhirError.notSupported('not-supported', 'FHIRPath Patch (Parameters) is not supported; send a Binary with contentType application/json-patch+json', 422);
   }
   if (resource.resourceType !== 'Binary' || resource.contentType !== 'application/json-patch+json' || typeof resource.data !== 'string') {
-    throw FhirError.badRequest('A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)');
+    throw FhirError.badRequest('invalid-patch', 'A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)');
   }
   const patch = parseJsonBody(Buffer.from(resource.data, 'base64').toString('utf8'));
-  if (patch === undefined) throw FhirError.badRequest('The Binary of a PATCH entry does not hold JSON');
+  if (patch === undefined) throw FhirError.badRequest('invalid-patch', 'The Binary of a PATCH entry does not hold JSON');
   return patch;
 }
 
@@ -333,7 +333,7 @@ function inEntryError(entry: EntryRequest, error: unknown): unknown {
   if (!(error instanceof FhirError)) return error;
   const at = `Bundle.entry[${entry.index}]`;
   if (error.issues.every((i) => i.diagnostics.startsWith(at))) return error;
-  return new FhirError(
+  return new FhirError(error.code, 
       error.status,
       error.issues.map((i) => ({
         ...i,

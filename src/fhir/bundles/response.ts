@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { FhirError } from '../../errors.js';
-import { sqlState } from '../../store/db.js';
+import { dbFailure } from '../../store/db-errors.js';
 import type { StoredVersion } from '../../store/resources.js';
 import { bundleJson, type EntryText } from '../bundle.js';
 import { etag, type PreferReturn } from '../http.js';
@@ -21,17 +21,17 @@ export interface EntryResult {
 /** A failed batch entry's result: its status and OperationOutcome; unexpected errors stay errors. */
 export function errorResult(error: unknown): EntryResult {
   if (error instanceof FhirError) return { status: error.status, outcome: operationOutcome(error.issues) };
-  const state = sqlState(error);
-  if (state === '57014') {
+  const failure = dbFailure(error);
+  if (failure === 'timeout') {
     return {
       status: 503,
-      outcome: operationOutcome([{ severity: 'error', code: 'timeout', diagnostics: 'The entry took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled' }]),
+      outcome: operationOutcome([{ severity: 'error', code: 'timeout', errorCode: 'timeout', diagnostics: 'The entry took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled' }]),
     };
   }
-  if (state === '40P01' || state === '40001') {
+  if (failure === 'concurrent') {
     return {
       status: 409,
-      outcome: operationOutcome([{ severity: 'error', code: 'transient', diagnostics: 'The entry conflicted with a concurrent request; retry it' }]),
+      outcome: operationOutcome([{ severity: 'error', code: 'transient', errorCode: 'concurrent-change', diagnostics: 'The entry conflicted with a concurrent request; retry it' }]),
     };
   }
   throw error;

@@ -10,7 +10,7 @@ export function parseCriteria(query: string | URLSearchParams): Criteria {
   const params = typeof query === 'string' ? new URLSearchParams(query.replace(/^(?:[A-Z][A-Za-z]*)?\?/, '')) : query;
   const criteria: Criteria = [];
   for (const [name, value] of params) if (!isResultParameter(name)) criteria.push([name, value]); // they shape an answer a condition has not
-  if (!criteria.length) throw FhirError.badRequest('A conditional request needs search criteria, e.g. identifier=system|value');
+  if (!criteria.length) throw FhirError.badRequest('invalid-criteria', 'A conditional request needs search criteria, e.g. identifier=system|value');
   return criteria;
 }
 

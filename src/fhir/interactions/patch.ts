@@ -20,8 +20,8 @@ const MALFORMED = new Set([
 ]);
 
 export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
-  if (!Array.isArray(patch)) throw FhirError.badRequest('A JSON Patch body must be an array of operations');
-  if (!patch.length) throw FhirError.badRequest('The JSON Patch has no operations');
+  if (!Array.isArray(patch)) throw FhirError.badRequest('invalid-patch', 'A JSON Patch body must be an array of operations');
+  if (!patch.length) throw FhirError.badRequest('invalid-patch', 'The JSON Patch has no operations');
   let result: Resource;
   try {
     result = applyPatch(cloneLossless(resource), patch as Operation[], true, true, true).newDocument;
@@ -29,15 +29,15 @@ export function applyJsonPatch(resource: Resource, patch: unknown): Resource {
     if (error instanceof JsonPatchError) {
       const at = error.index !== undefined ? ` (operation ${error.index})` : '';
       const message = `${describePatchError(error.name)}${at}`;
-      throw MALFORMED.has(error.name) ? FhirError.badRequest(message) : FhirError.unprocessable(message);
+      throw MALFORMED.has(error.name) ? FhirError.badRequest('invalid-patch', message) : FhirError.unprocessable('invalid-patch', message);
     }
-    throw FhirError.badRequest(`The JSON Patch could not be applied: ${(error as Error).message}`);
+    throw FhirError.badRequest('invalid-patch', `The JSON Patch could not be applied: ${(error as Error).message}`);
   }
   if (!result || typeof result !== 'object' || Array.isArray(result)) {
-    throw FhirError.unprocessable('The JSON Patch replaced the whole resource with something that is not a resource');
+    throw FhirError.unprocessable('invalid-patch', 'The JSON Patch replaced the whole resource with something that is not a resource');
   }
   if (result.resourceType !== resource.resourceType || result.id !== resource.id) {
-    throw FhirError.unprocessable('A patch may not change resourceType or id');
+    throw FhirError.unprocessable('invalid-patch', 'A patch may not change resourceType or id');
   }
   return keepNarrativeSafe(resource, result, patch as Operation[]);
 }
@@ -57,7 +57,7 @@ function keepNarrativeSafe(before: Resource, after: Resource, patch: Operation[]
     const { text: _stale, ...rest } = after as Resource & { text?: unknown };
     return rest as Resource;
   }
-  throw FhirError.unprocessable(
+  throw FhirError.unprocessable('invalid-patch', 
     `This resource's narrative (text.status "${text.status}") was not generated; patch /text together with the data, or use update`,
   );
 }

@@ -87,7 +87,7 @@ export class WriteInteractions {
     const match = await this.findOneMatch(s, type, criteria, 'conditional update');
     if (match) {
       if (resource.id !== undefined && resource.id !== match.id) {
-        throw FhirError.badRequest(`The resource id "${resource.id}" differs from the id of the resource the criteria match (${match.id})`);
+        throw FhirError.badRequest('id-mismatch', `The resource id "${resource.id}" differs from the id of the resource the criteria match (${match.id})`);
       }
       return { id: match.id, exists: true };
     }
@@ -96,14 +96,14 @@ export class WriteInteractions {
 
   async patch(s: ResourceStore, type: string, id: string, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const current = await s.readForUpdate(type, id);
-    if (!current) throw FhirError.notFound(`${type}/${id} is not known`);
-    if (current.deleted || current.json === null) throw FhirError.gone(`${type}/${id} was deleted`);
+    if (!current) throw FhirError.notFound('not-found', `${type}/${id} is not known`);
+    if (current.deleted || current.json === null) throw FhirError.gone('deleted', `${type}/${id} was deleted`);
     if (options.ifMatch !== undefined && options.ifMatch !== current.versionId) {
-      throw FhirError.preconditionFailed(`Version conflict: ${type}/${id} is at version ${current.versionId}, not ${options.ifMatch}`);
+      throw FhirError.preconditionFailed('version-conflict', `Version conflict: ${type}/${id} is at version ${current.versionId}, not ${options.ifMatch}`);
     }
     const patched = applyJsonPatch(parseStored<Resource>(current.json), patch);
     const issues = this.validator.validate(patched);
-    if (issues.length) throw new FhirError(422, issues);
+    if (issues.length) throw new FhirError('invalid-resource', 422, issues);
     const result = await s.update(type, id, patched, { ifMatch: current.versionId, method: 'PATCH' });
     return this.written(s, 'patch', { status: 200, version: result.version });
   }
@@ -111,7 +111,7 @@ export class WriteInteractions {
   /** PATCH [type]?criteria: 0 matches 404, 1 patched, several 412. */
   async conditionalPatch(s: ResourceStore, type: string, criteria: Criteria, patch: unknown, options: { ifMatch?: number } = {}): Promise<WriteOutcome> {
     const match = await this.findOneMatch(s, type, criteria, 'conditional patch');
-    if (!match) throw FhirError.notFound(`No ${type} matches the criteria of the conditional patch`);
+    if (!match) throw FhirError.notFound('not-found', `No ${type} matches the criteria of the conditional patch`);
     return this.patch(s, type, match.id, patch, options);
   }
 
@@ -136,22 +136,22 @@ export class WriteInteractions {
   /** The resource a write carries, checked against the URL and the R4 schema (400 / 422). */
   checkResource(type: string, body: unknown, interaction: string, id?: string): Resource {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      throw FhirError.badRequest(`The ${interaction} body must be a ${type} resource (a JSON object)`);
+      throw FhirError.badRequest('malformed-body', `The ${interaction} body must be a ${type} resource (a JSON object)`);
     }
     const resource = { ...(body as Resource) };
     if (resource.resourceType !== type) {
-      throw FhirError.badRequest(
+      throw FhirError.badRequest('type-mismatch', 
         `The body's resourceType ${JSON.stringify(resource.resourceType ?? null)} does not match the ${type} of the URL`,
         ['resourceType'],
       );
     }
     if (interaction === 'create') delete resource.id; // the server assigns it (FHIR: SHALL ignore)
     if (id !== undefined) {
-      if (resource.id === undefined) throw FhirError.badRequest(`The body of an update must carry the id "${id}" of the URL`, [`${type}.id`]);
-      if (resource.id !== id) throw FhirError.badRequest(`The body's id "${resource.id}" does not match the id "${id}" of the URL`, [`${type}.id`]);
+      if (resource.id === undefined) throw FhirError.badRequest('id-mismatch', `The body of an update must carry the id "${id}" of the URL`, [`${type}.id`]);
+      if (resource.id !== id) throw FhirError.badRequest('id-mismatch', `The body's id "${resource.id}" does not match the id "${id}" of the URL`, [`${type}.id`]);
     }
     const issues = this.validator.validate(resource);
-    if (issues.length) throw new FhirError(422, issues);
+    if (issues.length) throw new FhirError('invalid-resource', 422, issues);
     return resource;
   }
 
@@ -165,7 +165,7 @@ export class WriteInteractions {
     await s.lockCondition(criteriaKey(type, criteria));
     const matches = await s.match(type, criteria, 2);
     if (matches.length > 1) {
-      throw FhirError.of(412, 'multiple-matches', `The ${what} criteria match more than one ${type}; make them more selective`);
+      throw FhirError.of('multiple-matches', 412, 'multiple-matches', `The ${what} criteria match more than one ${type}; make them more selective`);
     }
     return matches[0];
   }

@@ -30,7 +30,7 @@ export const DEFAULT_SEARCH_BOUNDS: SearchBounds = {
 
 /** A 400 naming the bound, what was asked, and the setting that raises it. */
 function exceeded(what: string, asked: number, bound: number, setting: string, expression?: string): FhirError {
-  return FhirError.of(
+  return FhirError.of('too-costly', 
     400,
     'too-costly',
     `This search asks for ${asked} ${what}; at most ${bound} are allowed in one search (${setting})`,

@@ -133,10 +133,10 @@ export class SearchEngine {
    * parameters are refused (400): ignoring one would widen the match and write the wrong resource.
    */
   async match(q: Queryable, access: Access, type: string, criteria: ReadonlyArray<readonly [string, string]>, limit: number): Promise<Match[]> {
-    if (!criteria.length) throw FhirError.badRequest('A conditional request needs at least one search parameter');
+    if (!criteria.length) throw FhirError.badRequest('invalid-criteria', 'A conditional request needs at least one search parameter');
     const parsed = this.parse([type], criteria.map(([n, v]) => [n, v]));
     if (parsed.ignored.length) {
-      throw FhirError.badRequest(`Conditional criteria must all be supported search parameters: ${parsed.ignored.map((i) => i.reason).join('; ')}`);
+      throw FhirError.badRequest('invalid-criteria', `Conditional criteria must all be supported search parameters: ${parsed.ignored.map((i) => i.reason).join('; ')}`);
     }
     const request: SearchRequest = { ...parsed.request, sort: [], cursor: undefined, count: limit, total: 'none', countOnly: false, includes: [] };
     const result = await runSearch(q, access, request, this.filters);

@@ -14,16 +14,16 @@ export { splitEscaped, unescape };
 /** Values of one parameter occurrence: comma-separated alternatives, escapes kept for sub-splitting. */
 export function orValues(name: string, raw: string): string[] {
   const values = splitEscaped(raw, ',');
-  if (values.some((v) => v === '')) throw FhirError.badRequest(`Parameter "${name}" has an empty value`, [name]);
+  if (values.some((v) => v === '')) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}" has an empty value`, [name]);
   return values;
 }
 
 export function parseToken(name: string, raw: string): TokenValue {
   const parts = splitEscaped(raw, '|');
   if (parts.length === 1) return { code: unescape(parts[0]) };
-  if (parts.length !== 2) throw FhirError.badRequest(`Parameter "${name}": a token is [system|]code, got "${raw.slice(0, 80)}"`, [name]);
+  if (parts.length !== 2) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a token is [system|]code, got "${raw.slice(0, 80)}"`, [name]);
   const [system, code] = parts.map(unescape);
-  if (!system && !code) throw FhirError.badRequest(`Parameter "${name}": "|" needs a system or a code`, [name]);
+  if (!system && !code) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": "|" needs a system or a code`, [name]);
   return { system: system === '' ? null : system, ...(code !== '' ? { code } : {}) };
 }
 
@@ -37,10 +37,10 @@ export function parseDate(name: string, raw: string, zone: string): DateValue {
   const { prefix, rest } = splitPrefix(raw);
   // Search dates may use a space for '+' that URL decoding turned from a literal '+' in the zone.
   const text = rest.replace(/ (\d{2}:\d{2})$/, '+$1');
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(text)) throw FhirError.badRequest(`Parameter "${name}": a time needs hours and minutes, got "${rest}"`, [name]);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(text)) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a time needs hours and minutes, got "${rest}"`, [name]);
   const range = dateRange(text, zone);
   if (!range) {
-    throw FhirError.badRequest(
+    throw FhirError.badRequest('invalid-search-value', 
       `Parameter "${name}": "${raw.slice(0, 60)}" is not a date; use [prefix]YYYY[-MM[-DD[Thh:mm[:ss][zone]]]] with a prefix among eq, ne, gt, lt, ge, le, sa, eb, ap`,
       [name],
     );
@@ -51,14 +51,14 @@ export function parseDate(name: string, raw: string, zone: string): DateValue {
 export function parseNumber(name: string, raw: string): NumberValue {
   const { prefix, rest } = splitPrefix(raw);
   const range = numberRange(rest);
-  if (!range) throw FhirError.badRequest(`Parameter "${name}": "${raw.slice(0, 60)}" is not a [prefix]number`, [name]);
+  if (!range) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": "${raw.slice(0, 60)}" is not a [prefix]number`, [name]);
   return { prefix, ...range };
 }
 
 export function parseQuantity(name: string, raw: string): QuantityValue {
   const parts = splitEscaped(raw, '|');
   if (parts.length !== 1 && parts.length !== 3) {
-    throw FhirError.badRequest(`Parameter "${name}": a quantity is [prefix]number[|system|code], got "${raw.slice(0, 80)}"`, [name]);
+    throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a quantity is [prefix]number[|system|code], got "${raw.slice(0, 80)}"`, [name]);
   }
   const number = parseNumber(name, parts[0]);
   if (parts.length === 1) return number;

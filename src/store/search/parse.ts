@@ -73,10 +73,10 @@ class SearchParser {
     const parsed: ParsedSearch = { request, used, ignored };
     const once = new Set<string>();
     for (const [name, value] of params) {
-      if (name.includes('\0') || value.includes('\0')) throw FhirError.badRequest('Search parameters may not contain NUL characters');
+      if (name.includes('\0') || value.includes('\0')) throw FhirError.badRequest('nul-character', 'Search parameters may not contain NUL characters');
       const base = name.split(':')[0];
       if (['_count', '_sort', '_total', '_summary', '_elements', '_cursor', '_type'].includes(base)) {
-        if (once.has(base)) throw FhirError.badRequest(`${base} may appear only once`, [base]);
+        if (once.has(base)) throw FhirError.badRequest('repeated-parameter', `${base} may appear only once`, [base]);
         once.add(base);
       }
       try {
@@ -100,15 +100,15 @@ class SearchParser {
     const request = parsed.request;
     switch (base) {
       case '_count':
-        if (!/^\d{1,6}$/.test(value)) throw FhirError.badRequest(`_count must be a whole number, got "${value.slice(0, 20)}"`, ['_count']);
+        if (!/^\d{1,6}$/.test(value)) throw FhirError.badRequest('invalid-parameter', `_count must be a whole number, got "${value.slice(0, 20)}"`, ['_count']);
         request.count = Math.min(Number(value), this.ctx.maxCount);
         return true;
       case '_total':
-        if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw FhirError.badRequest('_total must be none, estimate or accurate', ['_total']);
+        if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw FhirError.badRequest('invalid-parameter', '_total must be none, estimate or accurate', ['_total']);
         request.total = value;
         return true;
       case '_summary':
-        if (!['true', 'text', 'data', 'count', 'false'].includes(value)) throw FhirError.badRequest('_summary must be true, text, data, count or false', ['_summary']);
+        if (!['true', 'text', 'data', 'count', 'false'].includes(value)) throw FhirError.badRequest('invalid-parameter', '_summary must be true, text, data, count or false', ['_summary']);
         parsed.summary = value as ParsedSearch['summary'];
         if (value === 'count') request.countOnly = true;
         return true;
@@ -140,22 +140,22 @@ class SearchParser {
     const code = descending ? raw.slice(1) : raw;
     if (code === '_id' || code === '_lastUpdated') return { param: code, descending };
     const param = this.commonParam(this.types, code);
-    if (!param) throw FhirError.badRequest(`_sort: "${code}" is not a search parameter of ${this.typesText(this.types)}`, ['_sort']);
-    if (param.type === 'composite') throw FhirError.badRequest(`_sort: composite parameter "${code}" cannot sort`, ['_sort']);
+    if (!param) throw FhirError.badRequest('invalid-sort', `_sort: "${code}" is not a search parameter of ${this.typesText(this.types)}`, ['_sort']);
+    if (param.type === 'composite') throw FhirError.badRequest('invalid-sort', `_sort: composite parameter "${code}" cannot sort`, ['_sort']);
     return { param, descending };
   }
 
   private include(name: string, value: string, reverse: boolean, iterate: boolean): IncludeSpec {
     const [sourceType, code, targetType, ...rest] = value.split(':');
-    if (!sourceType || !code || rest.length) throw FhirError.badRequest(`${name} must be SourceType:parameter[:TargetType], got "${value.slice(0, 80)}"`, [name]);
-    if (!this.ctx.resourceTypes.has(sourceType)) throw FhirError.badRequest(`${name}: "${sourceType}" is not a resource type`, [name]);
-    if (targetType !== undefined && !this.ctx.resourceTypes.has(targetType)) throw FhirError.badRequest(`${name}: "${targetType}" is not a resource type`, [name]);
+    if (!sourceType || !code || rest.length) throw FhirError.badRequest('invalid-include', `${name} must be SourceType:parameter[:TargetType], got "${value.slice(0, 80)}"`, [name]);
+    if (!this.ctx.resourceTypes.has(sourceType)) throw FhirError.badRequest('invalid-include', `${name}: "${sourceType}" is not a resource type`, [name]);
+    if (targetType !== undefined && !this.ctx.resourceTypes.has(targetType)) throw FhirError.badRequest('invalid-include', `${name}: "${targetType}" is not a resource type`, [name]);
     let params: ActiveParam[];
     if (code === '*') params = this.ctx.registry.forType(sourceType).filter((p) => p.type === 'reference');
     else {
       const param = this.ctx.registry.get(sourceType, code);
       if (!param) throw new Unsupported(`${name}: ${sourceType} has no search parameter "${code}"`);
-      if (param.type !== 'reference') throw FhirError.badRequest(`${name}: "${code}" is not a reference parameter of ${sourceType}`, [name]);
+      if (param.type !== 'reference') throw FhirError.badRequest('invalid-include', `${name}: "${code}" is not a reference parameter of ${sourceType}`, [name]);
       params = [param];
     }
     return { params, targetType, iterate, reverse };
@@ -167,7 +167,7 @@ class SearchParser {
     const dot = name.indexOf('.');
     if (dot > 0) return this.chain(types, name.slice(0, dot), name.slice(dot + 1), raw);
     const [code, modifier, ...more] = name.split(':');
-    if (more.length) throw FhirError.badRequest(`Parameter "${name}" has more than one modifier`, [name]);
+    if (more.length) throw FhirError.badRequest('unsupported-modifier', `Parameter "${name}" has more than one modifier`, [name]);
     if (code === '_id') return this.idCriterion(name, modifier, raw);
     if (code === '_lastUpdated') {
       if (modifier === 'missing') return { kind: 'id-missing', missing: this.bool(name, raw) };
@@ -181,7 +181,7 @@ class SearchParser {
       if (!types.length) throw new Unsupported(`"${code}" is not a parameter of every resource type; name the types with _type`);
       const alternatives = types.map((t) => {
         const param = this.ctx.registry.get(t, code);
-        if (!param) throw FhirError.badRequest(`Parameter "${code}" is not defined for ${t}; with _type only parameters of every listed type may be used`, [name]);
+        if (!param) throw FhirError.badRequest('unknown-parameter', `Parameter "${code}" is not defined for ${t}; with _type only parameters of every listed type may be used`, [name]);
         return { resourceType: t, criterion: this.valueCriterion(param, name, modifier, raw) };
       });
       return { kind: 'by-type', alternatives };
@@ -210,7 +210,7 @@ class SearchParser {
             param,
             values: values.map((v) => {
               const parts = splitEscaped(v, '|').map(unescape);
-              if (parts.length !== 3 || !parts[1] || !parts[2]) throw FhirError.badRequest(`${name} needs typeSystem|typeCode|value`, [name]);
+              if (parts.length !== 3 || !parts[1] || !parts[2]) throw FhirError.badRequest('invalid-search-value', `${name} needs typeSystem|typeCode|value`, [name]);
               return { typeSystem: parts[0], typeCode: parts[1], value: parts[2] };
             }),
           };
@@ -236,7 +236,7 @@ class SearchParser {
         if (modifier === 'identifier') return { kind: 'reference-identifier', param, values: values.map((v) => parseToken(name, v)) };
         if (!modifier || this.ctx.resourceTypes.has(modifier)) {
           if (modifier && param.targets.length && !param.targets.includes(modifier)) {
-            throw FhirError.badRequest(`${name}: ${param.code} cannot refer to a ${modifier}`, [name]);
+            throw FhirError.badRequest('invalid-search-value', `${name}: ${param.code} cannot refer to a ${modifier}`, [name]);
           }
           return { kind: 'reference', param, refs: values.flatMap((v) => this.references(param, name, unescape(v), modifier)) };
         }
@@ -252,7 +252,7 @@ class SearchParser {
   private references(param: ActiveParam, name: string, value: string, typeModifier: string | undefined): string[] {
     const typed = parseLiteralReference(value, { baseUrl: this.ctx.baseUrl });
     if (typed) {
-      if (typeModifier && typed.type !== typeModifier) throw FhirError.badRequest(`${name}: "${value}" is not a ${typeModifier}`, [name]);
+      if (typeModifier && typed.type !== typeModifier) throw FhirError.badRequest('invalid-search-value', `${name}: "${value}" is not a ${typeModifier}`, [name]);
       return [`${typed.type}/${typed.id}`];
     }
     const v = localPart(value, this.ctx.baseUrl);
@@ -265,9 +265,9 @@ class SearchParser {
 
   private composite(param: ActiveParam, name: string, raw: string): CompositeValue {
     const parts = splitEscaped(raw, '$');
-    if (parts.length !== 2) throw FhirError.badRequest(`${name}: a composite value is first$second, got "${raw.slice(0, 80)}"`, [name]);
+    if (parts.length !== 2) throw FhirError.badRequest('invalid-search-value', `${name}: a composite value is first$second, got "${raw.slice(0, 80)}"`, [name]);
     const key = parseToken(name, parts[0]);
-    if (key.code === undefined) throw FhirError.badRequest(`${name}: the first part needs a code`, [name]);
+    if (key.code === undefined) throw FhirError.badRequest('invalid-search-value', `${name}: the first part needs a code`, [name]);
     const second = param.components![1];
     switch (second.type) {
       case 'token':
@@ -283,15 +283,15 @@ class SearchParser {
 
   private chain(types: string[], head: string, rest: string, raw: string): Criterion {
     const [code, typeModifier, ...more] = head.split(':');
-    if (more.length) throw FhirError.badRequest(`Chained parameter "${head}" is malformed`, [head]);
+    if (more.length) throw FhirError.badRequest('invalid-chain', `Chained parameter "${head}" is malformed`, [head]);
     if (types.length !== 1) {
       if (!types.length) throw new Unsupported('chained parameters need a resource type');
       return { kind: 'by-type', alternatives: types.map((t) => ({ resourceType: t, criterion: this.chain([t], head, rest, raw) })) };
     }
     const param = this.ctx.registry.get(types[0], code);
     if (!param) throw new Unsupported(`${types[0]} has no search parameter "${code}"`);
-    if (param.type !== 'reference') throw FhirError.badRequest(`"${code}" is not a reference parameter, so it cannot be chained`, [head]);
-    if (typeModifier && !this.ctx.resourceTypes.has(typeModifier)) throw FhirError.badRequest(`"${typeModifier}" is not a resource type`, [head]);
+    if (param.type !== 'reference') throw FhirError.badRequest('invalid-chain', `"${code}" is not a reference parameter, so it cannot be chained`, [head]);
+    if (typeModifier && !this.ctx.resourceTypes.has(typeModifier)) throw FhirError.badRequest('invalid-chain', `"${typeModifier}" is not a resource type`, [head]);
     const candidates = typeModifier ? [typeModifier] : param.targets.length ? param.targets : [];
     const restCode = rest.split(/[.:]/)[0];
     const targets = candidates.filter((t) => restCode === '_id' || restCode === '_lastUpdated' || restCode === '_has' || this.ctx.registry.get(t, restCode));
@@ -303,13 +303,13 @@ class SearchParser {
   private has(types: string[], name: string, raw: string): Criterion {
     const [, sourceType, refCode, ...restParts] = name.split(':');
     const rest = restParts.join(':');
-    if (!sourceType || !refCode || !rest) throw FhirError.badRequest(`${name}: _has is _has:Type:reference:parameter`, [name]);
-    if (!this.ctx.resourceTypes.has(sourceType)) throw FhirError.badRequest(`${name}: "${sourceType}" is not a resource type`, [name]);
+    if (!sourceType || !refCode || !rest) throw FhirError.badRequest('invalid-chain', `${name}: _has is _has:Type:reference:parameter`, [name]);
+    if (!this.ctx.resourceTypes.has(sourceType)) throw FhirError.badRequest('invalid-chain', `${name}: "${sourceType}" is not a resource type`, [name]);
     const param = this.ctx.registry.get(sourceType, refCode);
     if (!param) throw new Unsupported(`${sourceType} has no search parameter "${refCode}"`);
-    if (param.type !== 'reference') throw FhirError.badRequest(`${name}: "${refCode}" is not a reference parameter of ${sourceType}`, [name]);
+    if (param.type !== 'reference') throw FhirError.badRequest('invalid-chain', `${name}: "${refCode}" is not a reference parameter of ${sourceType}`, [name]);
     if (types.length === 1 && param.targets.length && !param.targets.includes(types[0])) {
-      throw FhirError.badRequest(`${name}: ${sourceType}.${refCode} cannot refer to a ${types[0]}`, [name]);
+      throw FhirError.badRequest('invalid-chain', `${name}: ${sourceType}.${refCode} cannot refer to a ${types[0]}`, [name]);
     }
     return { kind: 'has', sourceType, param, criterion: this.criterionFor([sourceType], rest, raw) };
   }
@@ -322,7 +322,7 @@ class SearchParser {
   }
 
   private bool(name: string, raw: string): boolean {
-    if (raw !== 'true' && raw !== 'false') throw FhirError.badRequest(`${name} must be true or false`, [name]);
+    if (raw !== 'true' && raw !== 'false') throw FhirError.badRequest('invalid-search-value', `${name} must be true or false`, [name]);
     return raw === 'true';
   }
 
@@ -338,7 +338,7 @@ export function encodeSearchCursor(cursor: SearchCursor): string {
 
 export function decodeSearchCursor(raw: string): SearchCursor {
   const v = decodeCursor(raw, isWireCursor);
-  if (!v) throw FhirError.badRequest('The paging cursor is not valid; start again from the first page', ['_cursor']);
+  if (!v) throw FhirError.badRequest('invalid-cursor', 'The paging cursor is not valid; start again from the first page', ['_cursor']);
   return { direction: v.d === 'a' ? 'after' : 'before', keys: v.k, rid: v.r };
 }
 

@@ -5,7 +5,8 @@ import { accessCondition, type FilterCompiler } from '../access.js';
 import { addAccessAudit, type AccessEvent } from '../audit.js';
 import type { Access, RelatedAccess } from '../context.js';
 import { FhirError } from '../../errors.js';
-import { sqlState, type QueryOptions, type QueryResult, type Queryable } from '../db.js';
+import type { QueryOptions, QueryResult, Queryable } from '../db.js';
+import { dbFailure } from '../db-errors.js';
 import { Statement } from '../statement.js';
 import { ConditionCompiler, tableOf } from './compile.js';
 import { patientKey } from './compartments.js';
@@ -92,7 +93,7 @@ function badValuesAs400(q: Queryable): Queryable {
       try {
         return await q.query<R>(sql, params, options);
       } catch (error) {
-        if (sqlState(error)?.startsWith('22')) throw FhirError.badRequest('A search value cannot be used here (out of range or of the wrong kind)');
+        if (dbFailure(error) === 'invalid-input') throw FhirError.badRequest('invalid-search-value', 'A search value cannot be used here (out of range or of the wrong kind)');
         throw error;
       }
     },
