@@ -51,18 +51,13 @@ function basicFailure(description: string): OAuthError {
   return new OAuthError(401, 'invalid_client', description, { 'WWW-Authenticate': 'Basic realm="haven"' });
 }
 
-/** A registered client; a client_id PostgreSQL text cannot hold (NUL) is none, not a database error (500). */
-async function lookup(db: Services['db'], clientId: string): Promise<ClientRecord | undefined> {
-  return clientId.includes('\0') ? undefined : findClient(db, clientId);
-}
-
 /** The authenticated client, or invalid_client (401). */
 export async function authenticate(services: Services, credentials: ClientCredentials): Promise<ClientRecord> {
   const { db, auth } = services;
   if (credentials.basic && credentials.assertion) throw OAuthError.invalidClient('Use one client authentication method, not two');
   if (credentials.assertion) {
     const client = await authenticateClient(
-      { findClient: (id) => lookup(db, id), recordJti: (id, jti, expiresAt) => recordAssertionId(db, id, jti, expiresAt) },
+      { findClient: (id) => findClient(db, id), recordJti: (id, jti, expiresAt) => recordAssertionId(db, id, jti, expiresAt) },
       credentials.assertion,
       auth.endpoints.tokenEndpoint,
     );
@@ -71,14 +66,14 @@ export async function authenticate(services: Services, credentials: ClientCreden
     return client;
   }
   if (credentials.basic) {
-    const client = await lookup(db, credentials.basic.clientId);
+    const client = await findClient(db, credentials.basic.clientId);
     const ok = client && !client.revokedAt && client.authMethod === 'client_secret_basic' && client.secretHash && equalSecrets(sha256(credentials.basic.secret), client.secretHash);
     if (!ok || !client) throw basicFailure('The client_id or client_secret is not right');
     if (credentials.clientId !== undefined && credentials.clientId !== client.clientId) throw basicFailure('client_id does not match the Basic credentials');
     return client;
   }
   if (!credentials.clientId) throw OAuthError.invalidClient('The request must identify its client (client_id, Basic or client_assertion)');
-  const client = await lookup(db, credentials.clientId);
+  const client = await findClient(db, credentials.clientId);
   if (!client || client.revokedAt) throw OAuthError.invalidClient('Unknown client');
   // A confidential client sending only its client_id has not authenticated.
   if (client.authMethod !== 'none') throw OAuthError.invalidClient(`This client must authenticate (${client.authMethod})`);

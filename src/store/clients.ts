@@ -72,7 +72,10 @@ export async function insertClient(
   return toClient(rows[0]);
 }
 
+/** A registered client. An id PostgreSQL text cannot hold (NUL) names none: every caller (the
+ * token endpoint's assertions, introspection, revocation) gets undefined, not a database error. */
 export async function findClient(q: Queryable, clientId: string): Promise<ClientRecord | undefined> {
+  if (clientId.includes('\0')) return undefined;
   const { rows } = await q.query<ClientRow>(`SELECT ${COLUMNS} FROM auth_client WHERE client_id = $1`, [clientId]);
   return rows[0] && toClient(rows[0]);
 }

@@ -255,3 +255,12 @@ t.test('the token endpoint is rate limited per client address', async (t) => {
   t.equal(limited.json.error, 'slow_down');
   t.ok(limited.headers['retry-after']);
 });
+
+t.test('a client assertion whose iss holds NUL names no client: 401 invalid_client, not a database error', async (t) => {
+  const app = await testApp(t);
+  const key = await clientKey('ES384');
+  const forged = await assertion('bad\u0000client', key);
+  const res = await requestToken(app, tokenForm(forged, 'system/Patient.rs'));
+  t.equal(res.status, 401);
+  t.equal(res.json.error, 'invalid_client');
+});
