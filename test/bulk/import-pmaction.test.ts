@@ -15,7 +15,7 @@ import { apiClient, createPatients, versionCount } from '../api/helpers.js';
 
 const run = promisify(execFile);
 const quiet = { write: () => true, isTTY: false };
-const SYSTEM = 'https://haven-fhir.org/fhir/NamingSystem/pmaction-entry';
+const SYSTEM = 'https://haven-fhir.org/fhir/sid/pmaction-entry';
 
 function tmp(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'haven-pmaction-'));
@@ -176,12 +176,15 @@ t.test('the export wrapped as { pmaction } or as a localStorage dump of JSON tex
   const app = await testApp(t);
   await createPatients(app, 'pma-w', 'pma-d');
   const dir = tmp(t);
-  const data = { checkIns: [{ id: 1, timestamp: '2025-02-01T10:00:00.000Z', feeling: 'Calm' }], habits: [] };
+  const checkIn = { id: 1, timestamp: '2025-02-01T10:00:00.000Z', feeling: 'Calm' };
+  const data = { checkIns: [checkIn, { ...checkIn, feeling: 'Sad' }], habits: [] };
   writeFileSync(path.join(dir, 'wrapped.json'), JSON.stringify({ pmaction: data }));
   writeFileSync(path.join(dir, 'dump.json'), JSON.stringify({ theme: 'dark', pmactionData: JSON.stringify(data) }));
   for (const [name, patient] of [['wrapped.json', 'pma-w'], ['dump.json', 'pma-d']]) {
     const summary = await importPmaction(path.join(dir, name), app.services, { patientId: patient, reportPath: path.join(dir, `${name}.report`), progressOut: quiet });
     t.same(summary.stored, { 'journal entry': 1 }, name);
+    t.equal(summary.refused, 1, `${name}: the second entry with the same id is refused`);
+    t.match(readFileSync(path.join(dir, `${name}.report`), 'utf8'), /"index":1,"pmactionId":"1".*Another checkIns entry before it has the id 1/);
     t.same(summary.notImported, [], `${name}: an empty list is nothing left out`);
   }
   const notAnExport = path.join(dir, 'other.json');

@@ -12,10 +12,10 @@ import { FhirError } from '../../../errors.js';
 import { HAVEN_CANONICAL } from '../../../mappers/codes.js';
 import { INSTRUMENTS, scoreOf, type AssessmentType } from '../../../mappers/instruments.js';
 import { journalEntry, type JournalEntry } from './journal.js';
-import { isObject, type Json, type RecordSection } from './read.js';
+import { isObject, RECORD_SECTIONS, type Json, type PmactionExport, type RecordSection } from './read.js';
 
 /** Haven's identifier system for records imported from PMAction; the value is `<section>/<entry id>`. */
-export const PMACTION_ENTRY_SYSTEM = `${HAVEN_CANONICAL}/NamingSystem/pmaction-entry`;
+export const PMACTION_ENTRY_SYSTEM = `${HAVEN_CANONICAL}/sid/pmaction-entry`;
 
 /** Where an entry was in the file, for the report. */
 export interface EntryPlace {
@@ -28,6 +28,23 @@ export type Planned =
   | (EntryPlace & { kind: 'record'; label: string; definition: RecordDefinition; record: object; identifier: Identifier })
   | (EntryPlace & { kind: 'journal'; label: string; entry: JournalEntry; identifier: Identifier })
   | (EntryPlace & { kind: 'refused'; status: number; reason: string });
+
+/** The plan for every entry, section by section; an id seen before in its section is refused (it would overwrite the first). */
+export function planExport(sections: PmactionExport['sections'], now: Date): Planned[] {
+  const seen = new Set<string>();
+  return RECORD_SECTIONS.flatMap((section) =>
+    sections[section].map((raw, index): Planned => {
+      const planned = planEntry(section, index, raw, now);
+      if (planned.kind === 'refused') return planned;
+      const key = planned.identifier.value as string;
+      if (seen.has(key)) {
+        return { section, index, pmactionId: planned.pmactionId, kind: 'refused', status: 400, reason: `Another ${section} entry before it has the id ${planned.pmactionId}: not imported` };
+      }
+      seen.add(key);
+      return planned;
+    }),
+  );
+}
 
 /** The plan for one entry of a section. `now` is only the validators' default time (never used: PMAction entries carry theirs). */
 export function planEntry(section: RecordSection, index: number, raw: unknown, now: Date): Planned {

@@ -14,8 +14,8 @@ import type { Services } from '../../../runtime.js';
 import { ALL_ACCESS, type StoreContext } from '../../../store/context.js';
 import { Progress } from '../progress.js';
 import { journalDocument } from './journal.js';
-import { planEntry, type Planned } from './map.js';
-import { PmactionFormatError, readPmactionExport, RECORD_SECTIONS } from './read.js';
+import { planExport, type Planned } from './map.js';
+import { PmactionFormatError, readPmactionExport } from './read.js';
 import { notImported, type PmactionSummary } from './summary.js';
 
 export interface PmactionOptions {
@@ -49,28 +49,25 @@ export async function importPmaction(file: string, services: Services, options: 
     return { ...summary, seconds: (Date.now() - started) / 1000 };
   }
   summary.notImported = notImported(exported.others);
-  const total = RECORD_SECTIONS.reduce((n, s) => n + exported.sections[s].length, 0);
-  const progress = new Progress(total, options.progressOut);
+  const plan = planExport(exported.sections, new Date());
+  const progress = new Progress(plan.length, options.progressOut);
   const importer = new EntryImporter(services, ctx, options);
-  for (const section of RECORD_SECTIONS) {
-    for (const [index, raw] of exported.sections[section].entries()) {
-      const planned = planEntry(section, index, raw, new Date());
-      const where = { section, index, ...(planned.pmactionId ? { pmactionId: planned.pmactionId } : {}) };
-      if (planned.kind === 'refused') {
-        refuse(where, planned.status, planned.reason);
-        progress.add(0, 1);
-        continue;
-      }
-      try {
-        const outcome = await importer.write(planned);
-        if (outcome === 'created') summary.stored[planned.label] = (summary.stored[planned.label] ?? 0) + 1;
-        else summary[outcome]++;
-        progress.add(1, 0);
-      } catch (error) {
-        if (!(error instanceof FhirError)) throw error;
-        refuse(where, error.status, error.message);
-        progress.add(0, 1);
-      }
+  for (const planned of plan) {
+    const where = { section: planned.section, index: planned.index, ...(planned.pmactionId ? { pmactionId: planned.pmactionId } : {}) };
+    if (planned.kind === 'refused') {
+      refuse(where, planned.status, planned.reason);
+      progress.add(0, 1);
+      continue;
+    }
+    try {
+      const outcome = await importer.write(planned);
+      if (outcome === 'created') summary.stored[planned.label] = (summary.stored[planned.label] ?? 0) + 1;
+      else summary[outcome]++;
+      progress.add(1, 0);
+    } catch (error) {
+      if (!(error instanceof FhirError)) throw error;
+      refuse(where, error.status, error.message);
+      progress.add(0, 1);
     }
   }
   progress.finish();
