@@ -3,7 +3,7 @@
 // as PHQ-9/GAD-7 scoring). A replace writes only what changed and deletes the companions the record
 // no longer has (a removed goal or measurement); a delete removes the record's resources.
 import { newResourceId } from '../store/ids.js';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Identifier, Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { sameContent } from '../fhir/content.js';
 import type { WriteInteractions } from '../fhir/interactions/write.js';
@@ -25,6 +25,11 @@ export interface WriteTarget {
   main: Access;
   /** Access to read the parent record, for records that have one. */
   parent?: Access;
+  /**
+   * An identifier for the main resource, which no record field holds: an importer's link to the
+   * entry the record came from (src/bulk/import/pmaction/). A replace without one keeps the stored one.
+   */
+  identifier?: Identifier;
 }
 
 export class RecordWriter {
@@ -39,7 +44,7 @@ export class RecordWriter {
     return this.store.transaction(target.ctx, async (s) => {
       const parent = await this.checkScope(s, target);
       const id = newResourceId();
-      const resources = target.definition.toFhir(record, { patientId: target.scope.patientId, id, now: this.clock(), parent });
+      const resources = identified(target.definition.toFhir(record, { patientId: target.scope.patientId, id, now: this.clock(), parent }), target.identifier);
       let main: Resource | undefined;
       for (const resource of resources) {
         const { version } = await this.writes.create(s, resource.resourceType, resource, { id: resource.id });
@@ -54,7 +59,7 @@ export class RecordWriter {
     return this.store.transaction(target.ctx, async (s) => {
       const parent = await this.checkScope(s, target);
       const current = await this.current(s, target, id);
-      const resources = definition.toFhir(record, { patientId: target.scope.patientId, id, now: this.clock(), parent });
+      const resources = identified(definition.toFhir(record, { patientId: target.scope.patientId, id, now: this.clock(), parent }), target.identifier, current);
       const kept = new Set(resources.map((r) => `${r.resourceType}/${r.id}`));
       let main = current;
       for (const resource of resources) {
@@ -129,6 +134,17 @@ export class RecordWriter {
     const alerts = raisedIn(s);
     return alerts.length ? Object.assign(record, { alerts }) : record;
   }
+}
+
+/**
+ * The resources with the identifier on the main one (a QuestionnaireResponse has one identifier, the
+ * others a list). Without one, a replace keeps what the stored main resource has: no record field
+ * holds it, so a PUT of the record must not drop it.
+ */
+function identified(resources: Resource[], identifier: Identifier | undefined, current?: Resource): Resource[] {
+  const [main, ...rest] = resources;
+  const value = identifier ? (main?.resourceType === 'QuestionnaireResponse' ? identifier : [identifier]) : (current as { identifier?: unknown } | undefined)?.identifier;
+  return main && value !== undefined ? [{ ...main, identifier: value } as Resource, ...rest] : resources;
 }
 
 /** 404 unless Patient/<id> exists and the access reaches it (another patient's looks unknown). */
