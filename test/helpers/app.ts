@@ -53,6 +53,8 @@ export type FhirClient = (method: InjectOptions['method'], path: string, body?: 
 export interface TestAppOptions {
   /** Called before the app is ready, e.g. to add hooks that set request.haven in tests. */
   configure?: (app: FastifyInstance) => void;
+  /** The database the app is given in place of the test database (e.g. a StatementRecorder's). */
+  database?: (db: Database) => Database;
 }
 
 export interface FhirResponse {
@@ -71,7 +73,8 @@ export function sharedValidator(): ResourceValidator {
 }
 
 export async function testApp(t: TestLike, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const { db, url } = await testDatabase(t);
+  const { db: testDb, url } = await testDatabase(t);
+  const db = options.database ? options.database(testDb) : testDb;
   const config = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: '/nonexistent', KEYS_DIR: TEST_KEYS_DIR, ...env });
   const services = createServices(config, db, { validator: sharedValidator() });
   const runtime = new Runtime();

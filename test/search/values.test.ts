@@ -1,7 +1,9 @@
 // Value normalisation shared by extraction and search: dates with precision and zones, numbers
 // with significant figures, accent folding.
 import t from 'tap';
-import { dateRange, normalizeString, numberRange } from '../../src/store/search/values.js';
+import { dateRange } from '../../src/store/search/types/date.js';
+import { numberRange } from '../../src/store/search/types/number.js';
+import { normalizeString } from '../../src/store/search/types/string.js';
 
 const iso = (r: { low: number; high: number } | undefined) => r && [new Date(r.low).toISOString(), new Date(r.high).toISOString()];
 

@@ -5,7 +5,7 @@
 // the raw pairs before any parsing, so an oversized request costs next to nothing; every search
 // (GET, POST _search, Bundle entries, conditional writes) passes through parseSearch and so here.
 import { FhirError } from '../../errors.js';
-import { splitEscaped } from './parse-values.js';
+import { splitEscaped } from '../../grammar/search-value.js';
 
 export interface SearchBounds {
   /** Parameters (name=value pairs, result parameters included) in one search. */

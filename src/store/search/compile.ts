@@ -6,16 +6,12 @@ import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Statement } from '../statement.js';
 import type { ActiveParam } from './registry.js';
-import type { Criterion, DateValue, NumberValue, TokenValue } from './request.js';
+import type { Criterion, TokenValue } from './request.js';
 import { TABLES } from './rows.js';
-import { compositeSql } from './types/composite.js';
 import { dateSql } from './types/date.js';
-import { numberSql } from './types/number.js';
-import { quantitySql } from './types/quantity.js';
-import { referenceSql } from './types/reference.js';
-import { exactSql, stringSql } from './types/string.js';
-import { ofTypeSql, tokenSql } from './types/token.js';
-import { uriSql } from './types/uri.js';
+import { typeOf, type ValueCriterion } from './types/index.js';
+import { anyOf } from './types/parameter-type.js';
+import { tokenSql } from './types/token.js';
 
 export class ConditionCompiler {
   private aliasCount = 0;
@@ -50,7 +46,8 @@ export class ConditionCompiler {
       case 'id-missing':
         return c.missing ? 'FALSE' : 'TRUE';
       case 'last-updated':
-        return this.or(c.values.map((v) => this.dateCondition(v, `${alias}.last_updated`, `(${alias}.last_updated + interval '1 millisecond')`)));
+        // The date rule on the column: an instant is the range of its millisecond.
+        return anyOf(c.values.map((v) => dateSql(v, `${alias}.last_updated`, `(${alias}.last_updated + interval '1 millisecond')`, this.bind, this.now())));
       case 'compartment':
         return `${alias}.compartments @> ARRAY[${p(c.compartment)}]::text[]`;
       case 'missing': {
@@ -58,35 +55,6 @@ export class ConditionCompiler {
         const x = this.alias();
         return `${c.missing ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${this.rid(alias)} AND ${x}.param = ${p(c.param.key)})`;
       }
-      case 'token': {
-        const body = this.or(c.values.map((v) => this.tokenValue(v, 'x')));
-        return `${c.not ? 'NOT ' : ''}${this.exists('search_token', c.param.key, alias, body)}`;
-      }
-      case 'reference-identifier':
-        return this.exists('search_token', c.param.identifierKey, alias, this.or(c.values.map((v) => this.tokenValue(v, 'x'))));
-      case 'token-text':
-        return this.exists('search_string', c.param.textKey, alias, this.or(c.values.map((v) => stringSql('x.norm', v, 'prefix', this.bind))));
-      case 'of-type':
-        return this.exists('search_token', c.param.ofTypeKey, alias, this.or(c.values.map((v) => ofTypeSql(v, 'x', this.bind))));
-      case 'string':
-        return this.exists(
-          'search_string',
-          c.param.key,
-          alias,
-          this.or(c.values.map((v) => (c.mode === 'exact' ? exactSql('x.exact', v, this.bind) : stringSql('x.norm', v, c.mode, this.bind)))),
-        );
-      case 'date':
-        return this.exists('search_date', c.param.key, alias, this.or(c.values.map((v) => this.dateCondition(v, 'x.low', 'x.high'))));
-      case 'number':
-        return this.exists('search_number', c.param.key, alias, this.or(c.values.map((v) => this.numberCondition(v, 'x.value'))));
-      case 'quantity':
-        return this.exists('search_quantity', c.param.key, alias, this.or(c.values.map((v) => quantitySql(v, 'x', this.bind))));
-      case 'uri':
-        return this.exists('search_uri', c.param.key, alias, this.or(c.values.map((v) => uriSql(v, c.mode, 'x', this.bind))));
-      case 'reference':
-        return this.exists('search_reference', c.param.key, alias, referenceSql(c.refs, 'x', this.bind));
-      case 'composite':
-        return this.exists('search_composite', c.param.key, alias, this.or(c.values.map((v) => compositeSql(v, 'x', this.bind, this.now()))));
       case 'chain': {
         const x = this.alias();
         const t = this.alias();
@@ -104,15 +72,23 @@ export class ConditionCompiler {
             AND ${accessCondition(this.access, s, this.stmt, { filters: this.filters })} AND ${this.criterion(c.criterion, s)})`;
       }
       case 'by-type':
-        return this.or(c.alternatives.map((a) => `(${alias}.resource_type = ${p(a.resourceType)} AND ${this.criterion(a.criterion, alias)})`));
+        return anyOf(c.alternatives.map((a) => `(${alias}.resource_type = ${p(a.resourceType)} AND ${this.criterion(a.criterion, alias)})`));
+      default:
+        return this.value(c, alias);
     }
   }
 
-  /** EXISTS over an index table; `body` refers to the index row as `x` (renamed to a fresh alias). */
-  private exists(table: string, key: number, alias: string, body: string): string {
+  /**
+   * A parameter's own values, by the rule of its type (types/): EXISTS an index row of the
+   * criterion's table and key that meets the type's condition (NOT EXISTS for :not).
+   */
+  private value(c: ValueCriterion, alias: string): string {
+    const type = typeOf(c.param);
+    const target = type.target(c);
     const x = this.alias();
-    const renamed = body.replace(/\bx\./g, `${x}.`);
-    return `EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.rid = ${this.rid(alias)} AND ${x}.param = ${this.stmt.param(key)} AND ${renamed}${this.probe ? ' OFFSET 0' : ''})`;
+    const body = type.sql(c, x, this.bind, this.now());
+    const exists = `EXISTS (SELECT 1 FROM ${TABLES[target.rows].table} ${x} WHERE ${x}.rid = ${this.rid(alias)} AND ${x}.param = ${this.stmt.param(target.key)} AND ${body}${this.probe ? ' OFFSET 0' : ''})`;
+    return target.not ? `NOT ${exists}` : exists;
   }
 
   private rid(alias: string): string {
@@ -123,21 +99,9 @@ export class ConditionCompiler {
     return `i${++this.aliasCount}`;
   }
 
-  private or(parts: string[]): string {
-    if (!parts.length) return 'FALSE';
-    return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
-  }
-
+  /** A token value on the index row `x` (run.ts: the driving row of a page). */
   tokenValue(v: TokenValue, x: string): string {
     return tokenSql(v, x, this.bind);
-  }
-
-  dateCondition(v: DateValue, low: string, high: string): string {
-    return dateSql(v, low, high, this.bind, this.now());
-  }
-
-  numberCondition(v: NumberValue, column: string): string {
-    return numberSql(v, column, this.bind);
   }
 
   private readonly bind = (value: unknown): string => this.stmt.param(value);

@@ -14,7 +14,7 @@ import { isResultParameter } from '../../grammar/result-parameters.js';
 import { parseSearch, type ParsedSearch, type SearchContext } from './parse.js';
 import { conformanceDefinitions, officialDefinitions, SearchRegistry } from './registry.js';
 import type { Criterion, SearchRequest } from './request.js';
-import { runSearch, type SearchResult } from './run.js';
+import { runSearch } from './run.js';
 
 export interface SearchEngineOptions {
   baseUrl: string;
@@ -121,10 +121,6 @@ export class SearchEngine {
       }
     }
     return undefined;
-  }
-
-  run(q: Queryable, access: Access, request: SearchRequest): Promise<SearchResult> {
-    return runSearch(q, access, request, this.filters);
   }
 
   /**

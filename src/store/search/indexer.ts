@@ -4,9 +4,11 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry, ResourceIndexer } from '../indexer.js';
 import type { Statement } from '../statement.js';
 import { PatientCompartment, patientKey } from './compartments.js';
-import { extractRows, parseReference, type ExtractOptions } from './extract.js';
+import { extractRows } from './extract.js';
 import type { SearchRegistry } from './registry.js';
 import type { IndexRows } from './rows.js';
+import type { ExtractOptions } from './types/parameter-type.js';
+import { parseReference } from './types/reference.js';
 import { addRowInserts, addRowRemovals } from './writer.js';
 
 export interface SearchIndexEntry extends IndexEntry {

@@ -2,7 +2,8 @@
 // query restrictions on reads and writes (and later Subscription criteria). The resource goes
 // through the store's own extraction (extract.ts, with the registry in force, SearchParameters a
 // reindex activated included) into the index rows the database would hold, and each criterion is
-// tested on those rows with the rule its type's SQL condition uses (types/*.ts, side by side).
+// tested on those rows with the rule its type's SQL condition uses (types/*.ts, one definition
+// per type).
 // Chains and _has reach other resources, which a single resource cannot answer: such criteria
 // are not evaluable here (callers must not grant on them).
 import type { Resource } from '@medplum/fhirtypes';
@@ -11,14 +12,9 @@ import type { SearchIndexer } from './indexer.js';
 import type { ActiveParam } from './registry.js';
 import type { Criterion } from './request.js';
 import { TABLES, type IndexRows } from './rows.js';
-import { compositeMatches } from './types/composite.js';
-import { dateMatches, instantOf } from './types/date.js';
-import { numberMatches } from './types/number.js';
-import { quantityMatches } from './types/quantity.js';
-import { referenceMatches } from './types/reference.js';
-import { exactMatches, stringMatches } from './types/string.js';
-import { ofTypeMatches, tokenMatches } from './types/token.js';
-import { uriMatches } from './types/uri.js';
+import { dateMatches } from './types/date.js';
+import { typeOf, type ValueCriterion } from './types/index.js';
+import type { IndexRow } from './types/parameter-type.js';
 
 /** One resource as the index sees it: its rows and, when a criterion needs them, its compartments. */
 interface Indexed {
@@ -94,42 +90,23 @@ function matches(c: Criterion, r: Indexed, now: number): boolean {
       const rows = r.rows[tableKeyOf(c.param)] as Array<{ param: number }>;
       return rows.some((row) => row.param === c.param.key) !== c.missing;
     }
-    case 'token': {
-      const found = keyed(r.rows.token, c.param.key).some((row) => c.values.some((v) => tokenMatches(v, row)));
-      return found !== Boolean(c.not);
-    }
-    case 'reference-identifier':
-      return keyed(r.rows.token, c.param.identifierKey).some((row) => c.values.some((v) => tokenMatches(v, row)));
-    case 'token-text':
-      return keyed(r.rows.string, c.param.textKey).some((row) => c.values.some((v) => stringMatches(row.norm, v, 'prefix')));
-    case 'of-type':
-      return keyed(r.rows.token, c.param.ofTypeKey).some((row) => c.values.some((v) => ofTypeMatches(v, row)));
-    case 'string':
-      return keyed(r.rows.string, c.param.key).some((row) =>
-        c.values.some((v) => (c.mode === 'exact' ? exactMatches(row.exact, v) : stringMatches(row.norm, v, c.mode))),
-      );
-    case 'date':
-      return keyed(r.rows.date, c.param.key).some((row) => c.values.some((v) => dateMatches(v, instantOf(row.low), instantOf(row.high), now)));
-    case 'number':
-      return keyed(r.rows.number, c.param.key).some((row) => c.values.some((v) => numberMatches(v, row.value)));
-    case 'quantity':
-      return keyed(r.rows.quantity, c.param.key).some((row) => c.values.some((v) => quantityMatches(v, row)));
-    case 'uri':
-      return keyed(r.rows.uri, c.param.key).some((row) => c.values.some((v) => uriMatches(v, c.mode, row.uri)));
-    case 'reference':
-      return keyed(r.rows.reference, c.param.key).some((row) => referenceMatches(c.refs, row.ref));
-    case 'composite':
-      return keyed(r.rows.composite, c.param.key).some((row) => c.values.some((v) => compositeMatches(v, row, now)));
     case 'by-type':
       return c.alternatives.some((a) => a.resourceType === r.resource.resourceType && matches(a.criterion, r, now));
     case 'chain':
     case 'has':
       throw new Error('chained and _has criteria cannot be evaluated on one resource');
+    default:
+      return valueMatches(c, r, now);
   }
 }
 
-function keyed<T extends { param: number }>(rows: T[], key: number): T[] {
-  return rows.filter((row) => row.param === key);
+/** A parameter's own values, by the rule of its type: one row of the target meets the test. */
+function valueMatches(c: ValueCriterion, r: Indexed, now: number): boolean {
+  const type = typeOf(c.param);
+  const target = type.target(c);
+  const rows: readonly IndexRow[] = r.rows[target.rows];
+  const found = rows.some((row) => row.param === target.key && type.test(c, row, now));
+  return found !== Boolean(target.not);
 }
 
 /** The rows a parameter's :missing looks at: those of its type's table (compile.ts tableOf). */

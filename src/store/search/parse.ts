@@ -4,14 +4,13 @@
 // refuse them (Prefer: handling=strict, and always for conditional writes).
 import { FhirError } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../../grammar/cursor.js';
-import { isFhirId } from '../../grammar/id.js';
-import { localPart, parseLiteralReference } from '../../grammar/reference.js';
 import { isResultParameter, UNSUPPORTED_RESULT_PARAMETERS } from '../../grammar/result-parameters.js';
+import { splitEscaped, unescapeSearchValue as unescape } from '../../grammar/search-value.js';
 import type { ActiveParam, SearchRegistry } from './registry.js';
-import type { CompositeValue, Criterion, IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
-import { normalizeString } from './values.js';
+import type { Criterion, IncludeSpec, SearchCursor, SearchRequest, SortKey } from './request.js';
 import { checkSearchBounds, DEFAULT_SEARCH_BOUNDS, type SearchBounds } from './bounds.js';
-import { orValues, parseDate, parseNumber, parseQuantity, parseToken, splitEscaped, unescape } from './parse-values.js';
+import { parseDate } from './types/date.js';
+import { typeOf } from './types/index.js';
 
 /** Parameters FHIR defines that Haven does not implement: reported, never silently half-done. */
 const UNSUPPORTED = new Set(['_text', '_content', '_list', '_query', '_filter', '_score', ...UNSUPPORTED_RESULT_PARAMETERS]);
@@ -40,6 +39,13 @@ export interface ParsedSearch {
 }
 
 class Unsupported extends Error {}
+
+/** Values of one parameter occurrence: comma-separated alternatives, escapes kept for sub-splitting. */
+function orValues(name: string, raw: string): string[] {
+  const values = splitEscaped(raw, ',');
+  if (values.some((v) => v === '')) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}" has an empty value`, [name]);
+  return values;
+}
 
 export function parseSearch(ctx: SearchContext, types: string[], params: Array<[string, string]>, extra: Criterion[] = []): ParsedSearch {
   const parser = new SearchParser(ctx, types);
@@ -200,85 +206,9 @@ class SearchParser {
   private valueCriterion(param: ActiveParam, name: string, modifier: string | undefined, raw: string): Criterion {
     if (modifier === 'missing') return { kind: 'missing', param, missing: this.bool(name, raw) };
     const values = orValues(name, raw);
-    switch (param.type) {
-      case 'token':
-        if (!modifier || modifier === 'not') return { kind: 'token', param, values: values.map((v) => parseToken(name, v)), not: modifier === 'not' };
-        if (modifier === 'text') return { kind: 'token-text', param, values: values.map((v) => normalizeString(unescape(v))) };
-        if (modifier === 'of-type') {
-          return {
-            kind: 'of-type',
-            param,
-            values: values.map((v) => {
-              const parts = splitEscaped(v, '|').map(unescape);
-              if (parts.length !== 3 || !parts[1] || !parts[2]) throw FhirError.badRequest('invalid-search-value', `${name} needs typeSystem|typeCode|value`, [name]);
-              return { typeSystem: parts[0], typeCode: parts[1], value: parts[2] };
-            }),
-          };
-        }
-        break;
-      case 'string':
-        if (!modifier || modifier === 'contains') return { kind: 'string', param, mode: modifier ? 'contains' : 'prefix', values: values.map((v) => normalizeString(unescape(v))) };
-        if (modifier === 'exact') return { kind: 'string', param, mode: 'exact', values: values.map(unescape) };
-        break;
-      case 'date':
-        if (!modifier) return { kind: 'date', param, values: values.map((v) => parseDate(name, v, this.ctx.zone)) };
-        break;
-      case 'number':
-        if (!modifier) return { kind: 'number', param, values: values.map((v) => parseNumber(name, v)) };
-        break;
-      case 'quantity':
-        if (!modifier) return { kind: 'quantity', param, values: values.map((v) => parseQuantity(name, v)) };
-        break;
-      case 'uri':
-        if (!modifier || modifier === 'below' || modifier === 'above') return { kind: 'uri', param, mode: (modifier ?? 'exact') as 'exact' | 'below' | 'above', values: values.map(unescape) };
-        break;
-      case 'reference':
-        if (modifier === 'identifier') return { kind: 'reference-identifier', param, values: values.map((v) => parseToken(name, v)) };
-        if (!modifier || this.ctx.resourceTypes.has(modifier)) {
-          if (modifier && param.targets.length && !param.targets.includes(modifier)) {
-            throw FhirError.badRequest('invalid-search-value', `${name}: ${param.code} cannot refer to a ${modifier}`, [name]);
-          }
-          return { kind: 'reference', param, refs: values.flatMap((v) => this.references(param, name, unescape(v), modifier)) };
-        }
-        break;
-      case 'composite':
-        if (!modifier) return { kind: 'composite', param, values: values.map((v) => this.composite(param, name, v)) };
-        break;
-    }
+    const criterion = typeOf(param).parse({ param, name, modifier, values, context: this.ctx });
+    if (criterion) return criterion;
     throw new Unsupported(`${name}: modifier ":${modifier}" is not supported on ${param.type} parameters`);
-  }
-
-  /** The stored forms a reference search value matches. */
-  private references(param: ActiveParam, name: string, value: string, typeModifier: string | undefined): string[] {
-    const typed = parseLiteralReference(value, { baseUrl: this.ctx.baseUrl });
-    if (typed) {
-      if (typeModifier && typed.type !== typeModifier) throw FhirError.badRequest('invalid-search-value', `${name}: "${value}" is not a ${typeModifier}`, [name]);
-      return [`${typed.type}/${typed.id}`];
-    }
-    const v = localPart(value, this.ctx.baseUrl);
-    if (isFhirId(v)) {
-      const targets = typeModifier ? [typeModifier] : param.targets.length ? param.targets : [...this.ctx.resourceTypes];
-      return targets.map((t) => `${t}/${v}`);
-    }
-    return [value]; // an absolute URL or canonical, matched as stored
-  }
-
-  private composite(param: ActiveParam, name: string, raw: string): CompositeValue {
-    const parts = splitEscaped(raw, '$');
-    if (parts.length !== 2) throw FhirError.badRequest('invalid-search-value', `${name}: a composite value is first$second, got "${raw.slice(0, 80)}"`, [name]);
-    const key = parseToken(name, parts[0]);
-    if (key.code === undefined) throw FhirError.badRequest('invalid-search-value', `${name}: the first part needs a code`, [name]);
-    const second = param.components![1];
-    switch (second.type) {
-      case 'token':
-        return { key, token: parseToken(name, parts[1]) };
-      case 'quantity':
-        return { key, quantity: parseQuantity(name, parts[1]) };
-      case 'date':
-        return { key, date: parseDate(name, parts[1], this.ctx.zone) };
-      case 'string':
-        return { key, string: normalizeString(unescape(parts[1])) };
-    }
   }
 
   private chain(types: string[], head: string, rest: string, raw: string): Criterion {

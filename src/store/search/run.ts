@@ -14,6 +14,7 @@ import { toFound, type FoundResource, type ResourceRow } from './found.js';
 import { includes } from './include.js';
 import type { SearchAudit } from './search-audit.js';
 import { keysetCondition } from './keyset.js';
+import { typeOf } from './types/index.js';
 import type { SearchCursor, SearchRequest, SortKey } from './request.js';
 
 export type { FoundResource } from './found.js';
@@ -187,19 +188,7 @@ function sortExpression(stmt: Statement, key: SortKey): { sql: string; cast: str
   if (key.param === '_lastUpdated') return { sql: 'r.last_updated', cast: 'timestamptz' };
   const param = key.param;
   const agg = key.descending ? 'max' : 'min';
-  const column: Record<string, [string, string]> = {
-    // A date sorts by where its range starts, both ways: a month-precision value sorts as its
-    // first day, not after every instant of that month.
-    date: ['low', 'timestamptz'],
-    string: ['norm', 'text'],
-    token: ['code', 'text'],
-    number: ['value', 'numeric'],
-    quantity: ['value', 'numeric'],
-    reference: ['ref', 'text'],
-    uri: ['uri', 'text'],
-    composite: ['key_code', 'text'],
-  };
-  const [col, cast] = column[param.type];
+  const { column: col, cast } = typeOf(param).sort;
   return {
     sql: `(SELECT ${agg}(s.${col}) FROM ${tableOf(param)} s WHERE s.rid = r.rid AND s.param = ${stmt.param(param.key)})`,
     cast,

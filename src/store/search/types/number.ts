@@ -1,8 +1,55 @@
-// Number values: FHIR's prefixes with the range a value's significant figures imply. The SQL
-// condition (over PostgreSQL numeric) and the Node test side by side; Node compares the decimal
-// texts exactly, as numeric does, never through floating point.
-import type { NumberValue } from '../request.js';
-import type { Bind } from './token.js';
+// Number parameters: FHIR's prefixes with the range a value's significant figures imply. Parsing,
+// index rows, the SQL condition (over PostgreSQL numeric), the Node test and the sort, in one place;
+// Node compares the decimal texts exactly, as numeric does, never through floating point.
+import { FhirError } from '../../../errors.js';
+import type { Criterion, NumberValue } from '../request.js';
+import type { NumberRow } from '../rows.js';
+import { anyOf, type Bind, type SearchParameterType } from './parameter-type.js';
+import { splitPrefix } from './prefix.js';
+
+type NumberCriterion = Extract<Criterion, { kind: 'number' }>;
+
+const NUMBER_TYPES = new Set(['decimal', 'integer', 'positiveInt', 'unsignedInt']);
+
+/** A decimal with the range its significant figures imply: "100" -> [99.5, 100.5). */
+export interface NumberRange {
+  value: string;
+  low: string;
+  high: string;
+}
+
+const NUMBER_RE = /^[+-]?(\d+(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Search numbers: the implied range is half a unit of the last significant digit either side.
+ * `1e2` has one significant figure, so it means [50, 150) (as HAPI and later FHIR versions read it;
+ * R4's own example of [95, 105) is a known error in the text).
+ */
+export function numberRange(text: string): NumberRange | undefined {
+  if (!NUMBER_RE.test(text)) return undefined;
+  const [mantissa, exponentText] = text.toLowerCase().split('e');
+  const exponent = exponentText ? Number(exponentText) : 0;
+  const decimals = mantissa.includes('.') ? mantissa.split('.')[1].length : 0;
+  const halfUnitExponent = exponent - decimals;
+  const value = Number(text);
+  const half = 0.5 * 10 ** halfUnitExponent;
+  return { value: decimalString(value), low: decimalString(value - half), high: decimalString(value + half) };
+}
+
+/** A number as plain decimal text that PostgreSQL's numeric accepts (no exponent). */
+export function decimalString(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
+  const s = n.toFixed(12).replace(/0+$/, '').replace(/\.$/, '');
+  return s === '-0' ? '0' : s;
+}
+
+export function parseNumber(name: string, raw: string): NumberValue {
+  const { prefix, rest } = splitPrefix(raw);
+  const range = numberRange(rest);
+  if (!range) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": "${raw.slice(0, 60)}" is not a [prefix]number`, [name]);
+  return { prefix, ...range };
+}
+
 
 /** The range `ap` accepts: within 10% of the value, and never narrower than its precision. */
 export function approximateNumber(v: NumberValue): { low: string; high: string } {
@@ -115,3 +162,16 @@ function decimalOf(text: string): Decimal {
   if (!digits) return { sign: 0, digits: '', exponent: 0, infinite: false };
   return { sign: sign === '-' ? -1 : 1, digits, exponent, infinite: false };
 }
+
+export const numberType: SearchParameterType<NumberCriterion> = {
+  parse({ modifier, param, name, values }) {
+    return modifier ? undefined : { kind: 'number', param, values: values.map((v) => parseNumber(name, v)) };
+  },
+  extract(rows, param, v) {
+    if (NUMBER_TYPES.has(v.type) && typeof v.value === 'number') rows.number.push({ param: param.key, value: decimalString(v.value) });
+  },
+  target: (c) => ({ rows: 'number', key: c.param.key }),
+  sql: (c, x, bind) => anyOf(c.values.map((v) => numberSql(v, `${x}.value`, bind))),
+  test: (c, row) => c.values.some((v) => numberMatches(v, (row as NumberRow).value)),
+  sort: { column: 'value', cast: 'numeric' },
+};
