@@ -51,7 +51,7 @@ t.test('searches over 50,000 Observations use indexes, not sequential scans', as
       name: 'the benchmark query',
       type: 'Observation',
       params: [['subject', 'Patient/pat-5'], ['code', 'http://loinc.org|8867-4'], ['date', 'ge2025-01-01'], ['_count', '50']],
-      index: /^search_reference_/,
+      index: /^search_date_pat_/,
       minMatches: 20,
     },
   ];
