@@ -108,3 +108,46 @@ t.test("a patient's searches by code or tag and date read the date window, not t
     t.notOk(all.some((n) => n['Node Type'] === 'Seq Scan' && /^(resource|search_)/.test(n['Relation Name'] ?? '')), `${c.name}: no sequential scan`);
   }
 });
+
+t.test("a search driven from the patient's date window returns exactly what the undriven search returns", async (t) => {
+  const { db } = await testDatabase(t);
+  const engine = createSearchEngine({ baseUrl: 'http://haven.test/fhir', zone: 'UTC', defaultCount: 20, maxCount: 1000 });
+  await db.transaction((tx) => bulkCreate(tx, engine.indexer, patientItems(3)), AS_TEST_LOADER);
+  // Hourly readings, and the shapes a window must not lose: an open Period, a Period ending before
+  // it starts (invalid, stored anyway), a Timing of two far-apart events, a date-only value.
+  const odd: Observation[] = [
+    { effectivePeriod: { start: '2026-05-20T00:00:00Z' } },
+    { effectivePeriod: { end: '2026-05-02' } },
+    { effectivePeriod: { start: '2026-05-25', end: '2026-05-03' } },
+    { effectiveTiming: { event: ['2025-01-01T08:00:00Z', '2026-05-30T08:00:00Z'] } },
+    { effectiveDateTime: '2026-05-15' },
+  ].map((effective) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: 'Patient/pat-1' }, ...effective }) as Observation);
+  await db.transaction(
+    (tx) => bulkCreate(tx, engine.indexer, [...observationItems(1500, 3), ...odd.map((resource, i) => ({ id: `odd-${i}`, resource }))]),
+    AS_TEST_LOADER,
+  );
+  await db.exec('ANALYZE');
+
+  /** Every page of the search, walked by its cursor: the ids in order. */
+  async function walk(params: Array<[string, string]>, driven: boolean): Promise<string[]> {
+    const ids: string[] = [];
+    const first = engine.parse(['Observation'], params).request;
+    let request = first;
+    for (let pages = 0; pages < 100; pages++) {
+      // Without patientScope no patient index drives: the search of before, the reference here.
+      const result = await engine.run(db, ALL_ACCESS, driven ? request : { ...request, patientScope: undefined });
+      ids.push(...result.matches.map((m) => m.id));
+      if (!result.next) break;
+      request = { ...first, cursor: result.next };
+    }
+    return ids;
+  }
+  const dates = ['ge2026-05-20', 'gt2026-05-20', 'le2026-05-03', 'lt2026-05-03', 'eq2026-05-15', 'sa2026-05-25', 'eb2026-05-03', 'ap2026-05-15', 'ge2026-05-28,le2026-05-01'];
+  for (const date of dates) {
+    for (const extra of [[], [['_sort', '-date']], [['_sort', 'date']], [['code', '8867-4']]] as Array<Array<[string, string]>>) {
+      const params: Array<[string, string]> = [['subject', 'Patient/pat-1'], ['date', date], ['_count', '7'], ...extra];
+      const expected = await walk(params, false);
+      t.same(await walk(params, true), expected, `${params.map(([n, v]) => `${n}=${v}`).join('&')}: ${expected.length} matches, same order`);
+    }
+  }
+});
