@@ -6,7 +6,7 @@ import { accessCondition, type FilterCompiler } from '../access.js';
 import type { Access } from '../context.js';
 import type { Statement } from '../statement.js';
 import type { ActiveParam } from './registry.js';
-import type { Criterion, TokenValue } from './request.js';
+import type { Criterion, DateValue, TokenValue } from './request.js';
 import { TABLES } from './rows.js';
 import { dateSql } from './types/date.js';
 import { typeOf, type ValueCriterion } from './types/index.js';
@@ -97,6 +97,11 @@ export class ConditionCompiler {
 
   private alias(): string {
     return `i${++this.aliasCount}`;
+  }
+
+  /** A date value on the columns `low`/`high` of an index row (run.ts: a patient's date window). */
+  dateValue(v: DateValue, low: string, high: string): string {
+    return dateSql(v, low, high, this.bind, this.now());
   }
 
   /** A token value on the index row `x` (run.ts: the driving row of a page). */

@@ -31,6 +31,7 @@ export class SearchIndexer implements ResourceIndexer {
     for (const compartment of compartments) {
       const pat = patientKey(compartment);
       for (const row of rows.token) rows.tokenPat.push({ pat, ...row });
+      for (const row of rows.date) rows.datePat.push({ pat, ...row });
     }
     return { compartments, rows };
   }

@@ -21,6 +21,10 @@ export interface DateRow {
   low: string;
   high: string;
 }
+/** A date row repeated for one patient compartment of the resource (pat: patientKey()). */
+export interface DatePatRow extends DateRow {
+  pat: string;
+}
 export interface NumberRow {
   param: number;
   value: string;
@@ -64,6 +68,7 @@ export interface IndexRows {
   tokenPat: TokenPatRow[];
   string: StringRow[];
   date: DateRow[];
+  datePat: DatePatRow[];
   number: NumberRow[];
   quantity: QuantityRow[];
   uri: UriRow[];
@@ -72,7 +77,7 @@ export interface IndexRows {
 }
 
 export function emptyRows(): IndexRows {
-  return { token: [], tokenPat: [], string: [], date: [], number: [], quantity: [], uri: [], reference: [], composite: [] };
+  return { token: [], tokenPat: [], string: [], date: [], datePat: [], number: [], quantity: [], uri: [], reference: [], composite: [] };
 }
 
 /** Column layout of each index table, in the order the rows' fields are written. */
@@ -81,6 +86,7 @@ export const TABLES = {
   tokenPat: { table: 'search_token_pat', columns: [['pat', 'bigint'], ['param', 'int'], ['system', 'text'], ['code', 'text']] },
   string: { table: 'search_string', columns: [['param', 'int'], ['norm', 'text'], ['exact', 'text']] },
   date: { table: 'search_date', columns: [['param', 'int'], ['low', 'timestamptz'], ['high', 'timestamptz']] },
+  datePat: { table: 'search_date_pat', columns: [['pat', 'bigint'], ['param', 'int'], ['low', 'timestamptz'], ['high', 'timestamptz']] },
   number: { table: 'search_number', columns: [['param', 'int'], ['value', 'numeric']] },
   quantity: { table: 'search_quantity', columns: [['param', 'int'], ['value', 'numeric'], ['system', 'text'], ['code', 'text'], ['unit', 'text']] },
   uri: { table: 'search_uri', columns: [['param', 'int'], ['uri', 'text']] },

@@ -15,7 +15,7 @@ import { includes } from './include.js';
 import type { SearchAudit } from './search-audit.js';
 import { keysetCondition } from './keyset.js';
 import { typeOf } from './types/index.js';
-import type { SearchCursor, SearchRequest, SortKey } from './request.js';
+import type { DateValue, SearchCursor, SearchRequest, SortKey } from './request.js';
 
 export type { FoundResource } from './found.js';
 
@@ -102,13 +102,17 @@ function badValuesAs400(q: Queryable): Queryable {
 }
 
 /**
- * FROM/WHERE of the matches of a request (alias r). With `drive` (the default rid order), one
- * criterion becomes an inner join on an index that yields rids in order, the others per-row probes,
- * so a page can stop after `_count` matches instead of collecting and sorting every candidate:
- * - a token within one patient's compartment (search_token_pat: the patient's rows with that code);
+ * FROM/WHERE of the matches of a request (alias r). With `drive`, one criterion becomes the join the
+ * statement starts from and the others per-row probes (on the driving row's rid, before the resource
+ * row is read):
+ * - a date window within one patient's compartment (search_date_pat: only the patient's rows inside
+ *   the window, whatever the order: a page costs what the window holds, not the patient's history);
+ * - else, in the default rid order, a token within one patient's compartment (search_token_pat: the
+ *   patient's rows with that code, in rid order, so the page stops after `_count` matches);
  * - else a single reference (search_reference: e.g. all of one patient's Observations);
  * - else a single system|code token (search_token).
- * Each of these has at most one index row per resource, so the join cannot repeat a match.
+ * The rid-ordered drivers have at most one index row per resource, so the join cannot repeat a
+ * match; the window's rows are made distinct first (a resource may have several dates).
  */
 function matchesFrom(
   stmt: Statement,
@@ -116,7 +120,7 @@ function matchesFrom(
   request: SearchRequest,
   filters: FilterCompiler | undefined,
   chainAccess: Access,
-  drive = false,
+  drive?: 'rid' | 'sorted',
 ): { from: string; driven: boolean } {
   // The compiler applies its access to the resources chains and _has reach; `access` is the
   // matches' own, applied below.
@@ -128,8 +132,10 @@ function matchesFrom(
   // A caller confined to one patient's compartment searches within it whatever the criteria say.
   const scope = request.patientScope ?? singlePatient(access);
   let driver = -1;
-  let kind: 'token-pat' | 'reference' | 'token' | undefined;
-  if (drive) {
+  let kind: 'date-pat' | 'token-pat' | 'reference' | 'token' | undefined;
+  const window = scope && drive ? criteria.findIndex((c) => c.kind === 'date' && c.values.every((v) => v.prefix !== 'ne')) : -1;
+  if (window >= 0) [driver, kind] = [window, 'date-pat'];
+  else if (drive === 'rid') {
     const token = criteria.findIndex(isSingleToken);
     const reference = criteria.findIndex((c) => c.kind === 'reference' && c.refs.length === 1);
     if (scope && token >= 0) [driver, kind] = [token, 'token-pat'];
@@ -144,6 +150,17 @@ function matchesFrom(
   criteria.forEach((c, i) => {
     if (i !== driver) {
       where.push(compiler.criterion(c, 'r'));
+    } else if (kind === 'date-pat' && c.kind === 'date') {
+      // The window's rows answer the date criterion exactly (they are the resource's date rows);
+      // UNION makes each rid appear once, OFFSET 0 keeps it a subquery the probes then filter.
+      const pat = stmt.param(patientKey(scope as string));
+      const key = stmt.param(c.param.key);
+      const branches = c.values.flatMap((v) =>
+        windowBounds(v, 'w', stmt).map(
+          (bound) => `SELECT w.rid FROM search_date_pat w WHERE w.pat = ${pat}::bigint AND w.param = ${key} AND ${bound ? `${bound} AND ` : ''}${compiler.dateValue(v, 'w.low', 'w.high')}`,
+        ),
+      );
+      from = `(SELECT u.rid FROM (${branches.join(' UNION ')}) u OFFSET 0) d JOIN resource r ON r.rid = d.rid`;
     } else if (kind === 'reference' && c.kind === 'reference') {
       from = 'search_reference d JOIN resource r ON r.rid = d.rid';
       where.push(`d.param = ${stmt.param(c.param.key)}`, `d.ref = ${stmt.param(c.refs[0])}`);
@@ -161,6 +178,26 @@ function matchesFrom(
 function singlePatient(access: Access): string | undefined {
   if (access.kind !== 'compartments' || access.compartments.length !== 1) return undefined;
   return access.compartments[0].startsWith('Patient/') ? access.compartments[0] : undefined;
+}
+
+/**
+ * Conditions (alias `w`) that between them cover every match of a date value, each a range of one
+ * of search_date_pat's indexes after (pat, param); each is ANDed with the value's own test, so every
+ * branch is exact and their union is the value's matches. A match of `ge` ends after the searched
+ * range or starts within it; a match of `le` starts before it or ends within it (dateSql). The other
+ * prefixes' tests are comparisons an index already bounds (no extra condition: ''). `ne` has no
+ * window (never asked here).
+ */
+function windowBounds(v: DateValue, w: string, stmt: Statement): string[] {
+  const ts = (ms: number) => `${stmt.param(new Date(ms).toISOString())}::timestamptz`;
+  switch (v.prefix) {
+    case 'ge':
+      return [`${w}.high > ${ts(v.high)}`, `${w}.low >= ${ts(v.low)}`];
+    case 'le':
+      return [`${w}.low < ${ts(v.low)}`, `${w}.high <= ${ts(v.high)}`];
+    default:
+      return [''];
+  }
 }
 
 /** A token criterion with one value that names its code and its system (or "no system"). */
@@ -206,7 +243,7 @@ async function matchPage(
   const stmt = new Statement();
   const keys = request.sort.map((k) => ({ ...sortExpression(stmt, k), descending: k.descending }));
   const backwards = request.cursor?.direction === 'before';
-  const { from, driven } = matchesFrom(stmt, access, request, filters, chainAccess, keys.length === 0);
+  const { from, driven } = matchesFrom(stmt, access, request, filters, chainAccess, keys.length === 0 ? 'rid' : 'sorted');
   const selectKeys = keys.map((k, i) => `, ${k.sql} AS k${i}`).join('');
   const inner = `SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.compartments${selectKeys} ${from}`;
   const order = [
