@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   // The request itself
   'malformed-request': { status: '400 (or the 4xx of the refusal)', meaning: 'The request path or message could not be read (a malformed %-escape, an unreadable request).' },
   'malformed-body': { status: '400', meaning: 'The body is empty where one is needed, not valid JSON, or not of the expected shape.' },
+  'nested-too-deep': { status: '400', meaning: 'The JSON body nests objects and arrays deeper than 100 levels, more than any R4 resource needs.' },
   'nul-character': { status: '400', meaning: 'A body value or search parameter holds a NUL character, which cannot be stored.' },
   'body-too-large': { status: '413', meaning: 'The body is larger than BODY_LIMIT.' },
   'unsupported-media-type': { status: '415', meaning: 'The Content-Type is not one this endpoint reads.' },
@@ -67,6 +68,7 @@ export const ERROR_CODES = {
   'invalid-subscription': { status: '400, 422', meaning: 'A Subscription Haven cannot deliver (status, end, channel, payload, headers, topic) or a bad $events/$status parameter.' },
   'not-exportable': { status: '400', meaning: 'The Group is descriptive (actual false); only an actual Group of Patients can be exported.' },
   'unsupported-export-parameter': { status: '400', meaning: 'A bulk export parameter or value Haven does not support.' },
+  'export-abandoned': { status: '500', meaning: 'The bulk export stopped (its worker lost) more often than it is retried and was given up; start a new one.' },
   throttled: { status: '429', meaning: 'Too many requests of this kind at once (bulk exports per client); Retry-After says when to try again.' },
   // The server
   timeout: { status: '503', meaning: 'A database statement ran longer than DB_STATEMENT_TIMEOUT_MS and was cancelled.' },

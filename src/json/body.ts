@@ -17,7 +17,7 @@ export function parseJsonBody(text: string): unknown {
   try {
     value = parseLossless(text, { maxDepth: MAX_JSON_DEPTH });
   } catch (error) {
-    if (error instanceof JsonInputError) throw FhirError.of('malformed-body', 400, 'structure', error.message);
+    if (error instanceof JsonInputError) throw FhirError.of(error.code, 400, 'structure', error.message);
     throw FhirError.of('malformed-body', 400, 'structure', 'The request body is not valid JSON');
   }
   // As Fastify's own parser did: keys that could pollute prototypes are refused.

@@ -28,6 +28,8 @@ export class JsonInputError extends Error {
     message: string,
     /** Where in the document, as a JSON pointer-ish path, when known. */
     readonly at?: string,
+    /** The refusal's stable code: nesting past the bound is not malformed JSON. */
+    readonly code: 'malformed-body' | 'nested-too-deep' = 'malformed-body',
   ) {
     super(message);
     this.name = 'JsonInputError';
@@ -47,7 +49,7 @@ export function parseLossless(text: string, limits: JsonLimits): unknown {
     const token = m[0];
     const c = token.charCodeAt(0);
     if (c === 0x7b || c === 0x5b) {
-      if (++depth > limits.maxDepth) throw new JsonInputError(`The JSON is nested deeper than ${limits.maxDepth} levels`);
+      if (++depth > limits.maxDepth) throw new JsonInputError(`The JSON is nested deeper than ${limits.maxDepth} levels`, undefined, 'nested-too-deep');
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     } else if (c !== 0x22 && VALID_NUMBER.test(token)) {

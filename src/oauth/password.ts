@@ -11,6 +11,17 @@ interface Cost {
 }
 
 export const CURRENT_COST: Cost = { log2N: 17, r: 8, p: 1 };
+/** The cost new hashes get: CURRENT_COST, unless a test process lowered it (usePasswordCost). */
+let newHashCost: Cost = CURRENT_COST;
+
+/**
+ * For tests only (test/helpers/app.ts): hash at a lower cost, so that the suite's hundred-odd
+ * hashes do not each hold 128 MiB and half a second of a core. Nothing in src/ calls it, and the
+ * CLI and server processes that tests start keep CURRENT_COST.
+ */
+export function usePasswordCost(next: Cost): void {
+  newHashCost = next;
+}
 const KEY_LENGTH = 32;
 const MAX_CONCURRENT = 4;
 
@@ -40,10 +51,10 @@ function derive(password: string, salt: Buffer, cost: Cost): Promise<Buffer> {
   );
 }
 
-export async function hashPassword(password: string, cost: Cost = CURRENT_COST): Promise<string> {
+export async function hashPassword(password: string, withCost: Cost = newHashCost): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, cost);
-  return ['scrypt', cost.log2N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const key = await derive(password, salt, withCost);
+  return ['scrypt', withCost.log2N, withCost.r, withCost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 /** A hash nobody's password matches: verified against when the username is unknown (same time). */
@@ -70,6 +81,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(parts[5], 'base64url');
   const key = await derive(password, Buffer.from(parts[4], 'base64url'), cost);
   const ok = key.length === expected.length && timingSafeEqual(key, expected);
-  const weaker = cost.log2N < CURRENT_COST.log2N || cost.r < CURRENT_COST.r || cost.p < CURRENT_COST.p;
+  const weaker = cost.log2N < newHashCost.log2N || cost.r < newHashCost.r || cost.p < newHashCost.p;
   return { ok, needsRehash: ok && weaker };
 }

@@ -6,6 +6,7 @@ import t from 'tap';
 import { actAs, auditRows } from '../helpers/audit.js';
 import { testApp } from '../helpers/app.js';
 import { apiClient, createPatients, versionCount } from './helpers.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const T = '2024-05-01T08:00:00Z';
 const BODIES: Record<string, unknown> = {
@@ -96,6 +97,8 @@ t.test('a token without the scope the record needs: 403', async (t) => {
   ] as const) {
     const res = await readOnly(method, path, body);
     t.equal(res.status, 403, `${method} with patient/Observation.rs`);
+    t.equal(errorCode(res.json), 'scope-missing');
+    // docs/api.md: "the message names the permission missing"; only the text can say which type.
     t.match(res.json.issue[0].diagnostics, /Observation/);
   }
   const createOnly = await as('patient/Observation.c');
@@ -104,11 +107,13 @@ t.test('a token without the scope the record needs: 403', async (t) => {
   const noGoals = await as('patient/CarePlan.cruds');
   const res = await noGoals('POST', 'a/care-plans', BODIES['care-plans']);
   t.equal(res.status, 403, 'a care plan needs Goal too');
+  t.equal(errorCode(res.json), 'scope-missing');
   t.match(res.json.issue[0].diagnostics, /Goal/);
   t.equal((await (await as('patient/QuestionnaireResponse.cruds'))('POST', 'a/assessments', BODIES.assessments)).status, 403, 'an assessment needs Observation too');
   const logsOnly = await as('patient/MedicationAdministration.cruds');
   const log = await logsOnly('POST', `a/medications/${medication}/logs`, { takenAt: T });
   t.equal(log.status, 403, 'logging a dose needs reading the medication');
+  t.equal(errorCode(log.json), 'scope-missing');
   t.match(log.json.issue[0].diagnostics, /MedicationRequest/);
   t.equal((await (await as('patient/Patient.r'))('GET', 'a/vitals')).status, 403);
   t.equal(await versionCount(app), before, 'nothing was written');

@@ -2,6 +2,7 @@
 // patient/ token for A reaches nothing of B through a batch or a transaction.
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const observation = (patient: string, id?: string) => ({
   resourceType: 'Observation',
@@ -37,7 +38,8 @@ t.test('Bundles under a patient/ token for A', async (t) => {
       ]),
     );
     t.equal(res.status, 403);
-    t.match(res.json.issue[0].diagnostics, /Bundle\.entry\[1\]/);
+    t.equal(errorCode(res.json), 'outside-compartment');
+    t.same(res.json.issue[0].expression, ['Bundle.entry[1]'], 'the entry into B is the one refused');
     t.equal(await count(), before);
   });
 

@@ -5,6 +5,7 @@ import t from 'tap';
 import { INTERACTION_LETTERS } from '../../src/auth/authorize.js';
 import type { Interaction } from '../../src/grammar/interaction.js';
 import { testApp, type FhirClient } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const IDENTIFIER = 'http://haven.test/id';
 const patient = (id: string) => ({ resourceType: 'Patient', id, identifier: [{ system: IDENTIFIER, value: id }], gender: 'female' });
@@ -75,10 +76,13 @@ t.test('a 403 names the permission that is missing and says insufficient_scope',
   const app = await testApp(t);
   const res = await app.as(await app.token('system/Patient.r'))('POST', 'Patient', { resourceType: 'Patient' });
   t.equal(res.status, 403);
+  t.equal(errorCode(res.json), 'scope-missing');
+  // docs/api.md promises the message names the missing permission: that text is the contract here.
   t.match(res.json.issue[0].diagnostics, /create of Patient/);
   t.match(res.json.issue[0].diagnostics, /system\/Patient\.c/);
   t.match(res.headers['www-authenticate'], /insufficient_scope/);
   const history = await app.as(await app.token('system/Patient.r'))('GET', 'Patient/_history');
+  t.equal(errorCode(history.json), 'scope-missing');
   t.match(history.json.issue[0].diagnostics, /search permission/);
 });
 

@@ -1,6 +1,7 @@
 // Transaction Bundles: all or nothing, FHIR's processing order, fullUrl and conditional references.
 import t from 'tap';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const MRN = 'urn:oid:2.16.840.1.113883.19.5';
 
@@ -67,7 +68,7 @@ t.test('a transaction whose 7th of 10 entries is invalid stores nothing and name
   const res = await app.fhir('POST', '', transaction(entries));
   t.equal(res.status, 422);
   t.equal(res.json.resourceType, 'OperationOutcome');
-  t.match(res.json.issue[0].diagnostics, /^Bundle\.entry\[6\]/);
+  t.equal(errorCode(res.json), 'invalid-resource');
   t.same(res.json.issue[0].expression, ['Bundle.entry[6].resource.status']);
   t.equal(await count(app, 'Observation'), 0, 'nothing stored');
   const { rows } = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM resource_history');
@@ -86,7 +87,8 @@ t.test('a failure in a later step rolls back what earlier entries wrote', async 
     ]),
   );
   t.equal(res.status, 412, 'the failing entry decides the status');
-  t.match(res.json.issue[0].diagnostics, /Bundle\.entry\[1\]/);
+  t.equal(errorCode(res.json), 'version-conflict');
+  t.same(res.json.issue[0].expression, ['Bundle.entry[1]'], 'entry 1 is the one refused');
   t.equal(await count(app, 'Observation'), 0, 'the POST of entry 0 was rolled back');
   t.equal((await app.fhir('GET', 'Patient/p1')).json.gender, undefined);
 });

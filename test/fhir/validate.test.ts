@@ -20,16 +20,17 @@ t.test('a valid resource has no issues', async (t) => {
 });
 
 t.test('calendar dates are checked beyond the pattern', async (t) => {
-  t.match(firstIssue({ resourceType: 'Patient', birthDate: '2026-02-29' }), { expression: ['Patient.birthDate'], diagnostics: /no such day/ });
+  t.match(firstIssue({ resourceType: 'Patient', birthDate: '2026-02-29' }), { code: 'value', expression: ['Patient.birthDate'] });
   t.match(firstIssue({ ...observation, effectiveDateTime: '2026-04-31T10:00:00Z' }), { expression: ['Observation.effectiveDateTime'] });
-  t.match(firstIssue({ ...observation, issued: '2026-01-01' }), { expression: ['Observation.issued'], diagnostics: /instant/ }, 'an instant needs a time');
+  t.match(firstIssue({ ...observation, issued: '2026-01-01' }), { code: 'value', expression: ['Observation.issued'] }, 'an instant needs a time');
 });
 
 t.test('integers are integers in range; unsignedInt and positiveInt keep their bounds', async (t) => {
   t.match(firstIssue({ ...observation, valueInteger: 2.5, valueQuantity: undefined }), { expression: ['Observation.valueInteger'] });
-  t.match(firstIssue({ resourceType: 'Patient', multipleBirthInteger: 2 ** 31 }), { diagnostics: /at most/ });
+  t.match(firstIssue({ resourceType: 'Patient', multipleBirthInteger: 2 ** 31 }), { code: 'value', expression: ['Patient.multipleBirthInteger'] });
   t.match(firstIssue({ resourceType: 'ImmunizationRecommendation', patient: { reference: 'Patient/1' }, date: '2026', recommendation: [{ targetDisease: { text: 'x' }, forecastStatus: { text: 'x' }, doseNumberPositiveInt: 0 }] }), {
-    diagnostics: /at least 1/,
+    code: 'value',
+    expression: ['ImmunizationRecommendation.recommendation[0].doseNumberPositiveInt'],
   });
 });
 

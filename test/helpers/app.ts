@@ -9,6 +9,13 @@ import { createServices, Runtime, type Services } from '../../src/runtime.js';
 import type { Database } from '../../src/store/db.js';
 import { createValidator, type ResourceValidator } from '../../src/fhir/validate.js';
 import { testDatabase } from './database.js';
+import { usePasswordCost } from '../../src/oauth/password.js';
+
+// Test processes hash passwords with scrypt at N=2^10 instead of 2^17: the same algorithm and
+// stored format, without 128 MiB and ~0.4 s of a core for each of the sign-in tests' many hashes.
+// The CLI and server processes tests start keep the production cost, and
+// test/oauth/user-command.test.ts checks that cost in the hash the CLI stores.
+usePasswordCost({ log2N: 10, r: 8, p: 1 });
 
 export const TEST_BASE_URL = 'http://haven.test';
 /** Signing keys shared by every test process of a run (made once; see src/auth/keys.ts). */

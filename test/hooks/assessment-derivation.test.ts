@@ -12,6 +12,7 @@ import { ownedId } from '../../src/mappers/fhir.js';
 import { GAD7, PHQ9 } from '../../src/mappers/instruments.js';
 import { ALL_ACCESS } from '../../src/store/context.js';
 import { testApp } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const app = await testApp(t);
 const { fhir, services } = app;
@@ -99,7 +100,8 @@ t.test('updating the response rewrites only what changed and retires what it no 
   const item2 = { op: 'replace', path: '/item/1/answer/0/valueCoding', value: { system: 'http://loinc.org', code: 'LA6571-9' } };
   const stale = await fhir('PATCH', `QuestionnaireResponse/${id}`, [item2]);
   t.equal(stale.status, 422, 'a PATCH that leaves the total at 10 is refused');
-  t.match(stale.json.issue[0].diagnostics, /total score is 12/);
+  t.equal(errorCode(stale.json), 'invalid-resource');
+  t.same(stale.json.issue[0].expression, ['QuestionnaireResponse.item[9].answer[0]'], 'the total answer is the one refused');
   const patched = await fhir('PATCH', `QuestionnaireResponse/${id}`, [item2, { op: 'replace', path: '/item/9/answer/0/valueInteger', value: 12 }]);
   t.equal(patched.status, 200);
   t.equal((await fhir('GET', `Observation/${owned(id, 'total')}`)).json.valueQuantity.value, 12, 'a PATCH rescoring too');

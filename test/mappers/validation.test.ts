@@ -37,10 +37,12 @@ function rejects(t: Test, kind: string, change: Record<string, unknown>, field: 
     t.fail(`${kind} ${JSON.stringify(change)} was accepted`);
   } catch (error) {
     t.type(error, FhirError);
-    const { status, issues } = error as FhirError;
+    const { status, issues, code } = error as FhirError;
     t.equal(status, 400, `${kind}: ${field} answers 400`);
+    t.equal(code, 'invalid-record');
     const issue = issues.find((i) => i.expression?.includes(field));
     t.ok(issue, `${kind}: an issue names ${field} (got ${JSON.stringify(issues)})`);
+    // CONTRACT.md and docs/api.md: the answer names the field and says what is wrong in diagnostics.
     t.ok(issue?.diagnostics.includes(field), 'the text names the field');
     t.match(issue?.diagnostics, why);
   }

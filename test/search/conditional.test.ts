@@ -3,6 +3,7 @@
 import t from 'tap';
 import { testApp, type TestApp } from '../helpers/app.js';
 import { loadFixtures } from './fixtures.js';
+import { errorCode } from '../helpers/outcome.js';
 
 let app: TestApp;
 
@@ -44,8 +45,10 @@ t.test('conditional patch and delete by date and quantity', async (t) => {
 t.test('criteria the engine cannot apply are refused, never ignored (that would widen the match)', async (t) => {
   const res = await app.fhir('DELETE', 'Patient?nonsense=1');
   t.equal(res.status, 400);
-  t.match(res.json.issue[0].diagnostics, /nonsense/);
-  t.equal((await app.fhir('DELETE', 'Patient?birthdate=notadate')).status, 400);
+  t.equal(errorCode(res.json), 'invalid-criteria');
+  const malformed = await app.fhir('DELETE', 'Patient?birthdate=notadate');
+  t.equal(malformed.status, 400);
+  t.equal(errorCode(malformed.json), 'invalid-search-value');
   t.equal((await app.fhir('GET', 'Patient/p1')).status, 200, 'nothing deleted');
 });
 

@@ -4,6 +4,7 @@
 // writes; _sort with 1,000 keys (past PostgreSQL's target-list limit) answers 400, not 500.
 import t, { type Test } from 'tap';
 import { testApp, type FhirClient, type FhirResponse } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -11,6 +12,8 @@ function tooCostly(t: Test, what: string, res: FhirResponse, setting: RegExp): v
   t.equal(res.status, 400, `${what}: 400 (${res.body.slice(0, 200)})`);
   t.equal(res.json?.resourceType, 'OperationOutcome', `${what}: an OperationOutcome`);
   t.equal(res.json?.issue?.[0]?.code, 'too-costly', `${what}: issue code too-costly`);
+  t.equal(errorCode(res.json), 'too-costly', `${what}: error code too-costly`);
+  // docs/api.md: a too-costly refusal's diagnostics name the setting (the operator's knob).
   t.match(res.json?.issue?.[0]?.diagnostics, setting, `${what}: names the bound`);
 }
 

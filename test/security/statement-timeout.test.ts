@@ -13,6 +13,7 @@ import { createServices, Runtime } from '../../src/runtime.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { createPostgresDatabase, engine } from '../helpers/database.js';
 import { readResponse, sharedValidator, testApp, TEST_BASE_URL, TEST_KEYS_DIR } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 t.test('the issue’s search is refused at once and /healthz answers beside it (both engines)', async (t) => {
   const app = await testApp(t);
@@ -74,7 +75,7 @@ t.test('PostgreSQL cancels a statement past DB_STATEMENT_TIMEOUT_MS: 503 timeout
   t.equal(cut.status, 503, `the slow request is cut off (${cut.body.slice(0, 200)})`);
   t.equal(cut.json?.resourceType, 'OperationOutcome');
   t.equal(cut.json?.issue?.[0]?.code, 'timeout');
-  t.match(cut.json?.issue?.[0]?.diagnostics, /DB_STATEMENT_TIMEOUT_MS/);
+  t.equal(errorCode(cut.json), 'timeout');
 
   // In a batch the entry answers 503 and the others go on.
   const batch = await fhir('POST', '', {

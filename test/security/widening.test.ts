@@ -10,6 +10,7 @@
 // fix) grants nothing.
 import t, { type Test } from 'tap';
 import { readResponse, testApp, type FhirClient, type FhirResponse, type TestApp } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 /** Anything of B that a read returns: one of B's resources (ids qxb-…) or B's name. */
 const LEAK = /"id":"qxb-|Quixotebright/;
@@ -240,5 +241,6 @@ t.test('a confined token still writes care relationships about its own patient',
   t.equal((await app.as(await app.token('user/*.rs', { fhirUser: 'RelatedPerson/rel-x' }))('GET', 'Observation/a-obs')).status, 200);
   const missing = await patient('POST', 'CareTeam', { resourceType: 'CareTeam', status: 'active', participant: [{ member: { reference: 'Patient/pat-a' } }] });
   t.equal(missing.status, 422, 'a CareTeam without a subject is refused to a confined token');
-  t.match(missing.json?.issue?.[0]?.diagnostics, /CareTeam\.subject/);
+  t.equal(errorCode(missing.json), 'invalid-resource');
+  t.same(missing.json?.issue?.[0]?.expression, ['CareTeam.subject']);
 });

@@ -3,6 +3,7 @@
 // token's right to search what it subscribes to. What passes is stored active with its owner.
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
+import { errorCode } from '../helpers/outcome.js';
 
 const origin = 'https://ehr.example.org';
 const app = await testApp(t, { SUBSCRIPTION_ORIGINS: origin });
@@ -39,26 +40,29 @@ t.test('a client cannot set status error; off is kept and not matched', async (t
   t.equal(off.json.status, 'off');
 });
 
-const refusals: Array<[string, Record<string, unknown>, Record<string, unknown>, number, RegExp]> = [
-  ['an unknown resource type in criteria', { criteria: 'Nope?x=1' }, {}, 400, /resource type/],
-  ['a parameter Haven cannot search', { criteria: 'Observation?no-such-param=1' }, {}, 400, /cannot search/],
-  ['a result parameter', { criteria: 'Observation?_count=5' }, {}, 400, /_count/],
-  ['missing criteria', { criteria: undefined }, {}, 400, /criteria/],
-  ['a websocket channel', {}, { type: 'websocket' }, 422, /rest-hook/],
-  ['an endpoint outside SUBSCRIPTION_ORIGINS', {}, { endpoint: 'https://elsewhere.example.com/hook' }, 422, /SUBSCRIPTION_ORIGINS/],
-  ['an endpoint with credentials', {}, { endpoint: `https://u:p@ehr.example.org/hook` }, 422, /credentials/],
-  ['a payload Haven cannot send', {}, { payload: 'application/xml' }, 422, /payload/],
-  ['a malformed header line', {}, { header: ['no colon here'] }, 422, /Name: value/],
-  ['a header Haven sets itself', {}, { header: ['Content-Type: text/plain'] }, 422, /Content-Type/],
-  ['an end in the past', { end: '2001-01-01T00:00:00Z' }, {}, 422, /end/],
+// Each case changes one element of a good Subscription: the code and the element the refusal names
+// say it was refused for that element.
+const refusals: Array<[string, Record<string, unknown>, Record<string, unknown>, number, string, string]> = [
+  ['an unknown resource type in criteria', { criteria: 'Nope?x=1' }, {}, 400, 'invalid-criteria', 'Subscription.criteria'],
+  ['a parameter Haven cannot search', { criteria: 'Observation?no-such-param=1' }, {}, 400, 'invalid-criteria', 'Subscription.criteria'],
+  ['a result parameter', { criteria: 'Observation?_count=5' }, {}, 400, 'invalid-criteria', 'Subscription.criteria'],
+  ['missing criteria', { criteria: undefined }, {}, 400, 'invalid-criteria', 'Subscription.criteria'],
+  ['a websocket channel', {}, { type: 'websocket' }, 422, 'invalid-subscription', 'Subscription.channel.type'],
+  ['an endpoint outside SUBSCRIPTION_ORIGINS', {}, { endpoint: 'https://elsewhere.example.com/hook' }, 422, 'invalid-subscription', 'Subscription.channel.endpoint'],
+  ['an endpoint with credentials', {}, { endpoint: `https://u:p@ehr.example.org/hook` }, 422, 'invalid-subscription', 'Subscription.channel.endpoint'],
+  ['a payload Haven cannot send', {}, { payload: 'application/xml' }, 422, 'invalid-subscription', 'Subscription.channel.payload'],
+  ['a malformed header line', {}, { header: ['no colon here'] }, 422, 'invalid-subscription', 'Subscription.channel.header'],
+  ['a header Haven sets itself', {}, { header: ['Content-Type: text/plain'] }, 422, 'invalid-subscription', 'Subscription.channel.header'],
+  ['an end in the past', { end: '2001-01-01T00:00:00Z' }, {}, 422, 'invalid-subscription', 'Subscription.end'],
 ];
-for (const [what, overrides, channel, status, message] of refusals) {
+for (const [what, overrides, channel, status, code, element] of refusals) {
   t.test(`refused at creation: ${what}`, async (t) => {
     const before = (await services.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscription')).rows[0].n;
     const answer = await fhir('POST', 'Subscription', subscription(overrides, channel));
     t.equal(answer.status, status, diagnostics(answer.json));
     t.equal(answer.json.resourceType, 'OperationOutcome');
-    t.match(diagnostics(answer.json), message);
+    t.equal(errorCode(answer.json), code);
+    t.same(answer.json.issue?.[0]?.expression, [element]);
     t.equal((await services.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscription')).rows[0].n, before, 'nothing registered');
   });
 }
@@ -76,7 +80,7 @@ t.test('the token must be able to search the criteria, not only create Subscript
   const token = await app.token('system/Subscription.c system/Patient.rs');
   const answer = await app.as(token)('POST', 'Subscription', subscription());
   t.equal(answer.status, 403);
-  t.match(diagnostics(answer.json), /search-type of Flag/);
+  t.equal(errorCode(answer.json), 'scope-missing');
   const allowed = await app.as(await app.token('system/Subscription.c system/Flag.s'))('POST', 'Subscription', subscription());
   t.equal(allowed.status, 201);
 });
