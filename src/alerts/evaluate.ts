@@ -3,6 +3,7 @@
 // each finding one raise through the AlertWriter (dedup, escalation). Whatever route stored the
 // Observation (FHIR create/update/PATCH, a Bundle entry, the app-records API, `haven import`).
 import type { Goal, Observation } from '@medplum/fhirtypes';
+import type { SharedLookups } from '../fhir/interactions/hook-batch.js';
 import type { ResourceStore } from '../store/resources.js';
 import type { SearchEngine } from '../store/search/engine.js';
 import type { AlertWriter, RaiseOutcome } from './alert-writer.js';
@@ -40,6 +41,8 @@ export interface EvaluationContext {
   /** More evidence for every finding (the QuestionnaireResponse a score was derived from). */
   extraEvidence?: string[];
   rules?: readonly WriteRule[];
+  /** Look-ups shared with the other readings written together (a Bundle's): the patient's limits. */
+  shared?: SharedLookups;
 }
 
 export async function evaluateObservation(ctx: EvaluationContext, observation: Observation): Promise<RaiseOutcome[]> {
@@ -75,12 +78,16 @@ async function evaluateChange(ctx: EvaluationContext, rule: Extract<WriteRule, {
   return rule.evaluate({ current, earlier, ...(limits.allowed[rule.code] !== undefined ? { allowed: limits.allowed[rule.code] } : {}) });
 }
 
-async function goalsOf(ctx: EvaluationContext): Promise<PatientLimits> {
-  const goals = (await searchPatient(ctx.s, ctx.search, ctx.patientId, 'Goal', [
-    ['lifecycle-status', 'active,accepted'],
-    ['_sort', '-_lastUpdated'],
-  ])) as Goal[];
-  return patientLimits(goals);
+/** The patient's limits: searched once for the readings written together, again once a Goal is written. */
+function goalsOf(ctx: EvaluationContext): Promise<PatientLimits> {
+  const load = async () => {
+    const goals = (await searchPatient(ctx.s, ctx.search, ctx.patientId, 'Goal', [
+      ['lifecycle-status', 'active,accepted'],
+      ['_sort', '-_lastUpdated'],
+    ])) as Goal[];
+    return patientLimits(goals);
+  };
+  return ctx.shared ? ctx.shared.lookup(`alert-limits:${ctx.patientId}`, ['Goal'], load) : load();
 }
 
 function late(finding: Finding, now: Date): Finding {

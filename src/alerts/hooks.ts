@@ -10,6 +10,7 @@
 //   Tasks and stamps period.end, so the next qualifying reading raises a new Flag.
 import type { Flag, Goal, Observation, QuestionnaireResponse, Task } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
+import type { SharedLookups } from '../fhir/interactions/hook-batch.js';
 import type { AfterWriteHook } from '../fhir/interactions/hooks.js';
 import type { ResourceValidator } from '../fhir/validate.js';
 import { activeCareTeamIds, type CareTeamLookup } from '../hooks/care-teams.js';
@@ -55,24 +56,25 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
   const clock = options.clock ?? (() => new Date());
   const careTeams = options.careTeams ?? activeCareTeamIds;
   const writer = new AlertWriter(options);
-  const context = (s: ResourceStore, patientId: string, extraEvidence?: string[]) => ({
+  const context = (s: ResourceStore, patientId: string, shared: SharedLookups, extraEvidence?: string[]) => ({
     s: forPatient(s, patientId),
     search: options.search,
     writer,
     patientId,
     now: clock(),
+    shared,
     ...(extraEvidence ? { extraEvidence } : {}),
   });
 
   return {
-    async observation(s, written) {
+    async observation(s, written, batch) {
       const observation = written.resource as Observation | undefined;
       const patientId = referencedId(observation?.subject, 'Patient');
       if (!observation || !patientId) return;
-      await evaluateObservation(context(s, patientId), observation);
+      await evaluateObservation(context(s, patientId, batch), observation);
     },
 
-    async response(s, written) {
+    async response(s, written, batch) {
       const response = written.resource as QuestionnaireResponse | undefined;
       const reading = response ? readResponse(response) : undefined;
       const patientId = referencedId(response?.subject, 'Patient');
@@ -82,7 +84,7 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
       const totalId = derivedObservationIds(response.id, reading.instrument).at(-1) as string;
       const total = await scoped.read('Observation', totalId);
       if (!total?.json) return;
-      await evaluateObservation(context(s, patientId, [`QuestionnaireResponse/${response.id}`]), JSON.parse(total.json) as Observation);
+      await evaluateObservation(context(s, patientId, batch, [`QuestionnaireResponse/${response.id}`]), JSON.parse(total.json) as Observation);
     },
 
     async goal(s, written) {

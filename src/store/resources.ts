@@ -182,7 +182,13 @@ export class ResourceStore {
    */
   async createMany(items: Array<BulkItem & { access?: Access }>, options: { itemError?: (index: number, error: unknown) => unknown } = {}): Promise<StoredVersion[]> {
     if (!items.length) return [];
-    for (const item of items) refuseServerOwned(item.resource.resourceType);
+    for (const [index, item] of items.entries()) {
+      try {
+        refuseServerOwned(item.resource.resourceType);
+      } catch (error) {
+        throw options.itemError ? options.itemError(index, error) : error;
+      }
+    }
     // Every resource must lie within its access (the caller's, or the item's own: entries of a
     // transaction Bundle) before anything is written; a refusal names its item.
     const checks: Array<Promise<void>> = [];

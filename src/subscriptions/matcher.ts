@@ -8,12 +8,20 @@ import type { SubscriptionCriteria } from './criteria.js';
 
 export interface CriteriaMatcher {
   matches(s: ResourceStore, owner: Access, criteria: SubscriptionCriteria, version: StoredVersion): Promise<boolean>;
+  /** The ids of those of `versions` that match (many versions written together: one search). */
+  matching(s: ResourceStore, owner: Access, criteria: SubscriptionCriteria, versions: readonly StoredVersion[]): Promise<Set<string>>;
 }
 
 export const searchMatcher: CriteriaMatcher = {
   async matches(s, owner, criteria, version) {
-    if (version.resourceType !== criteria.resourceType || version.deleted) return false;
-    const found = await s.as(owner).match(criteria.resourceType, [...criteria.params, ['_id', version.id]], 1);
-    return found.length === 1;
+    return (await this.matching(s, owner, criteria, [version])).has(version.id);
+  },
+
+  async matching(s, owner, criteria, versions) {
+    const ids = versions.filter((v) => v.resourceType === criteria.resourceType && !v.deleted).map((v) => v.id);
+    if (!ids.length) return new Set();
+    // _id takes a comma-separated list (each id is [A-Za-z0-9.-]: no comma to escape).
+    const found = await s.as(owner).match(criteria.resourceType, [...criteria.params, ['_id', ids.join(',')]], ids.length);
+    return new Set(found.map((m) => m.id));
   },
 };

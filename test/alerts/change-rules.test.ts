@@ -51,6 +51,23 @@ t.test('weight: only the first weight of the day counts, and a day without a pre
   await expectAlert(t, q, 'weight-gain-day', null, 'no weight the previous day');
 });
 
+t.test("a transaction Bundle's readings are judged together, whatever their order in the Bundle", async (t) => {
+  // A transaction is one unit whose entries' order does not matter (FHIR R4 http.html#trules):
+  // today's weight listed before yesterday's is still 4 lb above it.
+  for (const order of ['oldest first', 'newest first'] as const) {
+    const p = await newPatient(app);
+    const readings = [observation(p, '29463-7', 180, '[lb_av]', ago(DAY)), observation(p, '29463-7', 184, '[lb_av]')];
+    if (order === 'newest first') readings.reverse();
+    const bundle = await app.fhir('POST', '', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: readings.map((resource) => ({ resource, request: { method: 'POST', url: 'Observation' } })),
+    });
+    t.equal(bundle.status, 200, `${order}: stored`);
+    await expectAlert(t, p, 'weight-gain-day', 'high', order);
+  }
+});
+
 t.test('unit conversion: kg weights and Cel temperatures meet the lb and degF rules', async (t) => {
   for (const [kg, expected] of [[81.3, null], [81.4, 'high']] as const) {
     const p = await newPatient(app);

@@ -42,6 +42,24 @@ t.test('a Synthea folder of 100 patients', async (t) => {
   t.ok(audited.rows[0].n >= 100, 'the writes are in the audit trail under the import run');
 });
 
+t.test("imported resources run the after-write hooks; a line a hook refuses is refused alone", async (t) => {
+  const app = await testApp(t);
+  const dir = tmp(t);
+  const file = path.join(dir, 'mixed.ndjson');
+  const reading = (id: string, systolic: number) => ({
+    resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, subject: { reference: 'Patient/imp-1' },
+    effectiveDateTime: new Date().toISOString(), valueQuantity: { value: systolic, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+  });
+  const subscription = { resourceType: 'Subscription', id: 'imp-sub', status: 'requested', reason: 'x', criteria: 'Observation', channel: { type: 'rest-hook', endpoint: 'https://example.org/hook' } };
+  writeFileSync(file, [{ resourceType: 'Patient', id: 'imp-1' }, reading('imp-o1', 120), reading('imp-o2', 200), subscription].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const report = path.join(dir, 'report.ndjson');
+  const summary = await importPaths([file], new StoreWriter(app.services), { batchSize: 10, reportPath: report, progressOut: quiet });
+  t.same(summary.stored, { Patient: 1, Observation: 2 });
+  t.match(readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), [{ line: 4, resourceType: 'Subscription', status: 422 }], 'the Subscription alone is refused');
+  const flags = (await app.fhir('GET', 'Flag?patient=Patient/imp-1&status=active')).json.entry ?? [];
+  t.same(flags.map((e: { resource: { code: { coding: Array<{ code: string }> } } }) => e.resource.code.coding[0].code), ['bp-crisis'], 'the alert rules ran on the imported reading');
+});
+
 t.test('malformed NDJSON: the broken lines reported, the rest stored', async (t) => {
   const app = await testApp(t);
   const dir = tmp(t);

@@ -55,17 +55,19 @@ export class StoreWriter implements ImportWriter {
   }
 
   /**
-   * The fast path of a first load: every resource has a new id, no after-write hook and no
-   * conditional reference. Then the batch is what a transaction Bundle's plain creates are: each
-   * resource checked as a write is, then all created in one statement with their history, index
-   * rows and (by the triggers) audit records. An id that exists already fails the statement and
-   * the batch takes the general path (undefined).
+   * The fast path of a first load: every resource has an id of its own and no conditional
+   * reference. Then the batch is what a transaction Bundle's creates are: each resource checked as
+   * a write is, all created in one statement with their history, index rows and (by the triggers)
+   * audit records, then their after-write hooks (scores, alert rules, Subscription matching) as
+   * one batch. When that transaction fails as a FHIR error (an id that exists already, a hook
+   * refusing a resource), nothing of it stays and the batch takes the general path (undefined),
+   * where each resource is stored or refused on its own.
    */
   private async createAll(resources: Json[]): Promise<EntryOutcome[] | undefined> {
     const { writes, store } = this.services;
     const simple = resources.every((r) => {
       const type = typeOf(r);
-      return type !== undefined && idOf(r) !== undefined && writes.createsAlone(type) && !JSON.stringify(r).match(/"reference":"[^"]*\?/);
+      return type !== undefined && idOf(r) !== undefined && !JSON.stringify(r).match(/"reference":"[^"]*\?/);
     });
     if (!simple) return undefined;
     const outcomes: EntryOutcome[] = [];
@@ -84,7 +86,7 @@ export class StoreWriter implements ImportWriter {
     try {
       await store.transaction(this.ctx(), (s) => writes.createMany(s, items));
     } catch (error) {
-      if (error instanceof FhirError && error.status === 409) return undefined;
+      if (error instanceof FhirError) return undefined;
       throw error;
     }
     return outcomes;

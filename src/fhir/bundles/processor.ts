@@ -152,9 +152,12 @@ export class BundleProcessor {
       const conditional = await this.resolveConditionalReferences(store, entries);
       for (const entry of entries) if (entry.resource && !isPatch(entry)) rewriteReferences(entry.resource, fullUrls, conditional);
 
-      // 4. POST: the plain creates (no match found, no after-write hooks) in one statement, then
-      // every other entry: the rest of 4, then 5. PUT and PATCH, then 6. GET and HEAD.
-      const plain = ordered.filter((e) => e.kind === 'create' && !existing.has(e.index) && writes.createsAlone(e.type));
+      // 4. POST: every create that found no match in one statement, their after-write hooks after
+      // it as one batch (in entry order), then every other entry: the rest of 4 (creates that
+      // found their match), 5. PUT and PATCH, 6. GET and HEAD. A transaction is one unit whose
+      // entries' order does not matter (FHIR R4 http.html#trules), so each create's hooks see all
+      // of the Bundle's creates.
+      const plain = ordered.filter((e) => e.kind === 'create' && !existing.has(e.index));
       const created = await writes.createMany(
         store,
         plain.map((entry) => ({ resource: entry.resource as unknown as Resource, id: targetIds.get(entry.index) as string, access: accesses[entry.index] })),
@@ -166,11 +169,9 @@ export class BundleProcessor {
         results[entry.index] = await inEntry(entry, async () => {
           const id = targetIds.get(entry.index) as string;
           switch (entry.kind) {
-            case 'create': {
-              const found = existing.get(entry.index);
-              if (found) return { status: 200, version: found };
-              return toResult(await writes.create(as(entry), entry.type, entry.resource, { id }));
-            }
+            case 'create':
+              // Only creates whose If-None-Exist found their match are left: answered with it.
+              return { status: 200, version: existing.get(entry.index) };
             case 'update':
             case 'conditional-update':
               return toResult(await writes.update(as(entry), entry.type, id, { ...entry.resource, id }, { ifMatch: entry.ifMatch }));

@@ -7,6 +7,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { WriteInteraction } from '../../grammar/interaction.js';
 import type { ResourceStore, StoredVersion } from '../../store/resources.js';
+import { HookBatch } from './hook-batch.js';
 
 export interface WrittenVersion {
   interaction: WriteInteraction;
@@ -16,7 +17,18 @@ export interface WrittenVersion {
   resource?: Resource;
 }
 
-export type AfterWriteHook = (s: ResourceStore, written: WrittenVersion) => Promise<void>;
+/**
+ * A hook on one version. `batch` holds the look-ups shared with the other versions written together
+ * (a transaction Bundle's creates); a hook that uses none may ignore it.
+ */
+export type AfterWriteHook = (s: ResourceStore, written: WrittenVersion, batch: HookBatch) => Promise<void>;
+
+/** One version whose hooks are to run, with the store (and so the access) of its own write. */
+export interface VersionWritten {
+  s: ResourceStore;
+  interaction: WriteInteraction;
+  version: StoredVersion;
+}
 
 export class WriteHooks {
   private readonly byType = new Map<string, AfterWriteHook[]>();
@@ -45,27 +57,60 @@ export class WriteHooks {
 
   /** Calls the hooks of the version's type; the stored JSON is parsed only when there are some. */
   async afterWrite(s: ResourceStore, interaction: WriteInteraction, version: StoredVersion | undefined): Promise<void> {
-    if (!version) return;
+    if (version) await this.afterWriteMany([{ s, interaction, version }]);
+  }
+
+  /**
+   * The hooks of versions stored together (one statement), one version after the other exactly as
+   * afterWrite would run them, sharing one HookBatch. A failure of the i-th is `itemError(i, error)`.
+   */
+  async afterWriteMany(written: readonly VersionWritten[], itemError?: (index: number, error: unknown) => unknown): Promise<void> {
+    if (!written.some((w) => this.has(w.version.resourceType))) return;
+    const batch = new HookBatch(written.map((w) => w.version));
+    for (const [index, { s, interaction, version }] of written.entries()) {
+      try {
+        await this.runHooks(s, interaction, version, batch);
+      } catch (error) {
+        throw itemError ? itemError(index, error) : error;
+      }
+    }
+  }
+
+  private async runHooks(s: ResourceStore, interaction: WriteInteraction, version: StoredVersion, batch: HookBatch): Promise<void> {
     const hooks = this.byType.get(version.resourceType);
     if (!hooks && !this.every.length) return;
-    const resource = version.json === null ? undefined : (JSON.parse(version.json) as Resource);
+    const resource = parsed(version);
     const derived: WrittenVersion[] = [];
-    const store = hooks && this.every.length ? recordingWrites(s, derived) : s;
-    for (const hook of hooks ?? []) await hook(store, { interaction, version, resource });
-    for (const written of [{ interaction, version, resource }, ...derived]) {
-      for (const hook of this.every) await hook(s, written);
+    // What the type's hooks write is matched by the every-type hooks, and ends the batch's look-ups
+    // that depend on its type.
+    const store = watchWrites(s, (w) => {
+      batch.changed(w.version.resourceType);
+      if (this.every.length) derived.push(w);
+    });
+    for (const hook of hooks ?? []) await hook(store, { interaction, version, resource }, batch);
+    for (const one of [{ interaction, version, resource }, ...derived]) {
+      for (const hook of this.every) await hook(s, one, batch);
     }
   }
 }
 
-/** The store, with every version written through it added to `into` (what type hooks write). */
-function recordingWrites(s: ResourceStore, into: WrittenVersion[]): ResourceStore {
+function parsed(version: StoredVersion): Resource | undefined {
+  return version.json === null ? undefined : (JSON.parse(version.json) as Resource);
+}
+
+/**
+ * The store, calling `onWrite` with every version written through it, or through any store made
+ * from it with `as` (hooks write as the patient's care team: forPatient(s, ...)).
+ */
+function watchWrites(s: ResourceStore, onWrite: (written: WrittenVersion) => void): ResourceStore {
   const add = (interaction: WriteInteraction, version: StoredVersion | undefined) => {
-    if (version) into.push({ interaction, version, resource: version.json === null ? undefined : (JSON.parse(version.json) as Resource) });
+    if (version) onWrite({ interaction, version, resource: parsed(version) });
   };
   return new Proxy(s, {
     get(target, property, receiver) {
       switch (property) {
+        case 'as':
+          return (...args: Parameters<ResourceStore['as']>) => watchWrites(target.as(...args), onWrite);
         case 'create':
           return async (...args: Parameters<ResourceStore['create']>) => {
             const version = await target.create(...args);

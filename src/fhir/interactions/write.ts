@@ -37,8 +37,9 @@ export class WriteInteractions {
   }
 
   /**
-   * Plain creates of many resources, already checked with checkResource (transaction Bundles), in
-   * one statement; each item with its own access. Their hooks run afterwards, in input order.
+   * New resources, already checked with checkResource (transaction Bundles, imports), created in
+   * one statement, each item with its own access. Their hooks run afterwards, in input order, as
+   * one batch: look-ups the same for every item are made once (WriteHooks.afterWriteMany).
    */
   async createMany(
     s: ResourceStore,
@@ -46,15 +47,11 @@ export class WriteInteractions {
     itemError?: (index: number, error: unknown) => unknown,
   ): Promise<WriteOutcome[]> {
     const versions = await s.createMany(items.map((item) => ({ ...item, method: 'POST' as const })), { itemError });
-    const outcomes: WriteOutcome[] = [];
-    for (const [index, version] of versions.entries()) {
-      try {
-        outcomes.push(await this.written(s.as(items[index].access), 'create', { status: 201, version }));
-      } catch (error) {
-        throw itemError ? itemError(index, error) : error;
-      }
-    }
-    return outcomes;
+    await this.hooks.afterWriteMany(
+      versions.map((version, index) => ({ s: s.as(items[index].access), interaction: 'create' as const, version })),
+      itemError,
+    );
+    return versions.map((version) => ({ status: 201, version }));
   }
 
   /**
