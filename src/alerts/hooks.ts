@@ -12,7 +12,7 @@ import type { Flag, Goal, Observation, QuestionnaireResponse, Task } from '@medp
 import { FhirError } from '../errors.js';
 import type { AfterWriteHook } from '../fhir/interactions/hooks.js';
 import type { ResourceValidator } from '../fhir/validate.js';
-import { activeCareTeamIds, type CareTeamLookup } from '../hooks/care-teams.js';
+import { activeCareTeamIds, type CareTeamLookup } from './care-teams.js';
 import { derivedObservationIds } from '../mappers/assessment-derivation.js';
 import { referencedId } from '../mappers/fhir.js';
 import { SUICIDE_RISK, SYSTEM } from '../mappers/codes.js';

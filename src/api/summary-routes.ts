@@ -8,7 +8,7 @@ import { isFhirId } from '../grammar/id.js';
 import type { Runtime } from '../runtime.js';
 import { SUMMARY_TYPES, SummaryReader } from './summary/records.js';
 import { buildSummary } from './summary/summary.js';
-import { summaryWindow } from './summary/window.js';
+import { summaryWindow } from '../clinical/window.js';
 
 export const DEFAULT_DAYS = 30;
 /** Ten years: a therapist reviewing years of treatment needs the long view (the trend turns weekly past a year). */

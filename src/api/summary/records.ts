@@ -14,10 +14,10 @@ import { vitalsFromFhir, type Vitals } from '../../mappers/vitals.js';
 import type { Services } from '../../runtime.js';
 import type { StoreContext } from '../../store/context.js';
 import type { SearchCursor } from '../../store/search/request.js';
-import type { LoggedDose } from './adherence.js';
+import type { LoggedDose } from '../../clinical/adherence.js';
 import { VITAL_MEASUREMENTS } from './latest-vitals.js';
 import { moodLookbackStart } from './mood-trend.js';
-import type { SummaryWindow } from './window.js';
+import type { SummaryWindow } from '../../clinical/window.js';
 
 /** The resource types a summary reads: the token must be allowed to search each. */
 export const SUMMARY_TYPES = ['Patient', 'Observation', 'MedicationRequest', 'MedicationAdministration', 'QuestionnaireResponse', 'Flag'] as const;
