@@ -127,7 +127,8 @@ export class RecordReader {
       const ids = [...idSet];
       for (let i = 0; i < ids.length; i += IDS_PER_SEARCH) {
         const chunk = ids.slice(i, i + IDS_PER_SEARCH);
-        for (const resource of await this.find(type, [['_id', chunk.join(',')], ['_count', String(chunk.length)]], { compartment })) {
+        // Every page: a server with SEARCH_MAX_COUNT below the chunk pages even a search by ids.
+        for (const resource of await this.find(type, [['_id', chunk.join(',')], ['_count', String(chunk.length)]], { compartment, everyPage: true })) {
           found.set(`${type}/${resource.id}`, resource);
         }
       }
