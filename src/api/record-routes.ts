@@ -88,10 +88,10 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
 
 /** 404 unless the patient (and the parent record) of the URL exist and the token reaches them; the access to read with. */
 async function checkReadScope(services: Services, request: FastifyRequest, definition: RecordDefinition, scope: RecordScope, interaction: Interaction): Promise<RecordAccess> {
-  const access = recordAccess(services, request, definition, interaction);
+  const access = recordAccess(services.auth.authorizer, request, definition, interaction);
   const reader = services.store.reader(access.ctx);
   await checkPatient(reader.as(access.main), scope.patientId);
-  if (definition.parent) await parentRecord(reader.as(parentAccess(services, request, definition.parent.definition)), definition, scope);
+  if (definition.parent) await parentRecord(reader.as(parentAccess(services.auth.authorizer, request, definition.parent.definition)), definition, scope);
   return access;
 }
 
@@ -100,8 +100,8 @@ function writer(services: Services): RecordWriter {
 }
 
 function writeTarget(services: Services, request: FastifyRequest, definition: RecordDefinition, scope: RecordScope, interaction: Interaction): WriteTarget {
-  const { ctx, main } = recordAccess(services, request, definition, interaction);
-  const parent = definition.parent ? parentAccess(services, request, definition.parent.definition) : undefined;
+  const { ctx, main } = recordAccess(services.auth.authorizer, request, definition, interaction);
+  const parent = definition.parent ? parentAccess(services.auth.authorizer, request, definition.parent.definition) : undefined;
   return { definition, scope, ctx, main, ...(parent ? { parent } : {}) };
 }
 
