@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { OAuthError } from './auth/oauth-error.js';
 import { summaryRoutes } from './api/summary-routes.js';
 import { authPlugin } from './auth/plugin.js';
+import { oauthRoutes } from './oauth/plugin.js';
 import { refuseUndeclaredRoutes } from './auth/hooks.js';
 import { appRecordRoutes } from './api/routes.js';
 import { dashboardHost } from './app-host/plugin.js';
@@ -122,6 +123,7 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
   });
 
   app.register(authPlugin(runtime, config));
+  app.register(oauthRoutes(runtime, config));
   app.register(fhirRoutes(runtime, [registerAuditRoutes]), { prefix: '/fhir' });
   app.register(bulkRoutes(runtime), { prefix: '/fhir' });
   app.register(subscriptionRoutes(runtime), { prefix: '/fhir' });

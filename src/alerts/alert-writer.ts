@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Flag, Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import type { ResourceValidator } from '../fhir/validate.js';
-import { activeCareTeamIds, type CareTeamLookup } from '../hooks/care-teams.js';
+import { activeCareTeamIds, type CareTeamLookup } from './care-teams.js';
 import type { ResourceStore } from '../store/resources.js';
 import type { SearchEngine } from '../store/search/engine.js';
 import { alertCommunication, alertFlag, alertTask, severityOf, updatedFlag, type AlertSubject } from './alert-resources.js';

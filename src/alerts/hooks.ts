@@ -13,7 +13,7 @@ import { FhirError } from '../errors.js';
 import type { SharedLookups } from '../fhir/interactions/hook-batch.js';
 import type { AfterWriteHook } from '../fhir/interactions/hooks.js';
 import type { ResourceValidator } from '../fhir/validate.js';
-import { activeCareTeamIds, type CareTeamLookup } from '../hooks/care-teams.js';
+import { activeCareTeamIds, type CareTeamLookup } from './care-teams.js';
 import { derivedObservationIds } from '../mappers/assessment-derivation.js';
 import { referencedId } from '../mappers/fhir.js';
 import { SUICIDE_RISK, SYSTEM } from '../mappers/codes.js';

@@ -6,7 +6,7 @@
 import type { Flag, Task } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import type { ResourceValidator } from '../fhir/validate.js';
-import type { CareTeamLookup } from '../hooks/care-teams.js';
+import type { CareTeamLookup } from './care-teams.js';
 import { flagIdOf } from '../mappers/assessment-derivation.js';
 import type { ResourceStore } from '../store/resources.js';
 import type { SearchEngine } from '../store/search/engine.js';

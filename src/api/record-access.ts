@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Interaction } from '../grammar/interaction.js';
 import type { Grant } from '../auth/grant.js';
-import type { Services } from '../runtime.js';
+import type { Authorizer } from '../auth/authorize.js';
 import { NO_ACCESS, type Access, type StoreContext } from '../store/context.js';
 import type { RecordDefinition } from './record-definition.js';
 
@@ -16,7 +16,7 @@ export interface RecordAccess {
   main: Access;
 }
 
-export function recordAccess(services: Services, request: FastifyRequest, definition: RecordDefinition, interaction: Interaction): RecordAccess {
+export function recordAccess(authorizer: Authorizer, request: FastifyRequest, definition: RecordDefinition, interaction: Interaction): RecordAccess {
   const declared = request.haven.access;
   const types = declared.kind === 'byType' ? { ...declared.types } : {};
   const main = types[definition.mainType] ?? NO_ACCESS;
@@ -28,13 +28,13 @@ export function recordAccess(services: Services, request: FastifyRequest, defini
   }
   // Reads show what hooks wrote only where the token may read it on its own.
   for (const type of definition.hookTypes ?? []) {
-    const access = services.auth.authorizer.tryAuthorize(request.grant as Grant, { interaction, resourceType: type });
+    const access = authorizer.tryAuthorize(request.grant as Grant, { interaction, resourceType: type });
     if (access) types[type] = access;
   }
   return { ctx: { ...request.haven, access: { kind: 'byType', types } }, main };
 }
 
 /** The access to read a parent record (a medication log's medication): 403 when the token may not. */
-export function parentAccess(services: Services, request: FastifyRequest, parent: RecordDefinition): Access {
-  return services.auth.authorizer.authorize(request.grant as Grant, { interaction: 'read', resourceType: parent.mainType });
+export function parentAccess(authorizer: Authorizer, request: FastifyRequest, parent: RecordDefinition): Access {
+  return authorizer.authorize(request.grant as Grant, { interaction: 'read', resourceType: parent.mainType });
 }

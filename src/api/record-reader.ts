@@ -1,19 +1,28 @@
 // Reading app records back from the store: a record's main resource, then its companions (vital-sign
 // measurements, goals, derived scores, alerts) fetched by id in one search per type, and the pure
 // mapper's fromFhir over them. Every read is a store search or read, so the caller's access applies
-// in SQL and the audit trail records it.
+// in SQL and the audit trail records it. The records API lists and reads one record kind at a time;
+// the patient summary (summary/records.ts) reads every page of several kinds in the patient's
+// compartment through the same reader.
 import type { Resource } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
 import { RecordShapeError, type StoredRecord } from '../mappers/fhir.js';
 import { SYSTEM } from '../mappers/codes.js';
+import type { StoreContext } from '../store/context.js';
 import type { SearchEngine } from '../store/search/engine.js';
-import type { SearchRequest } from '../store/search/request.js';
+import type { SearchCursor, SearchRequest } from '../store/search/request.js';
 import type { SearchResult } from '../store/search/run.js';
+import type { Store } from '../store/store.js';
 import { hasKindTag, type RecordDefinition, type ResourceKey } from './record-definition.js';
 import type { ListQuery } from './list-query.js';
 
 /** Runs one search as the caller: outside a transaction (Store.searchPage) or inside one. */
 export type SearchRunner = (request: SearchRequest, query: string) => Promise<SearchResult>;
+
+/** Reads records as the caller, outside a transaction: every search runs with the caller's access and is audited. */
+export function callerReader(search: SearchEngine, store: Store, ctx: StoreContext): RecordReader {
+  return new RecordReader(search, (request, query) => store.reader(ctx).searchPage(request, query));
+}
 
 /** Where a record lives: the patient of the URL, and the parent record's main resource if any. */
 export interface RecordScope {
@@ -25,6 +34,23 @@ export interface RecordScope {
 /** Ids per search statement: well under the search's largest page. */
 const IDS_PER_SEARCH = 200;
 
+export interface FindOptions {
+  /** Confined to this patient's compartment (the query, as audited, reads `Patient/<id>/<type>`). */
+  compartment?: string;
+  /** Every page, not the first alone; `onPage` may end the reading early by answering true. */
+  everyPage?: boolean;
+  onPage?: (page: Resource[]) => Promise<boolean>;
+}
+
+/** How records are read in a patient's compartment: the page size, and how the resources are read back. */
+export interface CompartmentRead<R> {
+  count: number;
+  /** The record from its main resource and companions (default: the definition's fromFhir). */
+  read?: (resources: Resource[]) => R;
+  /** Told the records read so far after each page; answering true ends the reading. */
+  enough?: (records: readonly R[]) => boolean;
+}
+
 export class RecordReader {
   constructor(
     private readonly search: SearchEngine,
@@ -33,10 +59,7 @@ export class RecordReader {
 
   /** The records of one kind in the scope, newest first. */
   async list(definition: RecordDefinition, scope: RecordScope, query: ListQuery): Promise<Array<StoredRecord<object>>> {
-    const pairs: Array<[string, string]> = [
-      ...(definition.kindCriteria ?? [['_tag', `${SYSTEM.recordKind}|${definition.kind}`] as [string, string]]),
-      ['patient', `Patient/${scope.patientId}`],
-    ];
+    const pairs: Array<[string, string]> = [...kindCriteriaOf(definition), ['patient', `Patient/${scope.patientId}`]];
     if (definition.parent && scope.parentReference) pairs.push([definition.parent.param, scope.parentReference]);
     if (query.from) pairs.push([definition.dateParam, `ge${query.from}`]);
     if (query.to) pairs.push([definition.dateParam, `le${query.to}`]);
@@ -48,6 +71,25 @@ export class RecordReader {
     return records.filter((r): r is StoredRecord<object> => !(r instanceof RecordShapeError));
   }
 
+  /**
+   * Every record of one kind in the patient's compartment that matches `criteria`, every page (or
+   * until `enough`), companions read in the compartment too. Resources that no longer make a record
+   * are left out.
+   */
+  async inCompartment<R = StoredRecord<object>>(definition: RecordDefinition, patientId: string, criteria: Array<[string, string]>, options: CompartmentRead<R>): Promise<R[]> {
+    const read = options.read ?? ((resources: Resource[]) => definition.fromFhir(resources) as R);
+    const found: R[] = [];
+    await this.find(definition.mainType, [...kindCriteriaOf(definition), ...criteria, ['_count', String(options.count)]], {
+      compartment: patientId,
+      everyPage: true,
+      onPage: async (mains) => {
+        for (const record of await this.assemble(definition, mains, read, patientId)) if (!(record instanceof RecordShapeError)) found.push(record);
+        return options.enough?.(found) ?? false;
+      },
+    });
+    return found;
+  }
+
   /** One record from its main resource, or a 404 naming what it is not. */
   async one(definition: RecordDefinition, main: Resource): Promise<StoredRecord<object>> {
     const [record] = await this.assemble(definition, [main]);
@@ -57,13 +99,18 @@ export class RecordReader {
     return record;
   }
 
-  private async assemble(definition: RecordDefinition, mains: Resource[]): Promise<Array<StoredRecord<object> | RecordShapeError>> {
+  private async assemble<R = StoredRecord<object>>(
+    definition: RecordDefinition,
+    mains: Resource[],
+    read: (resources: Resource[]) => R = (resources) => definition.fromFhir(resources) as R,
+    compartment?: string,
+  ): Promise<Array<R | RecordShapeError>> {
     const wanted = mains.map((main) => definition.companions(main));
-    const found = await this.byIds(wanted.flat());
+    const found = await this.byIds(wanted.flat(), compartment);
     return mains.map((main, i) => {
       const companions = wanted[i].flatMap((key) => found.get(`${key.resourceType}/${key.id}`) ?? []);
       try {
-        return definition.fromFhir([main, ...companions]);
+        return read([main, ...companions]);
       } catch (error) {
         if (error instanceof RecordShapeError) return error;
         throw error;
@@ -72,7 +119,7 @@ export class RecordReader {
   }
 
   /** Current resources by type and id (missing and invisible ones are simply absent). */
-  private async byIds(keys: ResourceKey[]): Promise<Map<string, Resource>> {
+  private async byIds(keys: ResourceKey[], compartment?: string): Promise<Map<string, Resource>> {
     const byType = new Map<string, Set<string>>();
     for (const { resourceType, id } of keys) byType.set(resourceType, (byType.get(resourceType) ?? new Set()).add(id));
     const found = new Map<string, Resource>();
@@ -80,7 +127,8 @@ export class RecordReader {
       const ids = [...idSet];
       for (let i = 0; i < ids.length; i += IDS_PER_SEARCH) {
         const chunk = ids.slice(i, i + IDS_PER_SEARCH);
-        for (const resource of await this.find(type, [['_id', chunk.join(',')], ['_count', String(chunk.length)]])) {
+        // Every page: a server with SEARCH_MAX_COUNT below the chunk pages even a search by ids.
+        for (const resource of await this.find(type, [['_id', chunk.join(',')], ['_count', String(chunk.length)]], { compartment, everyPage: true })) {
           found.set(`${type}/${resource.id}`, resource);
         }
       }
@@ -88,14 +136,30 @@ export class RecordReader {
     return found;
   }
 
-  private async find(type: string, pairs: Array<[string, string]>): Promise<Resource[]> {
-    const parsed = this.search.parse([type], pairs);
+  /** The resources of one search as the caller: its first page, or every page. */
+  async find(type: string, pairs: Array<[string, string]>, options: FindOptions = {}): Promise<Resource[]> {
+    const { compartment } = options;
+    const extra = compartment === undefined ? [] : [{ kind: 'compartment' as const, compartment: `Patient/${compartment}` }];
+    const parsed = this.search.parse([type], pairs, extra);
     // Every parameter here is Haven's own choice: one the engine ignores is a bug, not a client error.
     if (parsed.ignored.length) throw new Error(`App records search of ${type} ignored ${parsed.ignored.map((i) => i.name).join(', ')}`);
-    const query = `${type}?${new URLSearchParams(parsed.used).toString()}`;
-    const result = await this.run(parsed.request, query);
-    return result.matches.map((m) => JSON.parse(m.json) as Resource);
+    const query = `${compartment === undefined ? type : `Patient/${compartment}/${type}`}?${new URLSearchParams(parsed.used).toString()}`;
+    const all: Resource[] = [];
+    let cursor: SearchCursor | undefined;
+    do {
+      const result = await this.run({ ...parsed.request, ...(cursor ? { cursor } : {}) }, query);
+      const page = result.matches.map((m) => JSON.parse(m.json) as Resource);
+      all.push(...page);
+      if (!options.everyPage || (options.onPage && (await options.onPage(page)))) break;
+      cursor = result.next;
+    } while (cursor);
+    return all;
   }
+}
+
+/** The search criteria that find a kind's main resources: its own, or its record-kind tag. */
+function kindCriteriaOf(definition: RecordDefinition): Array<[string, string]> {
+  return [...(definition.kindCriteria ?? [['_tag', `${SYSTEM.recordKind}|${definition.kind}`] as [string, string]])];
 }
 
 /**

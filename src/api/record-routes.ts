@@ -12,7 +12,7 @@ import type { StoreContext } from '../store/context.js';
 import { parseListQuery } from './list-query.js';
 import { parentAccess, recordAccess, type RecordAccess } from './record-access.js';
 import type { RecordDefinition } from './record-definition.js';
-import { belongs, RecordReader, type RecordScope } from './record-reader.js';
+import { belongs, callerReader, type RecordScope } from './record-reader.js';
 import { checkPatient, notFound, parentRecord, RecordWriter, type WriteTarget } from './record-writer.js';
 
 interface ScopeParams {
@@ -45,7 +45,7 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
     const scope = scopeOf(definition, request.params);
     const query = parseListQuery(request.query);
     const { ctx } = await checkReadScope(services, request, definition, scope, 'search-type');
-    const records = await recordReader(services, ctx).list(definition, scope, query);
+    const records = await callerReader(services.search, services.store, ctx).list(definition, scope, query);
     return send(reply, 200, { records, count: records.length, limit: query.limit });
   });
 
@@ -57,7 +57,7 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
     const version = await services.store.reader(ctx).read(definition.mainType, id);
     const resource = version?.json ? (JSON.parse(version.json) as Resource) : undefined;
     if (!resource || !belongs(definition, resource, scope)) throw notFound(definition, scope, id);
-    const record = await recordReader(services, ctx).one(definition, resource);
+    const record = await callerReader(services.search, services.store, ctx).one(definition, resource);
     return send(reply, 200, record);
   });
 
@@ -88,16 +88,11 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
 
 /** 404 unless the patient (and the parent record) of the URL exist and the token reaches them; the access to read with. */
 async function checkReadScope(services: Services, request: FastifyRequest, definition: RecordDefinition, scope: RecordScope, interaction: Interaction): Promise<RecordAccess> {
-  const access = recordAccess(services, request, definition, interaction);
+  const access = recordAccess(services.auth.authorizer, request, definition, interaction);
   const reader = services.store.reader(access.ctx);
   await checkPatient(reader.as(access.main), scope.patientId);
-  if (definition.parent) await parentRecord(reader.as(parentAccess(services, request, definition.parent.definition)), definition, scope);
+  if (definition.parent) await parentRecord(reader.as(parentAccess(services.auth.authorizer, request, definition.parent.definition)), definition, scope);
   return access;
-}
-
-/** Reads records as the caller: every search runs with the caller's access and is audited. */
-function recordReader(services: Services, ctx: StoreContext): RecordReader {
-  return new RecordReader(services.search, (request, query) => services.store.reader(ctx).searchPage(request, query));
 }
 
 function writer(services: Services): RecordWriter {
@@ -105,8 +100,8 @@ function writer(services: Services): RecordWriter {
 }
 
 function writeTarget(services: Services, request: FastifyRequest, definition: RecordDefinition, scope: RecordScope, interaction: Interaction): WriteTarget {
-  const { ctx, main } = recordAccess(services, request, definition, interaction);
-  const parent = definition.parent ? parentAccess(services, request, definition.parent.definition) : undefined;
+  const { ctx, main } = recordAccess(services.auth.authorizer, request, definition, interaction);
+  const parent = definition.parent ? parentAccess(services.auth.authorizer, request, definition.parent.definition) : undefined;
   return { definition, scope, ctx, main, ...(parent ? { parent } : {}) };
 }
 

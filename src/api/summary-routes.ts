@@ -6,9 +6,10 @@ import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
 import { isFhirId } from '../grammar/id.js';
 import type { Runtime } from '../runtime.js';
+import { callerReader } from './record-reader.js';
 import { SUMMARY_TYPES, SummaryReader } from './summary/records.js';
 import { buildSummary } from './summary/summary.js';
-import { summaryWindow } from './summary/window.js';
+import { summaryWindow } from '../clinical/window.js';
 
 export const DEFAULT_DAYS = 30;
 /** Ten years: a therapist reviewing years of treatment needs the long view (the trend turns weekly past a year). */
@@ -26,7 +27,8 @@ export function summaryRoutes(runtime: Runtime, clock: Clock = () => new Date())
       async (request, reply) => {
         const days = parseDays(request.query.days);
         const { patientId } = request.params;
-        const reader = new SummaryReader(runtime.services, request.haven, patientId);
+        const { search, store, config } = runtime.services;
+        const reader = new SummaryReader(callerReader(search, store, request.haven), patientId, config.maxPageSize);
         // Unknown, or not visible to this token: the same answer, so nothing of the patient leaks.
         if (!isFhirId(patientId) || !(await reader.patientVisible())) throw FhirError.notFound('not-found', `Patient ${patientId.slice(0, 64)} is not known`);
         const window = summaryWindow(days, clock());

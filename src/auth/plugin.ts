@@ -1,17 +1,15 @@
-// Everything SMART on one Fastify instance: CORS for browser apps, the rate limit of the token
-// endpoint, the authentication and authorization hooks, and the OAuth routes.
+// What SMART puts around every route of the app: CORS for browser apps, the rate limit of the token
+// endpoint, the authentication and authorization hooks. The authorization server's own routes
+// (token endpoint, registration, discovery, authorize...) are src/oauth/'s, registered after this
+// plugin by src/app.ts.
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Runtime } from '../runtime.js';
-import { registerClientRoutes } from './client-routes.js';
-import { JWKS_PATH, registerDiscoveryRoutes, SMART_CONFIGURATION_PATH } from './discovery-routes.js';
 import { installAuthHooks } from './hooks.js';
 import { OAuthError } from './oauth-error.js';
-import { registerTokenRoute } from './token-routes.js';
-import { registerOAuthRoutes } from '../oauth/plugin.js';
-import { OPENID_CONFIGURATION_PATH } from './discovery-routes.js';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, SMART_CONFIGURATION_PATH } from './well-known.js';
 
 /** Discovery documents every browser app may read, from any origin (SMART App Launch 2.x). */
 // The token endpoint too: public browser apps exchange their code from their own origin
@@ -56,8 +54,4 @@ async function installAuth(app: FastifyInstance, runtime: Runtime, config: Confi
       new OAuthError(429, 'slow_down', `Too many token requests; retry in ${context.after}`, { 'Retry-After': String(Math.ceil(context.ttl / 1000)) }),
   });
   installAuthHooks(app, runtime);
-  registerDiscoveryRoutes(app, runtime);
-  registerTokenRoute(app, runtime, config);
-  registerClientRoutes(app, runtime);
-  registerOAuthRoutes(app, runtime);
 }

@@ -5,7 +5,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Grant } from '../auth/grant.js';
 import { FhirError } from '../errors.js';
 import { isReferenceTo } from '../grammar/reference.js';
-import type { Services } from '../runtime.js';
+import type { Authorizer } from '../auth/authorize.js';
+import type { Store } from '../store/store.js';
 import { readAccess } from './export-access.js';
 
 interface GroupResource {
@@ -14,8 +15,15 @@ interface GroupResource {
   member?: Array<{ entity?: { reference?: string }; inactive?: boolean }>;
 }
 
+/** What reading a Group needs of the services: the authorizer, the store and the FHIR base URL. */
+export interface GroupServices {
+  auth: { authorizer: Authorizer };
+  store: Store;
+  config: { fhirBaseUrl: string };
+}
+
 /** The compartments ("Patient/x") of the Group's active Patient members. */
-export async function groupMembers(services: Services, request: FastifyRequest, grant: Grant, id: string): Promise<string[]> {
+export async function groupMembers(services: GroupServices, request: FastifyRequest, grant: Grant, id: string): Promise<string[]> {
   const access = readAccess(services.auth.authorizer, grant, 'Group');
   if (!access) throw FhirError.forbidden('scope-missing', 'A Group export needs read access to Group');
   const version = await services.store.reader({ ...request.haven, access }).read('Group', id);

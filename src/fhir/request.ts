@@ -2,7 +2,7 @@
 // the body's media type, the version headers.
 import type { FastifyRequest } from 'fastify';
 import { FhirError } from '../errors.js';
-import type { Services } from '../runtime.js';
+import type { ResourceValidator } from './validate.js';
 import { checkId, JSON_PATCH, mediaType, RESOURCE_MEDIA_TYPES } from './http.js';
 
 export interface TypeParams {
@@ -13,13 +13,18 @@ export interface InstanceParams extends TypeParams {
   id: string;
 }
 
-export function checkType(services: Services, type: string): void {
+/** What the checks need of the services: the resource types the validator knows. */
+export interface TypeChecking {
+  validator: Pick<ResourceValidator, 'resourceTypes'>;
+}
+
+export function checkType(services: TypeChecking, type: string): void {
   if (!services.validator.resourceTypes.has(type)) {
     throw FhirError.of('unknown-type', 404, 'not-supported', `Resource type "${type.slice(0, 64)}" is not an R4 resource type this server supports`);
   }
 }
 
-export function checkInstance(services: Services, params: InstanceParams): void {
+export function checkInstance(services: TypeChecking, params: InstanceParams): void {
   checkType(services, params.type);
   checkId(params.id);
 }

@@ -3,14 +3,16 @@
 // around the stored JSON with its paging links. Shared by the search routes and Bundle GET entries.
 import type { Grant } from '../auth/grant.js';
 import { FhirError } from '../errors.js';
-import type { Services } from '../runtime.js';
+import type { Authorizer } from '../auth/authorize.js';
 import { NO_ACCESS, type RelatedAccess } from '../store/context.js';
 import { encodeSearchCursor, type ParsedSearch } from '../store/search/parse.js';
 import type { Criterion, SearchCursor, SearchRequest } from '../store/search/request.js';
 import type { FoundResource } from '../store/search/found.js';
 import type { SearchResult } from '../store/search/run.js';
+import type { SearchEngine } from '../store/search/engine.js';
 import { bundleJson, type EntryText } from './bundle.js';
 import { operationOutcome } from './outcome.js';
+import type { ResourceSubsetter } from './subset.js';
 
 export interface SearchTarget {
   /** Searched types: one, several (_type) or none (all). */
@@ -28,7 +30,7 @@ export type SearchRunner = (request: SearchRequest, query: string) => Promise<Se
  * chained and _has ones searchable, each by the token's rights on its own type (a
  * patient/Observation.rs token includes no Patient).
  */
-export function relatedAccess(services: Services, grant: Grant): RelatedAccess {
+export function relatedAccess(services: { auth: { authorizer: Authorizer } }, grant: Grant): RelatedAccess {
   const { authorizer } = services.auth;
   return {
     include: authorizer.tryAuthorize(grant, { interaction: 'read' }) ?? NO_ACCESS,
@@ -37,8 +39,15 @@ export function relatedAccess(services: Services, grant: Grant): RelatedAccess {
 }
 
 
+/** What a searchset needs of the services: parsing, the base URL of its links, _summary and _elements. */
+export interface SearchsetServices {
+  search: Pick<SearchEngine, 'parse'>;
+  config: { fhirBaseUrl: string };
+  subsetter: ResourceSubsetter;
+}
+
 export async function searchset(
-  services: Services,
+  services: SearchsetServices,
   target: SearchTarget,
   pairs: Array<[string, string]>,
   strict: boolean,

@@ -14,7 +14,7 @@ import { referencedId } from '../mappers/fhir.js';
 import { instrumentOf, type Instrument } from '../mappers/instruments.js';
 import { readResponse, type ResponseReading } from '../mappers/questionnaire-response.js';
 import type { ResourceStore } from '../store/resources.js';
-import { activeCareTeamIds, type CareTeamLookup } from './care-teams.js';
+import { activeCareTeamIds, type CareTeamLookup } from '../alerts/care-teams.js';
 
 export interface AssessmentHookOptions {
   /** Checks every derived resource against the R4 schema before it is stored. */

@@ -3,15 +3,16 @@
 // stops between steps.
 import cron from 'node-cron';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Services } from '../runtime.js';
-import { runScheduledAlerts } from '../alerts/scheduled/run.js';
+import type { Config } from '../config.js';
+import { runScheduledAlerts, type ScheduledAlertServices } from '../alerts/scheduled/run.js';
 import { runAuditMaintenance } from './audit-maintenance.js';
 
 export interface Jobs {
   stop(): Promise<void>;
 }
 
-export function scheduleJobs(services: Services, log: FastifyBaseLogger): Jobs {
+/** The audit maintenance needs the config and database; the scheduled alerts what they list. */
+export function scheduleJobs(services: ScheduledAlertServices & { config: Config }, log: FastifyBaseLogger): Jobs {
   const { config, db } = services;
   const abort = new AbortController();
   let running: Promise<unknown> = Promise.resolve();

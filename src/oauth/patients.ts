@@ -6,8 +6,10 @@
 import type { Patient } from '@medplum/fhirtypes';
 import type { Grant } from '../auth/grant.js';
 import { parseScopes } from '../auth/scopes.js';
-import type { Services } from '../runtime.js';
+import type { Authorizer } from '../auth/authorize.js';
 import type { Actor } from '../store/context.js';
+import type { SearchEngine } from '../store/search/engine.js';
+import type { Store } from '../store/store.js';
 import type { PatientChoice } from './pages.js';
 
 const PICKER_LIMIT = 200;
@@ -16,11 +18,18 @@ function readerGrant(fhirUser: string): Grant {
   return { issuer: 'haven', fhirUser, scopes: parseScopes('user/Patient.rs').resources, admin: false, scope: 'user/Patient.rs' };
 }
 
+/** What the picker needs of the services: the authorizer, the search engine and the store. */
+export interface PickerServices {
+  auth: { authorizer: Authorizer };
+  search: SearchEngine;
+  store: Store;
+}
+
 /** Who looks at the patient list: the signed-in person (with `fhirUser`), for the app being authorized. */
 export type PickerActor = Actor & { fhirUser: string };
 
 /** The patients this person may reach, by id; only `onlyId` when one patient is to be checked. */
-export async function reachablePatients(services: Services, actor: PickerActor, onlyId?: string): Promise<PatientChoice[]> {
+export async function reachablePatients(services: PickerServices, actor: PickerActor, onlyId?: string): Promise<PatientChoice[]> {
   const access = services.auth.authorizer.tryAuthorize(readerGrant(actor.fhirUser), { interaction: 'search-type', resourceType: 'Patient' });
   if (!access) return [];
   // The one id as a criterion of its own (not parsed), so a posted value with a comma is no OR.
@@ -34,7 +43,7 @@ export async function reachablePatients(services: Services, actor: PickerActor, 
     .map((found) => describePatient(found.id, JSON.parse(found.json) as Patient));
 }
 
-export async function mayReach(services: Services, actor: PickerActor, patientId: string): Promise<PatientChoice | undefined> {
+export async function mayReach(services: PickerServices, actor: PickerActor, patientId: string): Promise<PatientChoice | undefined> {
   // A posted id with NUL names no patient (and PostgreSQL text could not hold it: a 500).
   if (patientId.includes('\0')) return undefined;
   return (await reachablePatients(services, actor, patientId))[0];

@@ -1,5 +1,5 @@
 // The SMART App Launch part of client registration (RFC 7591): redirect URIs, grant types and the
-// token endpoint authentication method. src/auth/client-routes.ts checks the rest (name, scope, keys).
+// token endpoint authentication method. src/oauth/client-routes.ts checks the rest (name, scope, keys).
 import { OAuthError } from '../auth/oauth-error.js';
 import { newSecret, sha256 } from './secrets.js';
 

@@ -1,6 +1,6 @@
 // The token endpoint's SMART App Launch grants: authorization_code (with PKCE, bound to client,
 // redirect URI and verifier; a replayed code revokes its grant) and refresh_token (rotated at every
-// use; a retired token seen again revokes the grant). src/auth/token-routes.ts dispatches here.
+// use; a retired token seen again revokes the grant). src/oauth/token-routes.ts dispatches here.
 import type { FastifyRequest } from 'fastify';
 import { OAuthError } from '../auth/oauth-error.js';
 import { mintAccessToken } from '../auth/tokens.js';

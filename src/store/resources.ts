@@ -63,25 +63,41 @@ const CHECKED_AFTER = { filters: 'checked-after' } as const;
 
 export type Clock = () => Date;
 
+/** What a ResourceStore is built with besides its connection and who acts. */
+export interface ResourceStoreOptions {
+  indexer: ResourceIndexer;
+  clock: Clock;
+  /** How this store's reads commit their audit rows; synchronous (the default) inside transactions. */
+  readAudit?: AccessAuditOptions;
+  /** The search engine: conditional matches go through it. */
+  search?: SearchEngine;
+  /**
+   * Autocommit (Store.single): no transaction around the calls, so a create carries the actor for
+   * the audit triggers in its own statement. Only `create` writes this way; any other write is
+   * refused by the triggers for want of an actor (fail closed).
+   */
+  autocommit?: boolean;
+}
+
 export class ResourceStore {
   private savepoints = 0;
+  private readonly indexer: ResourceIndexer;
+  private readonly clock: Clock;
+  private readonly readAudit: AccessAuditOptions;
+  private readonly search?: SearchEngine;
+  private readonly autocommit: boolean;
 
   constructor(
     readonly q: Queryable,
     readonly ctx: StoreContext,
-    private readonly indexer: ResourceIndexer,
-    private readonly clock: Clock,
-    /** How this store's reads commit their audit rows; synchronous (the default) inside transactions. */
-    private readonly readAudit: AccessAuditOptions = {},
-    /** The search engine: conditional matches go through it. */
-    private readonly search?: SearchEngine,
-    /**
-     * Autocommit (Store.single): no transaction around the calls, so a create carries the actor for
-     * the audit triggers in its own statement. Only `create` writes this way; any other write is
-     * refused by the triggers for want of an actor (fail closed).
-     */
-    private readonly autocommit = false,
-  ) {}
+    private readonly options: ResourceStoreOptions,
+  ) {
+    this.indexer = options.indexer;
+    this.clock = options.clock;
+    this.readAudit = options.readAudit ?? {};
+    this.search = options.search;
+    this.autocommit = options.autocommit ?? false;
+  }
 
   /**
    * The current version (possibly a deletion), or undefined when unknown or not visible. The read is
@@ -140,7 +156,7 @@ export class ResourceStore {
 
   /** The same store and transaction acting with another access (one entry of a transaction Bundle). */
   as(access: Access, related?: RelatedAccess): ResourceStore {
-    return new ResourceStore(this.q, { ...this.ctx, access, ...(related ? { related } : {}) }, this.indexer, this.clock, this.readAudit, this.search, this.autocommit);
+    return new ResourceStore(this.q, { ...this.ctx, access, ...(related ? { related } : {}) }, this.options);
   }
 
   /** A fetched row as a version, or undefined when the caller's query restrictions hide it. */

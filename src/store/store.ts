@@ -39,7 +39,7 @@ export class Store {
 
   /** Runs fn in one database transaction; everything it writes commits or rolls back together. */
   transaction<T>(ctx: StoreContext, fn: (store: ResourceStore) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new ResourceStore(tx, ctx, this.indexer, this.clock, {}, this.search)), {
+    return this.db.transaction((tx) => fn(new ResourceStore(tx, ctx, { indexer: this.indexer, clock: this.clock, search: this.search })), {
       settings: { 'haven.actor': JSON.stringify(ctx.actor) },
     });
   }
@@ -51,12 +51,12 @@ export class Store {
    * creates that need nothing else in their transaction (no If-None-Exist, no after-write hooks).
    */
   single(ctx: StoreContext): ResourceStore {
-    return new ResourceStore(this.db, ctx, this.indexer, this.clock, {}, this.search, true);
+    return new ResourceStore(this.db, ctx, { indexer: this.indexer, clock: this.clock, search: this.search, autocommit: true });
   }
 
   /** Reads outside an explicit transaction: each call is a single statement. */
   reader(ctx: StoreContext): ResourceStore {
-    return new ResourceStore(this.db, ctx, this.indexer, this.clock, this.readAudit, this.search);
+    return new ResourceStore(this.db, ctx, { indexer: this.indexer, clock: this.clock, readAudit: this.readAudit, search: this.search });
   }
 
   history(ctx: StoreContext, query: HistoryQuery): Promise<HistoryPage> {

@@ -206,3 +206,14 @@ t.test('a record is written all or nothing: a failure at its last resource leave
   t.same((await api('GET', `p1/care-plans/${plan.json.id}`)).json, plan.json);
   t.equal((await app.fhir('GET', `Goal/${secondGoal}`)).json.description.text, 'not yours');
 });
+
+t.test('a record with more companions than a search page reads back whole (SEARCH_MAX_COUNT=2)', async (t) => {
+  const app = await testApp(t, { SEARCH_MAX_COUNT: '2', SEARCH_DEFAULT_COUNT: '2' });
+  await createPatients(app, 'p1');
+  const api = apiClient(app);
+  const created = await api('POST', 'p1/vitals', { recordedAt: at(1), systolicBP: 121, diastolicBP: 80, heartRate: 61, weightLb: 150.5, oxygenSaturation: 98, temperatureF: 98.6 });
+  t.equal(created.status, 201);
+  t.match(created.json, { systolicBP: 121, diastolicBP: 80, heartRate: 61, weightLb: 150.5, oxygenSaturation: 98, temperatureF: 98.6 }, 'the answer holds every measurement');
+  t.same((await api('GET', `p1/vitals/${created.json.id}`)).json, created.json, 'read back with every measurement');
+  t.same((await api('GET', 'p1/vitals')).json.records, [created.json], 'listed with every measurement');
+});

@@ -3,12 +3,12 @@
 // worked out by hand in the comments, not by the code under test.
 import type { Flag } from '@medplum/fhirtypes';
 import t from 'tap';
-import { dosesPerDay, medicationAdherence, type LoggedDose } from '../../src/api/summary/adherence.js';
+import { dosesPerDay, medicationAdherence, type LoggedDose } from '../../src/clinical/adherence.js';
 import { latestAssessments } from '../../src/api/summary/assessments.js';
 import { latestVitals } from '../../src/api/summary/latest-vitals.js';
 import { moodTrend } from '../../src/api/summary/mood-trend.js';
 import { openRiskFlags } from '../../src/api/summary/risk-flags.js';
-import { summaryWindow } from '../../src/api/summary/window.js';
+import { summaryWindow } from '../../src/clinical/window.js';
 import { parseDays } from '../../src/api/summary-routes.js';
 import { assessmentFromFhir, assessmentResponse, validateAssessment } from '../../src/mappers/assessment.js';
 import type { StoredRecord } from '../../src/mappers/fhir.js';

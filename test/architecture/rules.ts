@@ -5,9 +5,11 @@ import type { Wall } from './checker.js';
 const ABOVE_STORE = ['fhir', 'auth', 'api', 'audit', 'oauth', 'bulk', 'subscriptions', 'alerts', 'hooks', 'app-host', 'commands', 'jobs', 'conformance'];
 
 export const WALLS: readonly Wall[] = [
-  { room: 'src/store', forbidden: [...ABOVE_STORE.map((room) => `src/${room}`), 'src/runtime.ts', 'src/app.ts', 'src/server.ts', 'src/config.ts', 'fastify'] },
+  { room: 'src/store', forbidden: [...ABOVE_STORE.map((room) => `src/${room}`), 'src/clinical', 'src/runtime.ts', 'src/app.ts', 'src/server.ts', 'src/config.ts', 'fastify'] },
   // App records <-> FHIR, pure: no HTTP, no database.
   { room: 'src/mappers', forbidden: ['fastify', 'src/store'] },
+  // Clinical computations over app records (adherence, day windows), pure: built on mappers/ alone.
+  { room: 'src/clinical', forbidden: ['fastify', 'src/store', ...ABOVE_STORE.map((room) => `src/${room}`)] },
 ];
 
 /** Where SQL statements may be written. (Migrations are .sql files outside src/.) */
@@ -19,10 +21,3 @@ export const SQL_ROOMS = ['src/store'];
  * handlers for its type, so it is left out of the room graph until those take narrower arguments.
  */
 export const COMPOSITION_ROOT = ['src/runtime.ts', 'src/app.ts', 'src/server.ts', 'src/main.ts', 'src/cli.ts', 'src/commands'];
-
-/**
- * Room cycles found and not yet taken apart (issue 12). auth/ registers oauth/'s routes and oauth/
- * builds on auth/; alerts/ uses hooks/care-teams and api/summary's computations while hooks/ and
- * api/ call alerts/.
- */
-export const KNOWN_ROOM_CYCLES: readonly string[] = ['src/alerts <-> src/api <-> src/hooks', 'src/auth <-> src/oauth'];

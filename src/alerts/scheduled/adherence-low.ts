@@ -1,10 +1,10 @@
 // adherence-low (clinical-alerts.md §3): every scheduled medication with adherence <80 % over the
 // last 30 days, one Flag listing the drugs, medium. Adherence is the summary's own computation
-// (src/api/summary/adherence.ts: doses logged taken over the doses the frequency expects); with
+// (src/clinical/adherence.ts: doses logged taken over the doses the frequency expects); with
 // fewer than 10 expected doses there is not enough data and nothing is raised.
 import type { MedicationAdministration, MedicationRequest } from '@medplum/fhirtypes';
-import { medicationAdherence } from '../../api/summary/adherence.js';
-import { summaryWindow } from '../../api/summary/window.js';
+import { medicationAdherence } from '../../clinical/adherence.js';
+import { summaryWindow } from '../../clinical/window.js';
 import { RecordShapeError } from '../../mappers/fhir.js';
 import { medicationFromFhir } from '../../mappers/medication.js';
 import { medicationLogFromFhir } from '../../mappers/medication-log.js';

@@ -5,7 +5,7 @@
 // clock), so the rules are tested without waiting.
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceValidator } from '../../fhir/validate.js';
-import type { CareTeamLookup } from '../../hooks/care-teams.js';
+import type { CareTeamLookup } from '../care-teams.js';
 import { ALL_ACCESS, type StoreContext } from '../../store/context.js';
 import type { Database } from '../../store/db.js';
 import { withExclusiveJob } from '../../store/locks.js';

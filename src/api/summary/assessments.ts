@@ -3,7 +3,7 @@
 import type { ScoredAssessment } from '../../mappers/assessment.js';
 import type { StoredRecord } from '../../mappers/fhir.js';
 import type { AssessmentType } from '../../mappers/instruments.js';
-import { instantOf, inWindow, type SummaryWindow } from './window.js';
+import { instantOf, inWindow, type SummaryWindow } from '../../clinical/window.js';
 
 export interface AssessmentScore {
   assessmentId: string;

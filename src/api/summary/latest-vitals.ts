@@ -2,7 +2,7 @@
 // with its time and the vitals record it came from. Pure.
 import type { StoredRecord } from '../../mappers/fhir.js';
 import type { Vitals } from '../../mappers/vitals.js';
-import { instantOf, inWindow, type SummaryWindow } from './window.js';
+import { instantOf, inWindow, type SummaryWindow } from '../../clinical/window.js';
 
 export const VITAL_MEASUREMENTS = ['systolicBP', 'diastolicBP', 'heartRate', 'weightLb', 'oxygenSaturation', 'temperatureF'] as const;
 export type VitalMeasurement = (typeof VITAL_MEASUREMENTS)[number];

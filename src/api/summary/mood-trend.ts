@@ -1,7 +1,7 @@
 // Mood trend of a summary: the mean overallMood of each UTC calendar day of the window and its
 // 7-day moving average. Pure: mood entries and the window in, numbers out.
 import type { MoodEntry } from '../../mappers/mood-entry.js';
-import { addDays, instantOf, round, utcDay, type SummaryWindow } from './window.js';
+import { addDays, instantOf, round, utcDay, type SummaryWindow } from '../../clinical/window.js';
 
 /** Days a moving average spans: the day itself and the six before it. */
 export const MOVING_AVERAGE_DAYS = 7;

@@ -4,7 +4,7 @@
 import type { Flag } from '@medplum/fhirtypes';
 import { ALERT_RULE_SYSTEM, ALERT_SEVERITY_EXTENSION } from '../../alerts/codes.js';
 import { EXTENSION } from '../../mappers/codes.js';
-import { instantOf } from './window.js';
+import { instantOf } from '../../clinical/window.js';
 
 export interface RiskFlag {
   flagId: string;

@@ -1,12 +1,12 @@
 // A patient's summary from the records read for it: pure, so that every number is testable
 // without a database.
-import { medicationAdherence, type MedicationAdherence } from './adherence.js';
+import { medicationAdherence, type MedicationAdherence } from '../../clinical/adherence.js';
 import { latestAssessments, type LatestAssessments } from './assessments.js';
 import { latestVitals, type LatestVitals } from './latest-vitals.js';
 import { moodTrend, type MoodTrend } from './mood-trend.js';
 import type { SummaryRecords } from './records.js';
 import { openRiskFlags, type RiskFlag } from './risk-flags.js';
-import type { SummaryWindow } from './window.js';
+import type { SummaryWindow } from '../../clinical/window.js';
 
 export interface PatientSummary {
   patientId: string;

@@ -2,13 +2,10 @@
 // public and served as application/json whatever the Accept header says (SMART App Launch 2.x).
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
-import { ASSERTION_ALGS } from './client-assertion.js';
-import { smart } from './hooks.js';
-import { APP_LAUNCH_CAPABILITIES, APP_LAUNCH_SCOPES, appLaunchEndpoints, openidConfiguration } from '../oauth/discovery.js';
-
-export const SMART_CONFIGURATION_PATH = '/fhir/.well-known/smart-configuration';
-export const JWKS_PATH = '/fhir/.well-known/jwks.json';
-export const OPENID_CONFIGURATION_PATH = '/fhir/.well-known/openid-configuration';
+import { ASSERTION_ALGS } from '../auth/client-assertion.js';
+import { smart } from '../auth/hooks.js';
+import { JWKS_PATH, OPENID_CONFIGURATION_PATH, SMART_CONFIGURATION_PATH } from '../auth/well-known.js';
+import { APP_LAUNCH_CAPABILITIES, APP_LAUNCH_SCOPES, appLaunchEndpoints, openidConfiguration } from './discovery.js';
 
 export function registerDiscoveryRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.get(SMART_CONFIGURATION_PATH, smart('public'), async (_request, reply) => {

@@ -1,5 +1,6 @@
-// Medication adherence of a summary: for each active medication, the doses logged as taken over
-// the doses its frequency expects on the days it was active within the window. Pure.
+// Medication adherence: for each active medication, the doses logged as taken over the doses its
+// frequency expects on the days it was active within the window. Pure. The patient summary reports
+// it and the adherence-low alert rule raises on it, so both read one computation.
 //
 // Rules (docs/api-summary.md says the same to clients):
 // - A medication counts when its record is active (status active, or completed once its end date
@@ -13,10 +14,10 @@
 // - Only logs with status taken count; missed and skipped are reported beside, never as taken.
 // - Caps: taken doses count at most ceil(doses a day) per day (at least 1), so that extra doses
 //   one day do not make up for a missed one; the ratio is at most 1.
-import type { StoredRecord } from '../../mappers/fhir.js';
-import type { Medication } from '../../mappers/medication.js';
-import type { MedicationLog } from '../../mappers/medication-log.js';
-import { parseFrequency } from '../../mappers/timing.js';
+import type { StoredRecord } from '../mappers/fhir.js';
+import type { Medication } from '../mappers/medication.js';
+import type { MedicationLog } from '../mappers/medication-log.js';
+import { parseFrequency } from '../mappers/timing.js';
 import { dayRange, instantOf, round, utcDay, type SummaryWindow } from './window.js';
 
 /** Decimals of the adherence ratio. */

@@ -5,11 +5,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import { findClient, recordAssertionId } from '../store/clients.js';
-import { ASSERTION_TYPE, authenticateClient } from './client-assertion.js';
-import { OAuthError } from './oauth-error.js';
-import { mediateScopes } from './scope-mediation.js';
-import { mintAccessToken } from './tokens.js';
-import { authorizationCodeGrant, refreshTokenGrantType } from '../oauth/token-grants.js';
+import { ASSERTION_TYPE, authenticateClient } from '../auth/client-assertion.js';
+import { OAuthError } from '../auth/oauth-error.js';
+import { mediateScopes } from '../auth/scope-mediation.js';
+import { mintAccessToken } from '../auth/tokens.js';
+import { authorizationCodeGrant, refreshTokenGrantType } from './token-grants.js';
 
 /** Backend-service access tokens live five minutes (SMART: SHOULD NOT exceed 300 seconds). */
 export const BACKEND_TOKEN_TTL = 300;

@@ -1,7 +1,7 @@
-// The period a summary covers: `days` whole calendar days in UTC, the last of them today, ending
-// now. UTC rather than the patient's zone because a record's time carries only the offset of the
-// device that wrote it, which changes when the patient travels; UTC days are the same for every
-// reader of the summary and for every record.
+// The period a summary (or a scheduled alert rule) covers: `days` whole calendar days in UTC, the
+// last of them today, ending now. UTC rather than the patient's zone because a record's time
+// carries only the offset of the device that wrote it, which changes when the patient travels; UTC
+// days are the same for every reader of the summary and for every record.
 
 export const DAY_MS = 86_400_000;
 

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime.js';
 import { findClient, insertClient, listClients, revokeClient, type ClientRecord } from '../store/clients.js';
-import { smart } from './hooks.js';
-import { OAuthError } from './oauth-error.js';
-import { checkLaunchMetadata, type LaunchMetadata } from '../oauth/registration.js';
-import { parseScopes } from './scopes.js';
+import { smart } from '../auth/hooks.js';
+import { OAuthError } from '../auth/oauth-error.js';
+import { checkLaunchMetadata, type LaunchMetadata } from './registration.js';
+import { parseScopes } from '../auth/scopes.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 const CURVES = ['P-256', 'P-384', 'P-521'];

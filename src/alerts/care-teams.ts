@@ -1,5 +1,6 @@
 // Who is told of a positive PHQ-9 item 9: the patient's active care teams (clinical-codes.md §10:
-// CareTeam?patient=<id>&status=active). One function, so that the lookup has one place to change.
+// CareTeam?patient=<id>&status=active). One function, so that the lookup has one place to change;
+// here beside the alerts, whose recipients they are, and used by the assessment hook (hooks/) too.
 import type { ResourceStore } from '../store/resources.js';
 
 export type CareTeamLookup = (s: ResourceStore, patientId: string) => Promise<string[]>;
