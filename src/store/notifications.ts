@@ -2,7 +2,7 @@
 // active, whether a grant or an access token was revoked) kept in memory per database, so that an
 // authenticated request does not ask the database for it every time (bench/README.md, round two).
 // Correctness first: an answer is remembered only while this process LISTENs on haven_auth, whose
-// notifications every such change sends in its own transaction (migrations/008_auth_notify.sql);
+// notifications every such change sends in its own transaction (migrations/009_auth_notify.sql);
 // any notification forgets everything, and so does a lost or regained listening connection.
 // While not listening, every question goes to the database, as before.
 import type { Database, Listening } from './db.js';
