@@ -8,6 +8,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, s
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Database } from '../store/db.js';
+import { authStateOf } from '../store/notifications.js';
 import { addFirstSigningKey, addSigningKey, latestSigningKeys, signingKeysVersion, type StoredSigningKey } from '../store/signing-keys.js';
 
 /** RS256: fast to verify on every request, and what every JOSE library accepts. */
@@ -98,9 +99,12 @@ export class DatabaseKeySource implements KeySource {
   async rotate(): Promise<void> {
     await addSigningKey(this.db, await newSigningKey());
   }
-  /** The kids in service, newest first: one indexed query (auth_signing_key holds a handful of rows). */
+  /**
+   * The kids in service, newest first: one indexed query, remembered while this process LISTENs
+   * for key changes (a rotation anywhere notifies in its own transaction: store/notifications.ts).
+   */
   version(): Promise<string | undefined> {
-    return signingKeysVersion(this.db);
+    return authStateOf(this.db).remember('signing-keys', () => signingKeysVersion(this.db));
   }
 }
 

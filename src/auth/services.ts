@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { isAccessRevoked } from '../store/oauth/state.js';
 import { isClientActive } from '../store/clients.js';
 import type { Database } from '../store/db.js';
+import { authStateOf } from '../store/notifications.js';
 import { Authorizer } from './authorize.js';
 import { typesOutsidePatientCompartments } from './compartment.js';
 import { KeyRing, keySource } from './keys.js';
@@ -40,11 +41,15 @@ export function tokenSettings(config: Config): TokenSettings {
 export function createAuthServices(config: Config, db: Database, resourceTypes: Iterable<string>, criteria: RestrictionCriteria): AuthServices {
   const keys = new KeyRing(keySource(config.auth.keysDir, () => db));
   const settings = tokenSettings(config);
+  // Remembered while this process LISTENs for auth changes, asked of the database otherwise: a
+  // revocation through any process reaches this one by its notification (store/notifications.ts).
+  const state = authStateOf(db);
   return {
     keys,
     settings,
-    verifier: new TokenVerifier(keys, settings, (clientId) => isClientActive(db, clientId), {
-      revoked: (grant) => isAccessRevoked(db, grant.grantId, grant.jti),
+    verifier: new TokenVerifier(keys, settings, (clientId) => state.remember(`client ${clientId}`, () => isClientActive(db, clientId)), {
+      revoked: (grant) => state.remember(`grant ${grant.grantId} ${grant.jti}`, () => isAccessRevoked(db, grant.grantId, grant.jti)),
+      settled: () => state.settled(),
     }),
     authorizer: new Authorizer({
       userAccess: config.auth.userAccess,

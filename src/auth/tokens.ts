@@ -69,6 +69,11 @@ export class TokenVerifier {
       jwksCooldownMs?: number;
       /** Whether a signed-in app's token was revoked (its grant, or itself): src/oauth/state.ts. */
       revoked?: (grant: Grant) => Promise<boolean>;
+      /**
+       * Resolves once every key rotation and revocation committed before the call is known here
+       * (store/notifications.ts), so that the checks below may answer from memory.
+       */
+      settled?: () => Promise<void>;
     } = {},
   ) {
     if (settings.external) {
@@ -85,11 +90,12 @@ export class TokenVerifier {
    * Tokens verified lately, by their exact text: checking an RSA signature costs more CPU than a
    * whole read. An entry lives until the token expires and at most VERIFIED_TTL_MS (an outside
    * issuer's rotated keys); Haven's own signing key and client revocation are checked on every
-   * request all the same.
+   * request all the same (from memory while this process listens for their changes).
    */
   private readonly verified = new Map<string, { grant: Grant; until: number; signedBy?: { kid?: string } }>();
 
   async verify(token: string): Promise<Grant> {
+    await this.options.settled?.();
     const grant = (await this.remembered(token)) ?? (await this.verifyFresh(token));
     // Outside the signature check: a database failure here is a 503, not a refused token.
     if (grant.clientId && grant.issuer === 'haven' && !(await this.clientActive(grant.clientId))) {

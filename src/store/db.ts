@@ -43,7 +43,30 @@ export interface Database extends Queryable {
    * On PGlite every call already shares the single session.
    */
   withSession<T>(fn: (session: Database) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on a channel until close(): PostgreSQL on one dedicated connection per database
+   * (reconnected after a loss), PGlite in its single session (delivered before the notifying
+   * statement's promise resolves). src/store/notifications.ts is the one caller.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Listening;
   close(): Promise<void>;
+}
+
+export interface Listening {
+  /**
+   * Resolves once every notification committed before the call has been handed to the handlers
+   * (PostgreSQL: a round trip on the listening connection, shared by the callers waiting at the
+   * time; PGlite: at once). Rejects when not listening, or when the connection is lost.
+   */
+  sync(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  notify(payload: string): void;
+  /** Listening (again): whatever was remembered while not listening may be stale. */
+  up(): void;
+  /** Not listening (the connection was lost): notifications may be missed until up(). */
+  down(): void;
 }
 
 /** SQL text that begins a transaction with its options and settings, as one simple-protocol script. */

@@ -6,6 +6,8 @@ import {
   settingsScript,
   transactionModes,
   type Database,
+  type Listening,
+  type NotificationHandlers,
   type Queryable,
   type QueryResult,
   type TransactionOptions,
@@ -45,6 +47,15 @@ export class PgliteDatabase implements Database {
   }
   withSession<T>(fn: (session: Database) => Promise<T>): Promise<T> {
     return fn(this);
+  }
+  /** One process, one session: a notification is handed over before the statement that made it
+   * resolves, so there is nothing to lose and the listener is up once LISTEN has run. */
+  listen(channel: string, handlers: NotificationHandlers): Listening {
+    this.pglite.listen(channel, (payload) => handlers.notify(payload)).then(
+      () => handlers.up(),
+      () => handlers.down(),
+    );
+    return { sync: () => Promise.resolve() };
   }
   async close(): Promise<void> {
     if (!this.pglite.closed) await this.pglite.close();

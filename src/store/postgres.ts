@@ -1,8 +1,9 @@
 // The node-postgres engine: a pool of connections to a PostgreSQL server.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { beginScript, type Database, type Queryable, type QueryOptions, type QueryResult, type TransactionOptions } from './db.js';
+import { beginScript, type Database, type Listening, type NotificationHandlers, type Queryable, type QueryOptions, type QueryResult, type TransactionOptions } from './db.js';
 import { connectionLost } from './db-errors.js';
+import { PostgresListener } from './postgres-listener.js';
 
 // int8 (counts, bigserial keys) as JS numbers: Haven's keys stay far below 2^53, and PGlite is
 // configured the same way so both engines hand back identical rows.
@@ -49,8 +50,12 @@ class SessionDatabase implements Database {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly prepared: PreparedNames,
+    private readonly owner: Database,
   ) {
     this.q = new ClientQueryable(client, prepared);
+  }
+  listen(channel: string, handlers: NotificationHandlers): Listening {
+    return this.owner.listen(channel, handlers);
   }
   query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
     return this.q.query<R>(sql, params, options);
@@ -90,8 +95,17 @@ class PostgresDatabase implements Database {
   readonly engine = 'postgres' as const;
   private readonly q: ClientQueryable;
   private readonly prepared = new PreparedNames();
-  constructor(private readonly pool: pg.Pool) {
+  private listener?: PostgresListener;
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly clientConfig: pg.ClientConfig,
+  ) {
     this.q = new ClientQueryable(pool, this.prepared);
+  }
+  listen(channel: string, handlers: NotificationHandlers): Listening {
+    const listener = (this.listener ??= new PostgresListener(this.clientConfig));
+    listener.listen(channel, handlers);
+    return listener;
   }
   query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
     return this.q.query<R>(sql, params, options);
@@ -115,12 +129,13 @@ class PostgresDatabase implements Database {
   async withSession<T>(fn: (session: Database) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      return await fn(new SessionDatabase(client, this.prepared));
+      return await fn(new SessionDatabase(client, this.prepared, this));
     } finally {
       client.release();
     }
   }
   async close(): Promise<void> {
+    await this.listener?.close();
     await this.pool.end();
   }
 }
@@ -130,11 +145,12 @@ export async function openPostgres(connectionString: string, poolSize: number, o
   // that runs longer (SQLSTATE 57014) and the connection stays usable. Sessions that must run
   // longer (migrations) set their own and restore it.
   const timeout = options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {};
-  const pool = new pg.Pool({ connectionString, max: poolSize, types: typeParsers, ...timeout });
+  const clientConfig = { connectionString, types: typeParsers, ...timeout };
+  const pool = new pg.Pool({ ...clientConfig, max: poolSize });
   // An idle client that loses its connection emits 'error' on the pool; without a listener the
   // process would crash. The next checkout simply gets a fresh connection.
   pool.on('error', () => undefined);
-  const db = new PostgresDatabase(pool);
+  const db = new PostgresDatabase(pool, clientConfig);
   await db.query('SELECT 1');
   return db;
 }

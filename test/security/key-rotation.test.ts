@@ -5,37 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
+import t from 'tap';
 import { DatabaseKeySource, FileKeySource, KeyRing } from '../../src/auth/keys.js';
 import { mintAccessToken, TokenVerifier } from '../../src/auth/tokens.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createServices, Runtime, type Services } from '../../src/runtime.js';
-import type { Database } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { engine, testDatabase } from '../helpers/database.js';
-import { sharedValidator, TEST_BASE_URL } from '../helpers/app.js';
-
-interface Instance {
-  services: Services;
-  status(token: string): Promise<number>;
-}
+import { keysInDatabaseInstance } from '../helpers/db-keys-instance.js';
 
 /** One Haven instance over `db`, its signing keys in the database. */
-async function instance(t: Test, db: Database): Promise<Instance> {
-  const loaded = loadConfig({ BASE_URL: TEST_BASE_URL, DATA_DIR: '/nonexistent' });
-  const config: Config = { ...loaded, auth: { ...loaded.auth, keysDir: undefined } };
-  const services = createServices(config, db, { validator: sharedValidator() });
-  const runtime = new Runtime();
-  runtime.set(services);
-  const app = buildApp({ config, runtime, logger: false });
-  await app.ready();
-  t.teardown(() => app.close());
-  return {
-    services,
-    status: async (token) => (await app.inject({ method: 'GET', url: '/fhir/Patient', headers: { authorization: `Bearer ${token}` } })).statusCode,
-  };
-}
+const instance = keysInDatabaseInstance;
 
 t.test('keys in the database: a retired key is refused at once on every instance', async (t) => {
   const { db, url } = await testDatabase(t);
