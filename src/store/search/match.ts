@@ -10,7 +10,7 @@ import { extractRows } from './extract.js';
 import type { SearchIndexer } from './indexer.js';
 import type { ActiveParam } from './registry.js';
 import type { Criterion } from './request.js';
-import { TABLES, type IndexRows } from './rows.js';
+import type { TABLES, IndexRows } from './rows.js';
 import { compositeMatches } from './types/composite.js';
 import { dateMatches, instantOf } from './types/date.js';
 import { numberMatches } from './types/number.js';
