@@ -4,7 +4,6 @@
 import type Client from 'fhirclient/lib/Client';
 import type { AppConfig } from './session';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Resource = { resourceType: string; id: string; [key: string]: any };
 
 export interface Assessment { id: string; type: 'PHQ-9' | 'GAD-7'; responses: number[]; score: number; severity: string; takenAt: string }
@@ -62,7 +61,10 @@ export class HavenData {
       const batch = await this.api<T[] | { records?: T[]; items?: T[] }>(`/patients/${encodeURIComponent(patientId)}/${kind}?${query}`);
       const list = Array.isArray(batch) ? batch : (batch.records ?? batch.items ?? []);
       let added = 0;
-      for (const record of list) if (!seen.has(record.id)) (seen.set(record.id, record), added++);
+      for (const record of list) if (!seen.has(record.id)) {
+        seen.set(record.id, record);
+        added++;
+      }
       if (!timeField || list.length < 200 || added === 0) break;
       to = String(list[list.length - 1][timeField as keyof T]);
     }

@@ -56,7 +56,7 @@ export class AlertWriter {
   }
 
   async raise(s: ResourceStore, request: RaiseRequest): Promise<RaiseOutcome> {
-    const { patientId, rule, finding, now } = request;
+    const { patientId, rule, finding } = request;
     await s.lockCondition(`haven:alert:${patientId}:${rule}`);
     const [open] = await this.openFlags(s, patientId, rule);
     if (!open) {

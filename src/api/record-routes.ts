@@ -8,7 +8,6 @@ import { FhirError } from '../errors.js';
 import type { Interaction } from '../grammar/interaction.js';
 import { isFhirId } from '../grammar/id.js';
 import type { Runtime, Services } from '../runtime.js';
-import type { StoreContext } from '../store/context.js';
 import { parseListQuery } from './list-query.js';
 import { parentAccess, recordAccess, type RecordAccess } from './record-access.js';
 import type { RecordDefinition } from './record-definition.js';

@@ -52,12 +52,18 @@ async function ok(send: Send, method: 'POST' | 'PUT', url: string, body: unknown
 function responsesFor(score: number, items: number, rnd: () => number, fixed?: { index: number; value: number }): number[] {
   const answers = new Array<number>(items).fill(0);
   let left = score;
-  if (fixed) (answers[fixed.index] = fixed.value, (left -= fixed.value));
+  if (fixed) {
+    answers[fixed.index] = fixed.value;
+    left -= fixed.value;
+  }
   let guard = 0;
   while (left > 0 && guard++ < 1000) {
     const i = Math.floor(rnd() * items);
     if (fixed && i === fixed.index) continue;
-    if (answers[i] < 3) (answers[i]++, left--);
+    if (answers[i] < 3) {
+      answers[i]++;
+      left--;
+    }
   }
   return answers;
 }

@@ -1,7 +1,7 @@
 // Search over HTTP: type search (GET [type], POST [type]/_search), system search (GET [base]?_type=),
 // and patient compartment search (GET Patient/[id]/[type] and Patient/[id]/*). Answers a searchset
 // Bundle built from the stored JSON text, with keyset paging links.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Grant } from '../auth/grant.js';
 import { smart } from '../auth/hooks.js';
 import { FhirError } from '../errors.js';
@@ -14,7 +14,7 @@ import { checkType, rawQuery, type TypeParams } from './request.js';
 import { relatedAccess, searchset, type SearchTarget } from './searchset.js';
 
 export function registerSearchRoutes(fhir: FastifyInstance, runtime: Runtime): void {
-  const typeSearch = async (request: FastifyRequest<{ Params: TypeParams }>, reply: import('fastify').FastifyReply) => {
+  const typeSearch = async (request: FastifyRequest<{ Params: TypeParams }>, reply: FastifyReply) => {
     const services = runtime.services;
     checkType(services, request.params.type);
     const json = await search(services, request, { types: [request.params.type], path: request.params.type, extra: [] });

@@ -13,6 +13,7 @@ export function findNul(value: unknown, at: string): string | undefined {
     return undefined;
   }
   for (const [key, v] of Object.entries(value)) {
+    // eslint-disable-next-line no-control-regex -- a NUL in a key is exactly what is being escaped
     const name = key.replace(/\u0000/g, '\\u0000');
     if (name !== key) return `${at}.${name}`;
     const found = findNul(v, `${at}.${key}`);

@@ -103,7 +103,7 @@ async function migrateInSession(session: Database, migrations: Migration[], log:
         await session.exec('COMMIT');
       } catch (error) {
         await session.exec('ROLLBACK').catch(() => undefined);
-        throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`);
+        throw new Error(`Migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
       applied.push(migration);
     }

@@ -24,6 +24,7 @@ export interface CheckedSubscription {
 /** Payloads Haven sends: the resource as FHIR JSON. Absent means an empty body. */
 const PAYLOADS = new Set(['application/fhir+json', 'application/json']);
 /** An HTTP field line: token name, then a value without control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are what a header value may not hold
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\x00-\x08\x0A-\x1F\x7F]*)$/;
 /** Headers Haven sets itself on a delivery. */
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);

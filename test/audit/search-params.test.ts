@@ -1,7 +1,7 @@
 // The AuditEvent query string as a typed search (pure: no database).
 import t from 'tap';
 import { parseAuditQuery, type ParseOptions } from '../../src/audit/search-params.js';
-import { FhirError } from '../../src/errors.js';
+import type { FhirError } from '../../src/errors.js';
 import { loadConfig } from '../../src/config.js';
 
 const options: ParseOptions = { strict: false, fhirBaseUrl: 'http://haven.test/fhir', resourceTypes: new Set(['Patient', 'Observation']) };

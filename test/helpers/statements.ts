@@ -13,15 +13,15 @@ export class StatementRecorder {
 
   /** `db` as the app should use it: every query (in transactions and sessions too) recorded. */
   wrap(db: Database): Database {
-    const recorder = this;
     return new Proxy(db, {
-      get(target, prop, receiver) {
-        if (prop === 'query') return recorder.recording(target);
+      // An arrow function, so `this` stays the recorder inside the trap.
+      get: (target, prop, receiver) => {
+        if (prop === 'query') return this.recording(target);
         if (prop === 'transaction') {
           return <T>(fn: (tx: Queryable) => Promise<T>, options?: Parameters<Database['transaction']>[1]) =>
-            target.transaction((tx) => fn({ query: recorder.recording(tx) }), options);
+            target.transaction((tx) => fn({ query: this.recording(tx) }), options);
         }
-        if (prop === 'withSession') return <T>(fn: (session: Database) => Promise<T>) => target.withSession((session) => fn(recorder.wrap(session)));
+        if (prop === 'withSession') return <T>(fn: (session: Database) => Promise<T>) => target.withSession((session) => fn(this.wrap(session)));
         const value = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },

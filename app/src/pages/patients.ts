@@ -67,7 +67,10 @@ function attentionOf(summary: Summary | undefined): { attention: number; reasons
   const reasons: string[] = [];
   let attention = 0;
   const alerts = summary.riskFlags.length;
-  if (alerts) (attention += 1000 * alerts, reasons.push(`${alerts} open alert${alerts > 1 ? 's' : ''}`));
+  if (alerts) {
+    attention += 1000 * alerts;
+    reasons.push(`${alerts} open alert${alerts > 1 ? 's' : ''}`);
+  }
   // A suicide-risk (safety) Flag or a critical alert comes before everything else; then high.
   for (const flag of summary.riskFlags) {
     if (flag.severity === 'critical' || flag.category?.includes('safety')) attention += 5000;
@@ -81,8 +84,14 @@ function attentionOf(summary: Summary | undefined): { attention: number; reasons
   }
   const sys = summary.latestVitals.systolicBP?.value ?? 0;
   const dia = summary.latestVitals.diastolicBP?.value ?? 0;
-  if (sys >= 180 || dia >= 120) (attention += 100, reasons.push('blood pressure in the crisis range'));
+  if (sys >= 180 || dia >= 120) {
+    attention += 100;
+    reasons.push('blood pressure in the crisis range');
+  }
   const adherence = averageAdherence(summary);
-  if (adherence !== undefined && adherence < 0.8) (attention += 30, reasons.push('adherence below 80%'));
+  if (adherence !== undefined && adherence < 0.8) {
+    attention += 30;
+    reasons.push('adherence below 80%');
+  }
   return { attention, reasons };
 }

@@ -5,7 +5,6 @@
 // not classed (no RxNorm -> ATC list is in the reference yet), so it raises nothing here.
 import type { MedicationRequest } from '@medplum/fhirtypes';
 import { severityRank, type Severity } from '../codes.js';
-import type { Finding } from '../rules/types.js';
 import { dosesOf, isScheduled, nameOf } from './doses.js';
 import type { ScheduledRule } from './types.js';
 

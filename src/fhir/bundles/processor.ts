@@ -189,7 +189,7 @@ export class BundleProcessor {
   }
 
   private async batch(ctx: StoreContext, raw: unknown[], prefer: PreferReturn | undefined): Promise<string> {
-    const { writes, validator, config } = this.services;
+    const { validator, config } = this.services;
     const entries: Array<EntryRequest | undefined> = [];
     const results: EntryResult[] = [];
     raw.forEach((entry, index) => {

@@ -11,7 +11,7 @@ import { extractRows } from './extract.js';
 import type { SearchIndexer } from './indexer.js';
 import type { ActiveParam } from './registry.js';
 import type { Criterion } from './request.js';
-import { TABLES, type IndexRows } from './rows.js';
+import type { TABLES, IndexRows } from './rows.js';
 import { dateMatches } from './types/date.js';
 import { typeOf, type ValueCriterion } from './types/index.js';
 import type { IndexRow } from './types/parameter-type.js';

@@ -91,7 +91,7 @@ type Token = { kind: 'ident' | 'string' | 'number' | 'punct'; text: string };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|'((?:[^'\\]|\\.)*)'|(\d+)|(!=|[().|\[\]=,]))/y;
+  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_]*)|'((?:[^'\\]|\\.)*)'|(\d+)|(!=|[().|[\]=,]))/y;
   let at = 0;
   while (at < source.length) {
     if (/^\s*$/.test(source.slice(at))) break;

@@ -4,7 +4,7 @@ import type { ActiveParam, ParamType } from '../registry.js';
 import { compositeType } from './composite.js';
 import { dateType } from './date.js';
 import { numberType } from './number.js';
-import type { SearchParameterType, ValueCriterion } from './parameter-type.js';
+import type { SearchParameterType } from './parameter-type.js';
 import { quantityType } from './quantity.js';
 import { referenceType } from './reference.js';
 import { stringType } from './string.js';
