@@ -61,7 +61,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const haven = await launch(undefined, database.url);
     const baseline = await startBaseline(options.runner, env);
     processes.push(baseline);
-    const ctx: BenchContext = { db: database.pool, havenDb, runId: name, scale: options.scale, havenUrl: haven.server.url, havenHeaders: haven.server.headers, log };
+    const ctx: BenchContext = {
+      db: database.pool,
+      havenDb,
+      runId: name,
+      scale: options.scale,
+      havenUrl: haven.server.url,
+      havenHeaders: haven.server.headers,
+      log,
+    };
     // The audit-cost scenarios compare Haven with itself on a bench-only database without auditing.
     let unaudited: { haven: Started; base?: Started } | undefined;
     if (chosen.some((s) => s.against === 'unaudited-haven')) {
@@ -99,7 +107,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       let baseResult: { haven: LoadResult; baseline: LoadResult } | undefined;
       if (base && basePlans) {
         // Alternate who goes first, so that a load rising or falling during the run weighs on both.
-        const runWorking = async () => ({ haven: await measure('Haven', haven.server.url, plans.haven), baseline: await measure(baselineLabel, baselineUrl, plans.baseline) });
+        const runWorking = async () => ({
+          haven: await measure('Haven', haven.server.url, plans.haven),
+          baseline: await measure(baselineLabel, baselineUrl, plans.baseline),
+        });
         const runBase = async () => ({
           haven: await measure(`Haven at ${compare?.label}`, base.server.url, basePlans.haven),
           // The baseline is measured again beside the base, so each ratio carries the load of its own moment.
@@ -120,11 +131,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         baselineResult = await measure(baselineLabel, baselineUrl, plans.baseline);
       }
       const ratio = ratioOf(havenResult, baselineResult);
-      log(`${scenario.name}: Haven ${havenResult.requestsPerSecond.toFixed(0)} req/s (p50 ${havenResult.p50} ms), baseline ${baselineResult.requestsPerSecond.toFixed(0)} req/s (p50 ${baselineResult.p50} ms), ratio ${ratio.toFixed(2)}`);
-      const result: ScenarioResult = { scenario: scenario.name, haven: havenResult, baseline: baselineResult, ratio, goal: scenario.goal, scaleStep: scenario.scaleStep };
+      log(
+        `${scenario.name}: Haven ${havenResult.requestsPerSecond.toFixed(0)} req/s (p50 ${havenResult.p50} ms), baseline ${baselineResult.requestsPerSecond.toFixed(0)} req/s (p50 ${baselineResult.p50} ms), ratio ${ratio.toFixed(2)}`,
+      );
+      const result: ScenarioResult = {
+        scenario: scenario.name,
+        haven: havenResult,
+        baseline: baselineResult,
+        ratio,
+        goal: scenario.goal,
+        scaleStep: scenario.scaleStep,
+      };
       if (baseResult) {
         result.base = { haven: baseResult.haven, baseline: baseResult.baseline, ratio: ratioOf(baseResult.haven, baseResult.baseline) };
-        log(`${scenario.name}: at ${compare?.label} ratio ${result.base.ratio.toFixed(2)}; working tree over base ${(result.base.ratio > 0 ? ratio / result.base.ratio : 0).toFixed(2)}`);
+        log(
+          `${scenario.name}: at ${compare?.label} ratio ${result.base.ratio.toFixed(2)}; working tree over base ${(result.base.ratio > 0 ? ratio / result.base.ratio : 0).toFixed(2)}`,
+        );
       }
       results.push(result);
     }

@@ -41,19 +41,27 @@ export async function runBulkBench(options: { databaseUrl: string; resources: nu
     const file = path.join(dir, 'Observation.ndjson');
     const lines = [JSON.stringify({ resourceType: 'Patient', id: 'bench-bulk-patient' })];
     for (let i = 0; i < options.resources; i++) {
-      lines.push(JSON.stringify({
-        resourceType: 'Observation', id: `bench-bulk-${i}`, status: 'final',
-        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-        code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
-        subject: { reference: 'Patient/bench-bulk-patient' },
-        effectiveDateTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(),
-        valueQuantity: { value: 60 + (i % 40), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
-      }));
+      lines.push(
+        JSON.stringify({
+          resourceType: 'Observation',
+          id: `bench-bulk-${i}`,
+          status: 'final',
+          category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+          subject: { reference: 'Patient/bench-bulk-patient' },
+          effectiveDateTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(),
+          valueQuantity: { value: 60 + (i % 40), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+        }),
+      );
     }
     writeFileSync(file, lines.join('\n') + '\n');
 
     log(`import of ${options.resources} Observations`);
-    const imported = await importPaths([file], new StoreWriter(services), { batchSize: 500, reportPath: path.join(dir, 'report.ndjson'), progressOut: { write: () => true, isTTY: false } });
+    const imported = await importPaths([file], new StoreWriter(services), {
+      batchSize: 500,
+      reportPath: path.join(dir, 'report.ndjson'),
+      progressOut: { write: () => true, isTTY: false },
+    });
     const importRate = imported.perSecond;
     log('bare COPY of the same rows');
     await database.pool.query('CREATE TABLE bench_bulk_copy (content jsonb NOT NULL)');
@@ -63,7 +71,9 @@ export async function runBulkBench(options: { databaseUrl: string; resources: nu
     log(`$export of ${options.resources} Observations`);
     const jobs = new ExportJobs(db);
     const id = await jobs.create({
-      client: 'haven|bench', level: 'system', requestUrl: `${config.fhirBaseUrl}/$export?_type=Observation`,
+      client: 'haven|bench',
+      level: 'system',
+      requestUrl: `${config.fhirBaseUrl}/$export?_type=Observation`,
       params: { types: ['Observation'], typeFilters: {} },
       grant: { issuer: 'haven', scope: 'system/*.read', subject: 'bench' },
       actor: { requestId: 'bench-bulk-export', subject: 'bench' },
@@ -75,7 +85,9 @@ export async function runBulkBench(options: { databaseUrl: string; resources: nu
     if (count !== options.resources) throw new Error(`the export wrote ${count} resources, not ${options.resources}`);
     const exportRate = count / exported.seconds;
     log('bare COPY TO of the same rows');
-    const copyOut = await timed(() => copy(database.url, `\\copy (SELECT content FROM resource WHERE resource_type = 'Observation') TO '${path.join(dir, 'copy-out.ndjson')}'`));
+    const copyOut = await timed(() =>
+      copy(database.url, `\\copy (SELECT content FROM resource WHERE resource_type = 'Observation') TO '${path.join(dir, 'copy-out.ndjson')}'`),
+    );
     const copyOutRate = count / copyOut.seconds;
     await worker.stop();
     return [

@@ -61,7 +61,10 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     frameworkErrors: (error, _request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400;
       const diagnostics = error.code === 'FST_ERR_BAD_URL' ? 'The request path has a malformed %-escape' : 'The request could not be read';
-      (reply as unknown as FastifyReply).code(status >= 400 && status < 500 ? status : 400).type(FHIR_JSON_UTF8).send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'structure', diagnostics, errorCode: 'malformed-request' }])));
+      (reply as unknown as FastifyReply)
+        .code(status >= 400 && status < 500 ? status : 400)
+        .type(FHIR_JSON_UTF8)
+        .send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'structure', diagnostics, errorCode: 'malformed-request' }])));
     },
   });
 
@@ -92,7 +95,10 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     if (error instanceof OAuthError) {
       // OAuth refusals of the token endpoint (invalid_client, ...) are part of the audit trail too.
       if (error.status === 401 || error.status === 403) await auditDenial(runtime, request, error.status);
-      return reply.code(error.status).headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' }).send(error.body);
+      return reply
+        .code(error.status)
+        .headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+        .send(error.body);
     }
     const { status, issues, headers } = describeError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
@@ -109,7 +115,13 @@ export function buildApp({ config, runtime, logger }: AppOptions): FastifyInstan
     return reply
       .code(404)
       .type(FHIR_JSON_UTF8)
-      .send(JSON.stringify(operationOutcome([{ severity: 'error', code: 'not-found', diagnostics: `No endpoint ${request.method} ${path.slice(0, 200)}`, errorCode: 'no-endpoint' }])));
+      .send(
+        JSON.stringify(
+          operationOutcome([
+            { severity: 'error', code: 'not-found', diagnostics: `No endpoint ${request.method} ${path.slice(0, 200)}`, errorCode: 'no-endpoint' },
+          ]),
+        ),
+      );
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -183,7 +195,11 @@ function describeError(error: FastifyError): { status: number; issues: Issue[]; 
     case 'unavailable':
       return { status: 503, issues: issue('transient', 'The database is unavailable; retry shortly', 'unavailable'), headers: { 'Retry-After': '5' } };
   }
-  return { status: 500, issues: issue('exception', 'Internal server error; the request id in X-Request-Id helps the operator find it', 'internal-error'), headers: {} };
+  return {
+    status: 500,
+    issues: issue('exception', 'Internal server error; the request id in X-Request-Id helps the operator find it', 'internal-error'),
+    headers: {},
+  };
 }
 
 /**
@@ -195,7 +211,15 @@ function describeError(error: FastifyError): { status: number; issues: Issue[]; 
 export function statementTimedOut(): { status: number; issues: Issue[]; headers: Record<string, string> } {
   return {
     status: 503,
-    issues: [{ severity: 'error', code: 'timeout', errorCode: 'timeout', diagnostics: 'The request took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled; narrow it (fewer parameters or includes, a smaller _count) or retry later' }],
+    issues: [
+      {
+        severity: 'error',
+        code: 'timeout',
+        errorCode: 'timeout',
+        diagnostics:
+          'The request took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled; narrow it (fewer parameters or includes, a smaller _count) or retry later',
+      },
+    ],
     headers: {},
   };
 }

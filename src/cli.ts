@@ -14,7 +14,18 @@ import { tokenCommand } from './commands/token.js';
 import { userCommand } from './oauth/user-command.js';
 import { HAVEN_VERSION } from './version.js';
 
-const commands: Command[] = [serveCommand, migrateCommand, tokenCommand, keysCommand, auditCommand, reindexCommand, importCommand, userCommand, alertsCommand, demoCommand];
+const commands: Command[] = [
+  serveCommand,
+  migrateCommand,
+  tokenCommand,
+  keysCommand,
+  auditCommand,
+  reindexCommand,
+  importCommand,
+  userCommand,
+  alertsCommand,
+  demoCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -212,7 +212,8 @@ function loadAuthConfig(env: Env, fhirBaseUrl: string, dataDir: string, database
 
 function dashboardClientId(env: Env): string {
   const id = env.DASHBOARD_CLIENT_ID || 'haven-dashboard';
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(id)) throw new ConfigError(`DASHBOARD_CLIENT_ID may hold letters, digits and . _ - (at most 100), got "${id.slice(0, 100)}"`);
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(id))
+    throw new ConfigError(`DASHBOARD_CLIENT_ID may hold letters, digits and . _ - (at most 100), got "${id.slice(0, 100)}"`);
   return id;
 }
 
@@ -227,7 +228,8 @@ function workers(env: Env, databaseUrl: string | undefined): number {
 
 function alertsSchedule(env: Env): string {
   const schedule = env.ALERTS_SCHEDULE || '*/15 * * * *';
-  if (schedule !== 'off' && !validCronExpression(schedule)) throw new ConfigError(`ALERTS_SCHEDULE must be a cron expression such as "*/15 * * * *" or "off", got "${schedule}"`);
+  if (schedule !== 'off' && !validCronExpression(schedule))
+    throw new ConfigError(`ALERTS_SCHEDULE must be a cron expression such as "*/15 * * * *" or "off", got "${schedule}"`);
   return schedule;
 }
 

@@ -67,7 +67,14 @@ export class Runtime {
 
 /** Opens the database, applies pending migrations and compiles what is compiled once. */
 export async function openServices(config: Config, log?: FastifyBaseLogger, db?: Database): Promise<Services> {
-  const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs }));
+  const database =
+    db ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.dbPoolSize,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+    }));
   try {
     await migrate(database, loadMigrations(migrationsDir), (message) => log?.info(message));
     // The audit log needs this month's partition before the first write (the daily job keeps

@@ -30,7 +30,10 @@ t.ok(sources.size > 100, `read src/ (${sources.size} files)`);
 
 t.test('no import cycle between files, type imports included', async (t) => {
   const found = importCycles(sources).filter((v) => v.rule === 'no file import cycles');
-  t.same(found.map((v) => v.detail), []);
+  t.same(
+    found.map((v) => v.detail),
+    [],
+  );
 });
 
 t.test('no import cycle between rooms (the composition root aside)', async (t) => {
@@ -39,13 +42,22 @@ t.test('no import cycle between rooms (the composition root aside)', async (t) =
   const edges = all.map((e) => [roomOf(e.from), roomOf(e.to)] as const).filter(([from, to]) => from !== to && !aside(from) && !aside(to));
   // None is tolerated (the last two, auth/ <-> oauth/ and alerts/ <-> api/ <-> hooks/, were taken
   // apart in issue 12): a room that needs one above it is a file in the wrong room.
-  t.same(cycles(edges).map((members) => members.join(' <-> ')), []);
+  t.same(
+    cycles(edges).map((members) => members.join(' <-> ')),
+    [],
+  );
 });
 
 t.test('the walls: store/ below the rooms, mappers/ and clinical/ pure', async (t) => {
-  t.same(wallBreaches(sources, WALLS).map((v) => `${v.file} -> ${v.detail} (${v.rule})`), []);
+  t.same(
+    wallBreaches(sources, WALLS).map((v) => `${v.file} -> ${v.detail} (${v.rule})`),
+    [],
+  );
 });
 
 t.test('SQL only in store/', async (t) => {
-  t.same(sqlOutside(sources, SQL_ROOMS).map((v) => `${v.file}: ${v.detail}`), []);
+  t.same(
+    sqlOutside(sources, SQL_ROOMS).map((v) => `${v.file}: ${v.detail}`),
+    [],
+  );
 });

@@ -21,7 +21,15 @@ t.test('BASE_URL sets the public address, without a trailing slash', async (t) =
 
 t.test('bad values are refused with a message naming the variable', async (t) => {
   t.throws(() => loadConfig({ PORT: 'eighty' }), { name: 'ConfigError', message: /PORT/ });
-  t.ok((() => { try { loadConfig({ PORT: 'x' }); } catch (e) { return e instanceof ConfigError; } })());
+  t.ok(
+    (() => {
+      try {
+        loadConfig({ PORT: 'x' });
+      } catch (e) {
+        return e instanceof ConfigError;
+      }
+    })(),
+  );
   t.throws(() => loadConfig({ PORT: '70000' }), /PORT/);
   t.throws(() => loadConfig({ BASE_URL: 'ftp://x' }), /BASE_URL/);
   t.throws(() => loadConfig({ TZ_DEFAULT: 'Mars/Olympus' }), /TZ_DEFAULT/);

@@ -3,7 +3,12 @@
 // limits, §1.4 for a patient's own limits set by the care team as a Goal).
 import type { Resource } from './data';
 
-export interface Band { from: number; to: number; label: string; shade: string }
+export interface Band {
+  from: number;
+  to: number;
+  label: string;
+  shade: string;
+}
 
 /** Severity bands: score ranges inclusive; drawn from `from` to `to + 1` so the bands touch. */
 export const PHQ9_BANDS: Band[] = [
@@ -21,10 +26,19 @@ export const GAD7_BANDS: Band[] = [
 ];
 
 export const SEVERITY_RANK: Record<string, number> = {
-  'none-minimal': 0, minimal: 0, mild: 1, moderate: 2, 'moderately-severe': 3, severe: 4,
+  'none-minimal': 0,
+  minimal: 0,
+  mild: 1,
+  moderate: 2,
+  'moderately-severe': 3,
+  severe: 4,
 };
 
-export interface Threshold { value: number; label: string; series?: string }
+export interface Threshold {
+  value: number;
+  label: string;
+  series?: string;
+}
 
 export const LOINC = {
   systolic: '8480-6',
@@ -64,7 +78,9 @@ export function vitalThresholds(goals: Resource[]) {
       { value: hr?.low ?? 50, label: `low: <${hr?.low ?? 50}${hr?.low ? ' (patient limit)' : ''}` },
     ] as Threshold[],
     spo2: [
-      hypercapnic ? { value: 88, label: 'low: <88 (hypercapnic target)' } : { value: spo2?.low ?? 92, label: `low: ≤${spo2?.low ?? 92}${spo2?.low ? ' (patient limit)' : ''}` },
+      hypercapnic
+        ? { value: 88, label: 'low: <88 (hypercapnic target)' }
+        : { value: spo2?.low ?? 92, label: `low: ≤${spo2?.low ?? 92}${spo2?.low ? ' (patient limit)' : ''}` },
     ] as Threshold[],
   };
 }

@@ -6,17 +6,61 @@ import type { AppConfig } from './session';
 
 export type Resource = { resourceType: string; id: string; [key: string]: any };
 
-export interface Assessment { id: string; type: 'PHQ-9' | 'GAD-7'; responses: number[]; score: number; severity: string; takenAt: string }
-export interface MoodEntry { id: string; recordedAt: string; overallMood: number }
-export interface Vitals { id: string; recordedAt: string; systolicBP?: number; diastolicBP?: number; heartRate?: number; weightLb?: number; oxygenSaturation?: number; temperatureF?: number }
-export interface Medication { id: string; name: string; dosage?: string; frequency?: string; startDate?: string; endDate?: string; active?: boolean }
-export interface DoseLog { id: string; takenAt: string; status: 'taken' | 'missed' | 'skipped' }
-export interface CarePlan { id: string; title: string; status?: string; goals?: Array<{ description: string; targetDate?: string; status?: string }> }
+export interface Assessment {
+  id: string;
+  type: 'PHQ-9' | 'GAD-7';
+  responses: number[];
+  score: number;
+  severity: string;
+  takenAt: string;
+}
+export interface MoodEntry {
+  id: string;
+  recordedAt: string;
+  overallMood: number;
+}
+export interface Vitals {
+  id: string;
+  recordedAt: string;
+  systolicBP?: number;
+  diastolicBP?: number;
+  heartRate?: number;
+  weightLb?: number;
+  oxygenSaturation?: number;
+  temperatureF?: number;
+}
+export interface Medication {
+  id: string;
+  name: string;
+  dosage?: string;
+  frequency?: string;
+  startDate?: string;
+  endDate?: string;
+  active?: boolean;
+}
+export interface DoseLog {
+  id: string;
+  takenAt: string;
+  status: 'taken' | 'missed' | 'skipped';
+}
+export interface CarePlan {
+  id: string;
+  title: string;
+  status?: string;
+  goals?: Array<{ description: string; targetDate?: string; status?: string }>;
+}
 
 export interface Summary {
   patientId: string;
   latestVitals: Record<string, { value: number; recordedAt: string } | null>;
-  medicationAdherence: Array<{ medicationId: string; name: string; dosesPerDay: number | null; expected: number | null; taken: number; adherence: number | null }>;
+  medicationAdherence: Array<{
+    medicationId: string;
+    name: string;
+    dosesPerDay: number | null;
+    expected: number | null;
+    taken: number;
+    adherence: number | null;
+  }>;
   assessments: Record<'phq9' | 'gad7', { score: number; severity: string; takenAt: string } | null>;
   riskFlags: Array<{ flagId: string; text: string | null; category?: string[]; rule?: string; severity?: string }>;
 }
@@ -41,7 +85,10 @@ export class HavenData {
 
   async api<T>(path: string): Promise<T> {
     const token = this.client.state.tokenResponse?.access_token;
-    const response = await fetch(`${this.config.apiBaseUrl}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, credentials: 'omit' });
+    const response = await fetch(`${this.config.apiBaseUrl}${path}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      credentials: 'omit',
+    });
     if (!response.ok) throw new Error(`${path.split('?')[0]} answered ${response.status}`);
     return (await response.json()) as T;
   }
@@ -61,10 +108,11 @@ export class HavenData {
       const batch = await this.api<T[] | { records?: T[]; items?: T[] }>(`/patients/${encodeURIComponent(patientId)}/${kind}?${query}`);
       const list = Array.isArray(batch) ? batch : (batch.records ?? batch.items ?? []);
       let added = 0;
-      for (const record of list) if (!seen.has(record.id)) {
-        seen.set(record.id, record);
-        added++;
-      }
+      for (const record of list)
+        if (!seen.has(record.id)) {
+          seen.set(record.id, record);
+          added++;
+        }
       if (!timeField || list.length < 200 || added === 0) break;
       to = String(list[list.length - 1][timeField as keyof T]);
     }

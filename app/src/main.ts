@@ -29,7 +29,9 @@ async function start(): Promise<void> {
     const who = h('span', { id: 'signed-in-name' }, fhirUser ? `Signed in as ${fhirUser}` : 'Signed in');
     if (fhirUser) {
       // The person's own name, when their token may read their own record.
-      void (client.request(fhirUser) as Promise<Resource>).then((person) => (who.textContent = `Signed in as ${patientName(person).replace(/^Patient /, '')}`)).catch(() => undefined);
+      void (client.request(fhirUser) as Promise<Resource>)
+        .then((person) => (who.textContent = `Signed in as ${patientName(person).replace(/^Patient /, '')}`))
+        .catch(() => undefined);
     }
     signedIn.replaceChildren(
       who,

@@ -36,7 +36,13 @@ export function ehrLaunch(config: AppConfig): Promise<string | void> {
 
 /** Standalone launch by a clinician at Haven's own sign-in page. */
 export function standaloneLaunch(config: AppConfig): Promise<string | void> {
-  return FHIR.oauth2.authorize({ clientId: config.clientId, scope: STANDALONE_SCOPE, redirectUri: redirectUri(config), iss: config.fhirBaseUrl, completeInTarget: true });
+  return FHIR.oauth2.authorize({
+    clientId: config.clientId,
+    scope: STANDALONE_SCOPE,
+    redirectUri: redirectUri(config),
+    iss: config.fhirBaseUrl,
+    completeInTarget: true,
+  });
 }
 
 /** The client of a completed launch (or of a reload after one), or undefined when not signed in. */
@@ -78,7 +84,12 @@ export function signOut(): void {
 export function tokenClaims(token: string): Record<string, unknown> {
   try {
     const part = token.split('.')[1] ?? '';
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
     return JSON.parse(json) as Record<string, unknown>;
   } catch {
     return {};

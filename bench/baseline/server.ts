@@ -66,15 +66,19 @@ app.post('/baseline/transaction', async (request, reply) => {
 
 // History: every version of one resource, newest first.
 app.get<{ Params: { id: string } }>('/baseline/history/:id', async (request, reply) => {
-  const { rows } = await pool.query<{ content: string }>(
-    'SELECT content::text AS content FROM bench_history WHERE id = $1 ORDER BY version DESC LIMIT 100',
-    [request.params.id],
-  );
-  return reply.type('application/fhir+json').send(`{"resourceType":"Bundle","type":"history","entry":[${rows.map((r) => `{"resource":${r.content}}`).join(',')}]}`);
+  const { rows } = await pool.query<{ content: string }>('SELECT content::text AS content FROM bench_history WHERE id = $1 ORDER BY version DESC LIMIT 100', [
+    request.params.id,
+  ]);
+  return reply
+    .type('application/fhir+json')
+    .send(`{"resourceType":"Bundle","type":"history","entry":[${rows.map((r) => `{"resource":${r.content}}`).join(',')}]}`);
 });
 
 const port = Number(process.env.PORT ?? 0);
 await app.listen({ host: '127.0.0.1', port });
 process.on('SIGTERM', () => {
-  void app.close().then(() => pool.end()).then(() => process.exit(0));
+  void app
+    .close()
+    .then(() => pool.end())
+    .then(() => process.exit(0));
 });

@@ -26,9 +26,11 @@ export interface BaseBuild {
  */
 export async function checkoutBase(ref: string, runner: Runner, log: (message: string) => void): Promise<BaseBuild> {
   const git = (...args: string[]) => run('git', ['-C', packageRoot, ...args], { maxBuffer: 16 * 1024 * 1024 });
-  const commit = (await git('rev-parse', '--verify', `${ref}^{commit}`).catch(() => {
-    throw new Error(`--compare: "${ref}" is not a commit of ${packageRoot}`);
-  })).stdout.trim();
+  const commit = (
+    await git('rev-parse', '--verify', `${ref}^{commit}`).catch(() => {
+      throw new Error(`--compare: "${ref}" is not a commit of ${packageRoot}`);
+    })
+  ).stdout.trim();
   const root = path.join(mkdtempSync(path.join(os.tmpdir(), 'haven-bench-base-')), 'haven');
   log(`checking out ${ref} (${commit.slice(0, 10)}) in ${root}`);
   await git('worktree', 'add', '--detach', root, commit);

@@ -51,7 +51,9 @@ export async function ensureObservations(
   if (have === undefined) {
     const items: BulkItem[] = Array.from({ length: patients }, (_v, i) => ({ id: patientId(i), resource: patient(i) }));
     await haven.transaction((tx) => bulkCreate(tx, ix, items, CHUNK), LOAD_ACTOR);
-    await db.query(`INSERT INTO bench_resource (id, content) SELECT id, content::jsonb FROM resource WHERE resource_type = 'Patient' AND id LIKE 'bench-pat-%'`);
+    await db.query(
+      `INSERT INTO bench_resource (id, content) SELECT id, content::jsonb FROM resource WHERE resource_type = 'Patient' AND id LIKE 'bench-pat-%'`,
+    );
     have = 0;
   }
   const started = Date.now();
@@ -62,7 +64,10 @@ export async function ensureObservations(
   while (have < target) {
     const n = Math.min(CHUNK, target - have);
     const at = have;
-    const insert = buildBulkInsert(ix, Array.from({ length: n }, (_v, k) => ({ resource: observation(at + k, patients) })));
+    const insert = buildBulkInsert(
+      ix,
+      Array.from({ length: n }, (_v, k) => ({ resource: observation(at + k, patients) })),
+    );
     await inflight;
     inflight = haven.transaction((tx) => tx.query(insert.sql, insert.params), LOAD_ACTOR);
     have += n;

@@ -65,19 +65,30 @@ export function formatBaseTable(report: BenchReport): string {
  * req/s of the two Havens for reference.
  */
 export function formatComparison(report: BenchReport): string {
-  const header = ['scenario', 'ratio (working tree)', 'ratio (base)', 'working / base', 'Haven req/s (working)', 'Haven req/s (base)', 'p50 ms (working)', 'p50 ms (base)'];
+  const header = [
+    'scenario',
+    'ratio (working tree)',
+    'ratio (base)',
+    'working / base',
+    'Haven req/s (working)',
+    'Haven req/s (base)',
+    'p50 ms (working)',
+    'p50 ms (base)',
+  ];
   const rows = report.results.flatMap((r) =>
     r.base
-      ? [[
-          r.scenario,
-          r.ratio.toFixed(2),
-          r.base.ratio.toFixed(2),
-          r.base.ratio > 0 ? (r.ratio / r.base.ratio).toFixed(2) : '',
-          r.haven.requestsPerSecond.toFixed(0),
-          r.base.haven.requestsPerSecond.toFixed(0),
-          r.haven.p50.toFixed(1),
-          r.base.haven.p50.toFixed(1),
-        ]]
+      ? [
+          [
+            r.scenario,
+            r.ratio.toFixed(2),
+            r.base.ratio.toFixed(2),
+            r.base.ratio > 0 ? (r.ratio / r.base.ratio).toFixed(2) : '',
+            r.haven.requestsPerSecond.toFixed(0),
+            r.base.haven.requestsPerSecond.toFixed(0),
+            r.haven.p50.toFixed(1),
+            r.base.haven.p50.toFixed(1),
+          ],
+        ]
       : [],
   );
   return markdownTable(header, rows);

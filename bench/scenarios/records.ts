@@ -34,8 +34,14 @@ function vitalsResources(): string {
     subject: { reference: `Patient/${BENCH_PATIENT}` },
     effectiveDateTime: new Date().toISOString(),
     component: [
-      { code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: 120, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
-      { code: { coding: [{ system: LOINC, code: '8462-4' }] }, valueQuantity: { value: 80, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+      {
+        code: { coding: [{ system: LOINC, code: '8480-6' }] },
+        valueQuantity: { value: 120, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
+      {
+        code: { coding: [{ system: LOINC, code: '8462-4' }] },
+        valueQuantity: { value: 80, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
     ],
   };
   return JSON.stringify([panel, bp, heartRate(BENCH_PATIENT, new Date())]);
@@ -76,7 +82,12 @@ function recordScenario(name: string, kind: string, record: () => string, resour
     async prepare(ctx) {
       await ensurePatient(ctx);
       return {
-        haven: { method: 'POST', path: `/api/v1/patients/${BENCH_PATIENT}/${kind}`, body: record, headers: { ...ctx.havenHeaders, 'content-type': 'application/json' } },
+        haven: {
+          method: 'POST',
+          path: `/api/v1/patients/${BENCH_PATIENT}/${kind}`,
+          body: record,
+          headers: { ...ctx.havenHeaders, 'content-type': 'application/json' },
+        },
         baseline: { method: 'POST', path: '/baseline/transaction', body: resources },
       };
     },

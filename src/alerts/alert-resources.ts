@@ -72,7 +72,9 @@ export function updatedFlag(flag: Flag, finding: Finding, escalate: boolean): Fl
   const details = (flag.extension ?? []).filter((e) => e.url === FLAG_DETAIL);
   const known = new Set(details.map((e) => e.valueReference?.reference));
   const added = finding.evidence.filter((r) => !known.has(r)).slice(0, Math.max(0, MAX_DETAILS - details.length));
-  const others = (flag.extension ?? []).filter((e) => e.url !== FLAG_DETAIL && (!escalate || (e.url !== FLAG_PRIORITY_EXTENSION && e.url !== ALERT_SEVERITY_EXTENSION)));
+  const others = (flag.extension ?? []).filter(
+    (e) => e.url !== FLAG_DETAIL && (!escalate || (e.url !== FLAG_PRIORITY_EXTENSION && e.url !== ALERT_SEVERITY_EXTENSION)),
+  );
   return {
     ...flag,
     extension: [...details, ...detailExtensions(added), ...(escalate ? severityExtensions(finding.severity) : []), ...others],
@@ -80,7 +82,14 @@ export function updatedFlag(flag: Flag, finding: Finding, escalate: boolean): Fl
   };
 }
 
-export function alertCommunication(subject: AlertSubject, finding: Finding, flagId: string, careTeamIds: string[], now: string, escalated: boolean): Communication {
+export function alertCommunication(
+  subject: AlertSubject,
+  finding: Finding,
+  flagId: string,
+  careTeamIds: string[],
+  now: string,
+  escalated: boolean,
+): Communication {
   return {
     resourceType: 'Communication',
     status: 'completed',
@@ -98,7 +107,14 @@ export function alertCommunication(subject: AlertSubject, finding: Finding, flag
 /** Days to act by severity (§0): critical and high the same day, medium the next, low within a week. */
 const DUE_DAYS: Record<Severity, number> = { critical: 0, high: 0, medium: 1, low: 7 };
 
-export function alertTask(subject: { patientId: string }, finding: Pick<Finding, 'severity' | 'text'>, flagId: string, careTeamId: string | undefined, now: string, what: string): Task {
+export function alertTask(
+  subject: { patientId: string },
+  finding: Pick<Finding, 'severity' | 'text'>,
+  flagId: string,
+  careTeamId: string | undefined,
+  now: string,
+  what: string,
+): Task {
   const due = new Date(now);
   due.setUTCDate(due.getUTCDate() + DUE_DAYS[finding.severity]);
   due.setUTCHours(23, 59, 59, 0);

@@ -105,6 +105,12 @@ export class AlertWriter {
 
   private check(resource: Resource): void {
     const issues = this.options.validator.validate(resource);
-    if (issues.length) throw FhirError.of('internal-error', 500, 'exception', `Haven built an invalid ${resource.resourceType} alert: ${issues.map((i) => i.diagnostics).join('; ')}`);
+    if (issues.length)
+      throw FhirError.of(
+        'internal-error',
+        500,
+        'exception',
+        `Haven built an invalid ${resource.resourceType} alert: ${issues.map((i) => i.diagnostics).join('; ')}`,
+      );
   }
 }

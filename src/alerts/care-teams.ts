@@ -10,6 +10,13 @@ const MAX_TEAMS = 50;
 
 /** Ids of the patient's active CareTeams, within what the caller may see. */
 export const activeCareTeamIds: CareTeamLookup = async (s, patientId) => {
-  const matches = await s.match('CareTeam', [['patient', `Patient/${patientId}`], ['status', 'active']], MAX_TEAMS);
+  const matches = await s.match(
+    'CareTeam',
+    [
+      ['patient', `Patient/${patientId}`],
+      ['status', 'active'],
+    ],
+    MAX_TEAMS,
+  );
   return matches.map((m) => m.id);
 };

@@ -49,7 +49,9 @@ export async function evaluateObservation(ctx: EvaluationContext, observation: O
   const readings = readingsOf(observation, ctx.now.toISOString());
   if (!readings.length) return [];
   const measured = new Set(readings.map((r) => r.measurement));
-  const rules = (ctx.rules ?? WRITE_RULES).filter((rule) => (rule.kind === 'threshold' ? rule.measurements.some((m) => measured.has(m)) : measured.has(rule.measurement)));
+  const rules = (ctx.rules ?? WRITE_RULES).filter((rule) =>
+    rule.kind === 'threshold' ? rule.measurements.some((m) => measured.has(m)) : measured.has(rule.measurement),
+  );
   if (!rules.length) return [];
   const limits = await goalsOf(ctx);
   const outcomes: RaiseOutcome[] = [];
@@ -57,12 +59,26 @@ export async function evaluateObservation(ctx: EvaluationContext, observation: O
     const finding = rule.kind === 'threshold' ? evaluateThreshold(rule, readings, limits.limits) : await evaluateChange(ctx, rule, readings, limits);
     if (!finding) continue;
     const evidence = [...finding.evidence, ...(ctx.extraEvidence ?? [])];
-    outcomes.push(await ctx.writer.raise(ctx.s, { patientId: ctx.patientId, rule: rule.code, display: rule.display, finding: late({ ...finding, evidence }, ctx.now), now: ctx.now.toISOString(), ...(TASKS[rule.code] ? { task: TASKS[rule.code] } : {}) }));
+    outcomes.push(
+      await ctx.writer.raise(ctx.s, {
+        patientId: ctx.patientId,
+        rule: rule.code,
+        display: rule.display,
+        finding: late({ ...finding, evidence }, ctx.now),
+        now: ctx.now.toISOString(),
+        ...(TASKS[rule.code] ? { task: TASKS[rule.code] } : {}),
+      }),
+    );
   }
   return outcomes;
 }
 
-async function evaluateChange(ctx: EvaluationContext, rule: Extract<WriteRule, { kind: 'change' }>, readings: Reading[], limits: PatientLimits): Promise<Finding | undefined> {
+async function evaluateChange(
+  ctx: EvaluationContext,
+  rule: Extract<WriteRule, { kind: 'change' }>,
+  readings: Reading[],
+  limits: PatientLimits,
+): Promise<Finding | undefined> {
   const current = readings.find((r) => r.measurement === rule.measurement) as Reading;
   const code = HISTORY_CODES[rule.measurement];
   if (!code) return undefined;
@@ -74,7 +90,9 @@ async function evaluateChange(ctx: EvaluationContext, rule: Extract<WriteRule, {
     ['date', `ge${searchInstant(since)}`],
     ['date', `le${searchInstant(new Date(at.getTime() + 86_400_000))}`],
   ])) as Observation[];
-  const earlier = found.flatMap((o) => readingsOf(o, ctx.now.toISOString())).filter((r) => r.measurement === rule.measurement && r.reference !== current.reference);
+  const earlier = found
+    .flatMap((o) => readingsOf(o, ctx.now.toISOString()))
+    .filter((r) => r.measurement === rule.measurement && r.reference !== current.reference);
   return rule.evaluate({ current, earlier, ...(limits.allowed[rule.code] !== undefined ? { allowed: limits.allowed[rule.code] } : {}) });
 }
 

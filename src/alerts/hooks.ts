@@ -92,7 +92,12 @@ export function alertHooks(options: AlertHookOptions): AlertHooks {
       const before = written.version.versionId > 1 ? await s.vread('Goal', written.version.id, written.version.versionId - 1) : undefined;
       const versions = [written.resource, before?.json ? JSON.parse(before.json) : undefined].filter((g): g is Goal => !!g);
       if (versions.some((g) => setsAlertLimit(g) && (isCareTeamGoal(g) || /^(Practitioner|PractitionerRole)\//.test(g.expressedBy?.reference ?? '')))) {
-        throw FhirError.of('care-team-only', 403, 'forbidden', "Only the care team sets a patient's alert limits: a Goal with an alert limit expressed by a clinician cannot be written here");
+        throw FhirError.of(
+          'care-team-only',
+          403,
+          'forbidden',
+          "Only the care team sets a patient's alert limits: a Goal with an alert limit expressed by a clinician cannot be written here",
+        );
       }
     },
 

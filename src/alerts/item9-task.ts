@@ -27,7 +27,14 @@ export async function ensureItem9Task(
   const tasks = (await searchPatient(s, options.search, patientId, 'Task', [['focus', `Flag/${flag.id}`]])) as Task[];
   if (tasks.some((t) => (t.authoredOn ?? '') >= raisedAt)) return;
   const [team] = await options.careTeams(s, patientId);
-  const task = alertTask({ patientId }, { severity: 'critical', text: `${flag.code.text ?? 'Positive PHQ-9 item 9'}: contact the patient today and assess suicide risk` }, flag.id as string, team, now.toISOString(), 'Suicide-risk follow-up: contact the patient today');
+  const task = alertTask(
+    { patientId },
+    { severity: 'critical', text: `${flag.code.text ?? 'Positive PHQ-9 item 9'}: contact the patient today and assess suicide risk` },
+    flag.id as string,
+    team,
+    now.toISOString(),
+    'Suicide-risk follow-up: contact the patient today',
+  );
   const issues = options.validator.validate(task);
   if (issues.length) throw FhirError.of('internal-error', 500, 'exception', `Haven built an invalid Task: ${issues.map((i) => i.diagnostics).join('; ')}`);
   await s.create(task);

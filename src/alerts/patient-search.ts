@@ -7,7 +7,13 @@ import type { SearchEngine } from '../store/search/engine.js';
 /** Enough for any window a rule looks at (8 days of weights, 90 days of scores). */
 const MAX = 500;
 
-export async function searchPatient(s: ResourceStore, search: SearchEngine, patientId: string, type: string, params: Array<[string, string]>): Promise<Resource[]> {
+export async function searchPatient(
+  s: ResourceStore,
+  search: SearchEngine,
+  patientId: string,
+  type: string,
+  params: Array<[string, string]>,
+): Promise<Resource[]> {
   const compartment = `Patient/${patientId}`;
   const parsed = search.parse([type], [...params, ['_count', String(MAX)]], [{ kind: 'compartment', compartment }]);
   // Haven's own queries: an ignored parameter is a bug here, not a client's mistake.

@@ -59,7 +59,11 @@ export function readingsOf(observation: Observation, fallbackTime: string): Read
   return found;
 }
 
-function measure(code: CodeableConcept | undefined, quantity: Quantity | undefined, integer: number | undefined): Pick<Reading, 'measurement' | 'value'> | undefined {
+function measure(
+  code: CodeableConcept | undefined,
+  quantity: Quantity | undefined,
+  integer: number | undefined,
+): Pick<Reading, 'measurement' | 'value'> | undefined {
   const known = (code?.coding ?? []).filter((c) => c.system === SYSTEM_LOINC && c.code && BY_CODE[c.code]).map((c) => BY_CODE[c.code as string]);
   const entry = known[0];
   if (!entry) return undefined;

@@ -18,23 +18,40 @@ export interface RuleEntry {
 }
 
 const SCHEDULED: Record<string, { threshold: string; severities: Severity[] }> = {
-  'missed-dose': { threshold: 'any missed dose (anticoagulant, P2Y12); 2 consecutive misses or ≥48 h without a dose (beta-blocker)', severities: ['medium', 'high'] },
+  'missed-dose': {
+    threshold: 'any missed dose (anticoagulant, P2Y12); 2 consecutive misses or ≥48 h without a dose (beta-blocker)',
+    severities: ['medium', 'high'],
+  },
   'adherence-low': { threshold: '<80 % of expected doses taken over 30 days', severities: ['medium'] },
   'assessment-due': { threshold: 'no PHQ-9 for 28 days while in treatment', severities: ['low'] },
 };
 
-const UCUM: Record<string, string> = { systolic: 'mm[Hg]', diastolic: 'mm[Hg]', heartRate: '/min', spo2: '%', temperature: '[degF]', weight: '[lb_av]', phq9: '{score}', gad7: '{score}' };
+const UCUM: Record<string, string> = {
+  systolic: 'mm[Hg]',
+  diastolic: 'mm[Hg]',
+  heartRate: '/min',
+  spo2: '%',
+  temperature: '[degF]',
+  weight: '[lb_av]',
+  phq9: '{score}',
+  gad7: '{score}',
+};
 
 function thresholdOf(rule: WriteRule): { threshold: string; severities: Severity[] } {
   if (rule.kind === 'threshold') {
     const tiers = [...rule.tiers].reverse();
     return {
-      threshold: tiers.map((t) => `${t.when.map((c) => `${c.measurement} ${c.op} ${format(c.value)} ${UCUM[c.measurement]}`).join(' or ')}: ${t.severity}`).join('; '),
+      threshold: tiers
+        .map((t) => `${t.when.map((c) => `${c.measurement} ${c.op} ${format(c.value)} ${UCUM[c.measurement]}`).join(' or ')}: ${t.severity}`)
+        .join('; '),
       severities: [...new Set(tiers.map((t) => t.severity))],
     };
   }
   const severities: Severity[] = rule.code.startsWith('weight') ? ['high'] : ['medium', 'high'];
-  return { threshold: `${rule.measurement} rise ≥ ${format(rule.defaultAllowed)} ${UCUM[rule.measurement]} (${rule.lookbackDays === 2 ? 'from the previous day' : rule.lookbackDays === 8 ? 'in 7 days' : `on the previous within ${rule.lookbackDays} days`})`, severities };
+  return {
+    threshold: `${rule.measurement} rise ≥ ${format(rule.defaultAllowed)} ${UCUM[rule.measurement]} (${rule.lookbackDays === 2 ? 'from the previous day' : rule.lookbackDays === 8 ? 'in 7 days' : `on the previous within ${rule.lookbackDays} days`})`,
+    severities,
+  };
 }
 
 export function ruleSet(): RuleEntry[] {

@@ -33,7 +33,9 @@ export function isCareTeamGoal(goal: Goal): boolean {
 
 /** Whether a Goal sets an alert limit (it names a measurement or rule the alerts read). */
 export function setsAlertLimit(goal: Goal): boolean {
-  return (goal.target ?? []).some((t) => (t.measure?.coding ?? []).some((c) => (c.system === 'http://loinc.org' && c.code && measurementOfCode(c.code)) || c.system === ALERT_RULE_SYSTEM));
+  return (goal.target ?? []).some((t) =>
+    (t.measure?.coding ?? []).some((c) => (c.system === 'http://loinc.org' && c.code && measurementOfCode(c.code)) || c.system === ALERT_RULE_SYSTEM),
+  );
 }
 
 /** The limits of a patient's Goals, newest first. */
@@ -47,7 +49,8 @@ export function patientLimits(goalsNewestFirst: Goal[]): PatientLimits {
           if (!measurement || result.limits[measurement] || !target.detailRange) continue;
           const low = quantityIn(measurement, target.detailRange.low);
           const high = quantityIn(measurement, target.detailRange.high);
-          if (low !== undefined || high !== undefined) result.limits[measurement] = { ...(low !== undefined ? { low } : {}), ...(high !== undefined ? { high } : {}) };
+          if (low !== undefined || high !== undefined)
+            result.limits[measurement] = { ...(low !== undefined ? { low } : {}), ...(high !== undefined ? { high } : {}) };
         } else if (c.system === ALERT_RULE_SYSTEM && c.code) {
           const rule = c.code as RuleCode;
           const measurement = CHANGE_MEASUREMENT[rule];

@@ -20,7 +20,11 @@ export function parseListQuery(query: unknown): ListQuery {
   const params = (query ?? {}) as Record<string, string | string[] | undefined>;
   const unknown = Object.keys(params).filter((name) => !KNOWN.has(name));
   if (unknown.length) {
-    throw FhirError.badRequest('unknown-parameter', `Unknown query parameter ${unknown.map((n) => `"${n.slice(0, 40)}"`).join(', ')}: a list takes from, to and limit`, unknown.map((n) => n.slice(0, 40)));
+    throw FhirError.badRequest(
+      'unknown-parameter',
+      `Unknown query parameter ${unknown.map((n) => `"${n.slice(0, 40)}"`).join(', ')}: a list takes from, to and limit`,
+      unknown.map((n) => n.slice(0, 40)),
+    );
   }
   const single = (name: string): string | undefined => {
     const value = params[name];
@@ -50,7 +54,8 @@ function bound(value: string | undefined, name: string): string | undefined {
   if (DATE.test(value) && isValidCalendarDate(value)) return value;
   const instant = parseInstant(value);
   if (instant) return /\.\d/.test(value) ? instant.toISOString() : instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  throw FhirError.badRequest('invalid-parameter', 
+  throw FhirError.badRequest(
+    'invalid-parameter',
     `${name} must be a calendar date (2024-05-01) or a date and time with a time zone (2024-05-01T08:30:00Z), not "${value.slice(0, 40)}"`,
     [name],
   );

@@ -65,7 +65,10 @@ export class RecordReader {
     if (query.to) pairs.push([definition.dateParam, `le${query.to}`]);
     pairs.push(['_sort', `-${definition.dateParam}`], ['_count', String(query.limit)]);
     const mains = await this.find(definition.mainType, pairs);
-    const records = await this.assemble(definition, mains.filter((main) => belongs(definition, main, scope)));
+    const records = await this.assemble(
+      definition,
+      mains.filter((main) => belongs(definition, main, scope)),
+    );
     // A record that its resources no longer make (changed through the FHIR API) is left out of lists;
     // reading it by id says why.
     return records.filter((r): r is StoredRecord<object> => !(r instanceof RecordShapeError));
@@ -76,7 +79,12 @@ export class RecordReader {
    * until `enough`), companions read in the compartment too. Resources that no longer make a record
    * are left out.
    */
-  async inCompartment<R = StoredRecord<object>>(definition: RecordDefinition, patientId: string, criteria: Array<[string, string]>, options: CompartmentRead<R>): Promise<R[]> {
+  async inCompartment<R = StoredRecord<object>>(
+    definition: RecordDefinition,
+    patientId: string,
+    criteria: Array<[string, string]>,
+    options: CompartmentRead<R>,
+  ): Promise<R[]> {
     const read = options.read ?? ((resources: Resource[]) => definition.fromFhir(resources) as R);
     const found: R[] = [];
     await this.find(definition.mainType, [...kindCriteriaOf(definition), ...criteria, ['_count', String(options.count)]], {
@@ -128,7 +136,14 @@ export class RecordReader {
       for (let i = 0; i < ids.length; i += IDS_PER_SEARCH) {
         const chunk = ids.slice(i, i + IDS_PER_SEARCH);
         // Every page: a server with SEARCH_MAX_COUNT below the chunk pages even a search by ids.
-        for (const resource of await this.find(type, [['_id', chunk.join(',')], ['_count', String(chunk.length)]], { compartment, everyPage: true })) {
+        for (const resource of await this.find(
+          type,
+          [
+            ['_id', chunk.join(',')],
+            ['_count', String(chunk.length)],
+          ],
+          { compartment, everyPage: true },
+        )) {
           found.set(`${type}/${resource.id}`, resource);
         }
       }

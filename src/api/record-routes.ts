@@ -86,7 +86,13 @@ export function registerRecordRoutes(api: FastifyInstance, runtime: Runtime, def
 }
 
 /** 404 unless the patient (and the parent record) of the URL exist and the token reaches them; the access to read with. */
-async function checkReadScope(services: Services, request: FastifyRequest, definition: RecordDefinition, scope: RecordScope, interaction: Interaction): Promise<RecordAccess> {
+async function checkReadScope(
+  services: Services,
+  request: FastifyRequest,
+  definition: RecordDefinition,
+  scope: RecordScope,
+  interaction: Interaction,
+): Promise<RecordAccess> {
   const access = recordAccess(services.auth.authorizer, request, definition, interaction);
   const reader = services.store.reader(access.ctx);
   await checkPatient(reader.as(access.main), scope.patientId);

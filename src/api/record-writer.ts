@@ -143,7 +143,11 @@ export class RecordWriter {
  */
 function identified(resources: Resource[], identifier: Identifier | undefined, current?: Resource): Resource[] {
   const [main, ...rest] = resources;
-  const value = identifier ? (main?.resourceType === 'QuestionnaireResponse' ? identifier : [identifier]) : (current as { identifier?: unknown } | undefined)?.identifier;
+  const value = identifier
+    ? main?.resourceType === 'QuestionnaireResponse'
+      ? identifier
+      : [identifier]
+    : (current as { identifier?: unknown } | undefined)?.identifier;
   return main && value !== undefined ? [{ ...main, identifier: value } as Resource, ...rest] : resources;
 }
 

@@ -15,7 +15,6 @@ export const DEFAULT_DAYS = 30;
 /** Ten years: a therapist reviewing years of treatment needs the long view (the trend turns weekly past a year). */
 export const MAX_DAYS = 3650;
 
-
 export type Clock = () => Date;
 
 export function summaryRoutes(runtime: Runtime, clock: Clock = () => new Date()) {
@@ -44,7 +43,9 @@ export function parseDays(value: string | string[] | undefined): number {
   if (value === undefined) return DEFAULT_DAYS;
   const days = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(days >= 1 && days <= MAX_DAYS)) {
-    throw FhirError.badRequest('invalid-parameter', `days must be a whole number of days from 1 to ${MAX_DAYS}, given once (default ${DEFAULT_DAYS})`, ['days']);
+    throw FhirError.badRequest('invalid-parameter', `days must be a whole number of days from 1 to ${MAX_DAYS}, given once (default ${DEFAULT_DAYS})`, [
+      'days',
+    ]);
   }
   return days;
 }

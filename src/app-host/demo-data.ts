@@ -42,9 +42,12 @@ function random(seed: number): () => number {
   };
 }
 
-async function ok(send: Send, method: 'POST' | 'PUT', url: string, body: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// The demo's answers are read field by field where used; a loose type keeps the script short.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function ok(send: Send, method: 'POST' | 'PUT', url: string, body: unknown): Promise<any> {
   const answer = await send(method, url, body);
-  if (answer.status >= 300) throw new Error(`${method} ${url.split('?')[0]} answered ${answer.status}: ${JSON.stringify(answer.json?.issue ?? answer.json).slice(0, 400)}`);
+  if (answer.status >= 300)
+    throw new Error(`${method} ${url.split('?')[0]} answered ${answer.status}: ${JSON.stringify(answer.json?.issue ?? answer.json).slice(0, 400)}`);
   return answer.json;
 }
 
@@ -92,7 +95,13 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
   const nurse = await practitioner('Sam', 'Okafor', 'RN', 'Cardiac rehabilitation nurse');
 
   const patient = (given: string, family: string, gender: string, birthDate: string) =>
-    ok(send, 'POST', '/fhir/Patient', { resourceType: 'Patient', active: true, name: [{ given: [given], family, text: `${given} ${family}` }], gender, birthDate });
+    ok(send, 'POST', '/fhir/Patient', {
+      resourceType: 'Patient',
+      active: true,
+      name: [{ given: [given], family, text: `${given} ${family}` }],
+      gender,
+      birthDate,
+    });
   const alex = await patient('Alex', 'Rivera', 'female', '1988-04-12');
   const jordan = await patient('Jordan', 'Lee', 'male', '1961-09-30');
   const priya = await patient('Priya', 'Nair', 'female', '1955-01-18');
@@ -119,7 +128,11 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
     const progress = 1 - d / days;
     const phq = Math.max(2, Math.round(19 - 12 * progress + noise(1.5)));
     const item9 = d <= 14 && d > 0 ? 1 : 0;
-    await ok(send, 'POST', api(alex.id, 'assessments'), { type: 'PHQ-9', responses: responsesFor(Math.max(phq, item9), 9, rnd, { index: 8, value: item9 }), takenAt: at(d, 9) });
+    await ok(send, 'POST', api(alex.id, 'assessments'), {
+      type: 'PHQ-9',
+      responses: responsesFor(Math.max(phq, item9), 9, rnd, { index: 8, value: item9 }),
+      takenAt: at(d, 9),
+    });
     const gad = Math.max(1, Math.round(15 - 9 * progress + noise(1.5)));
     await ok(send, 'POST', api(alex.id, 'assessments'), { type: 'GAD-7', responses: responsesFor(Math.min(21, gad), 7, rnd), takenAt: at(d, 9, 10) });
   }
@@ -134,14 +147,23 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
     });
   }
   const sertraline = await ok(send, 'POST', api(alex.id, 'medications'), {
-    name: 'Sertraline', rxnorm: '312940', dosage: '50 mg', frequency: 'daily', timeOfDay: '08:00', startDate: dateOnly(days), purpose: 'Depression', prescribedBy: 'Dr. Maya Chen',
+    name: 'Sertraline',
+    rxnorm: '312940',
+    dosage: '50 mg',
+    frequency: 'daily',
+    timeOfDay: '08:00',
+    startDate: dateOnly(days),
+    purpose: 'Depression',
+    prescribedBy: 'Dr. Maya Chen',
   });
   for (let d = days - 1; d >= 0; d--) {
     const status = rnd() < 0.12 ? 'missed' : 'taken';
     await ok(send, 'POST', api(alex.id, `medications/${sertraline.id}/logs`), { takenAt: at(d, 8, 15), status });
   }
   await ok(send, 'POST', api(alex.id, 'care-plans'), {
-    title: 'Depression: behavioural activation', status: 'active', start: dateOnly(days),
+    title: 'Depression: behavioural activation',
+    status: 'active',
+    start: dateOnly(days),
     goals: [
       { description: 'PHQ-9 below 10 for a month', targetDate: dateOnly(-30), status: 'active' },
       { description: 'Walk 20 minutes on 5 days a week', status: 'active' },
@@ -168,22 +190,50 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
   for (let d = days - 1; d >= 0; d -= 28) {
     const phq = Math.max(0, Math.round(9 - 4 * (1 - d / days) + noise(1.5)));
     await ok(send, 'POST', api(jordan.id, 'assessments'), { type: 'PHQ-9', responses: responsesFor(phq, 9, rnd, { index: 8, value: 0 }), takenAt: at(d, 10) });
-    await ok(send, 'POST', api(jordan.id, 'assessments'), { type: 'GAD-7', responses: responsesFor(Math.max(0, Math.round(8 - 3 * (1 - d / days))), 7, rnd), takenAt: at(d, 10, 5) });
+    await ok(send, 'POST', api(jordan.id, 'assessments'), {
+      type: 'GAD-7',
+      responses: responsesFor(Math.max(0, Math.round(8 - 3 * (1 - d / days))), 7, rnd),
+      takenAt: at(d, 10, 5),
+    });
   }
   for (let d = days - 1; d >= 0; d -= 2) {
-    await ok(send, 'POST', api(jordan.id, 'mood-entries'), { recordedAt: at(d, 19), overallMood: Math.min(10, Math.max(1, Math.round(5 + 2 * (1 - d / days) + noise(1.5)))) });
+    await ok(send, 'POST', api(jordan.id, 'mood-entries'), {
+      recordedAt: at(d, 19),
+      overallMood: Math.min(10, Math.max(1, Math.round(5 + 2 * (1 - d / days) + noise(1.5)))),
+    });
   }
-  const metoprolol = await ok(send, 'POST', api(jordan.id, 'medications'), { name: 'Metoprolol succinate', rxnorm: '866427', dosage: '25 mg', frequency: 'daily', timeOfDay: '08:00', startDate: dateOnly(days), purpose: 'Heart rate and blood pressure' });
-  const apixaban = await ok(send, 'POST', api(jordan.id, 'medications'), { name: 'Apixaban', rxnorm: '1364445', dosage: '5 mg', frequency: 'twice daily', timeOfDay: '08:00, 20:00', startDate: dateOnly(days), purpose: 'Anticoagulation' });
+  const metoprolol = await ok(send, 'POST', api(jordan.id, 'medications'), {
+    name: 'Metoprolol succinate',
+    rxnorm: '866427',
+    dosage: '25 mg',
+    frequency: 'daily',
+    timeOfDay: '08:00',
+    startDate: dateOnly(days),
+    purpose: 'Heart rate and blood pressure',
+  });
+  const apixaban = await ok(send, 'POST', api(jordan.id, 'medications'), {
+    name: 'Apixaban',
+    rxnorm: '1364445',
+    dosage: '5 mg',
+    frequency: 'twice daily',
+    timeOfDay: '08:00, 20:00',
+    startDate: dateOnly(days),
+    purpose: 'Anticoagulation',
+  });
   for (let d = days - 1; d >= 0; d--) {
     await ok(send, 'POST', api(jordan.id, `medications/${metoprolol.id}/logs`), { takenAt: at(d, 8, 5), status: rnd() < 0.06 || d === 4 ? 'missed' : 'taken' });
     for (const hour of [8, 20]) {
       if (at(d, hour, 10) > now.toISOString()) continue;
-      await ok(send, 'POST', api(jordan.id, `medications/${apixaban.id}/logs`), { takenAt: at(d, hour, 10), status: hour === 20 && ((d > 40 && d < 46) || d === 3) ? 'missed' : 'taken' });
+      await ok(send, 'POST', api(jordan.id, `medications/${apixaban.id}/logs`), {
+        takenAt: at(d, hour, 10),
+        status: hour === 20 && ((d > 40 && d < 46) || d === 3) ? 'missed' : 'taken',
+      });
     }
   }
   await ok(send, 'POST', api(jordan.id, 'care-plans'), {
-    title: 'Cardiac rehabilitation, phase III', status: 'active', start: dateOnly(days),
+    title: 'Cardiac rehabilitation, phase III',
+    status: 'active',
+    start: dateOnly(days),
     goals: [
       { description: 'Home blood pressure below 130/80', targetDate: dateOnly(-60), status: 'active' },
       { description: 'Complete 36 supervised exercise sessions', status: 'active' },
@@ -192,9 +242,20 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
   });
   // The care team's own heart-rate limits on metoprolol (clinical-alerts.md §1.4).
   await ok(send, 'POST', '/fhir/Goal', {
-    resourceType: 'Goal', lifecycleStatus: 'active', subject: { reference: `Patient/${jordan.id}` }, expressedBy: { reference: `Practitioner/${nurse.id}` },
+    resourceType: 'Goal',
+    lifecycleStatus: 'active',
+    subject: { reference: `Patient/${jordan.id}` },
+    expressedBy: { reference: `Practitioner/${nurse.id}` },
     description: { text: 'Resting heart rate 45-110 on metoprolol' },
-    target: [{ measure: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, detailRange: { low: { value: 45, system: 'http://unitsofmeasure.org', code: '/min' }, high: { value: 110, system: 'http://unitsofmeasure.org', code: '/min' } } }],
+    target: [
+      {
+        measure: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+        detailRange: {
+          low: { value: 45, system: 'http://unitsofmeasure.org', code: '/min' },
+          high: { value: 110, system: 'http://unitsofmeasure.org', code: '/min' },
+        },
+      },
+    ],
   });
 
   // Priya: heart failure, weight and oxygen watched daily.
@@ -209,25 +270,50 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
       oxygenSaturation: dip ? 91 : Math.round(95 + noise(1.4)),
     });
   }
-  const furosemide = await ok(send, 'POST', api(priya.id, 'medications'), { name: 'Furosemide', rxnorm: '310429', dosage: '20 mg', frequency: 'daily', timeOfDay: '08:00', startDate: dateOnly(days), purpose: 'Fluid' });
+  const furosemide = await ok(send, 'POST', api(priya.id, 'medications'), {
+    name: 'Furosemide',
+    rxnorm: '310429',
+    dosage: '20 mg',
+    frequency: 'daily',
+    timeOfDay: '08:00',
+    startDate: dateOnly(days),
+    purpose: 'Fluid',
+  });
   for (let d = days - 1; d >= 0; d--) {
     await ok(send, 'POST', api(priya.id, `medications/${furosemide.id}/logs`), { takenAt: at(d, 8, 20), status: d % 9 === 4 ? 'skipped' : 'taken' });
   }
   await ok(send, 'POST', api(priya.id, 'care-plans'), {
-    title: 'Heart failure self-care', status: 'active', start: dateOnly(days),
-    goals: [{ description: 'Weigh every morning and log it', status: 'active' }, { description: 'Salt below 2 g a day', status: 'active' }],
+    title: 'Heart failure self-care',
+    status: 'active',
+    start: dateOnly(days),
+    goals: [
+      { description: 'Weigh every morning and log it', status: 'active' },
+      { description: 'Salt below 2 g a day', status: 'active' },
+    ],
   });
 
   // Open alerts. Haven's alert rules raise these from the readings themselves where they run; where
   // no Flag of the rule is open yet (an older Haven), the demo adds one shaped the same way
   // (clinical-alerts.md §4).
-  await ensureFlag(send, jordan.id, 'bp-crisis', '706882009', 'Hypertensive crisis (disorder)', 'Home BP 184/112 mmHg: at or above 180/120', at(2, 7, 30), jordanVitals);
+  await ensureFlag(
+    send,
+    jordan.id,
+    'bp-crisis',
+    '706882009',
+    'Hypertensive crisis (disorder)',
+    'Home BP 184/112 mmHg: at or above 180/120',
+    at(2, 7, 30),
+    jordanVitals,
+  );
   await ensureFlag(send, priya.id, 'spo2-low', '389087006', 'Hypoxemia (disorder)', 'SpO2 91%: at or below 92%', at(5, 8), []);
 
   const flags: Record<string, string[]> = {};
   for (const id of [alex.id, jordan.id, priya.id]) {
     const found = await send('GET', `/fhir/Flag?patient=${id}&_count=100`);
-    flags[id] = (found.json?.entry ?? []).map((e: { resource: { id: string; status: string } }) => e.resource).filter((f: { status: string }) => f.status === 'active').map((f: { id: string }) => f.id);
+    flags[id] = (found.json?.entry ?? [])
+      .map((e: { resource: { id: string; status: string } }) => e.resource)
+      .filter((f: { status: string }) => f.status === 'active')
+      .map((f: { id: string }) => f.id);
   }
   return {
     practitioners: {
@@ -240,17 +326,36 @@ export async function seedDemo(send: Send, options: DemoOptions = {}): Promise<D
   };
 }
 
-async function ensureFlag(send: Send, patientId: string, rule: string, snomed: string, display: string, text: string, start: string, details: string[]): Promise<void> {
+async function ensureFlag(
+  send: Send,
+  patientId: string,
+  rule: string,
+  snomed: string,
+  display: string,
+  text: string,
+  start: string,
+  details: string[],
+): Promise<void> {
   const found = await send('GET', `/fhir/Flag?patient=${patientId}&_count=100`);
-  const open = (found.json?.entry ?? []).some((e: { resource: { status: string; code?: { coding?: Array<{ system?: string; code?: string }> } } }) =>
-    e.resource.status === 'active' && (e.resource.code?.coding ?? []).some((c) => c.system === ALERT_RULE && c.code === rule));
+  const open = (found.json?.entry ?? []).some(
+    (e: { resource: { status: string; code?: { coding?: Array<{ system?: string; code?: string }> } } }) =>
+      e.resource.status === 'active' && (e.resource.code?.coding ?? []).some((c) => c.system === ALERT_RULE && c.code === rule),
+  );
   if (open) return;
   await ok(send, 'POST', '/fhir/Flag', {
     resourceType: 'Flag',
     status: 'active',
-    ...(details.length ? { extension: details.map((reference) => ({ url: 'http://hl7.org/fhir/StructureDefinition/flag-detail', valueReference: { reference } })) } : {}),
+    ...(details.length
+      ? { extension: details.map((reference) => ({ url: 'http://hl7.org/fhir/StructureDefinition/flag-detail', valueReference: { reference } })) }
+      : {}),
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical' }] }],
-    code: { coding: [{ system: ALERT_RULE, code: rule }, { system: 'http://snomed.info/sct', code: snomed, display }], text },
+    code: {
+      coding: [
+        { system: ALERT_RULE, code: rule },
+        { system: 'http://snomed.info/sct', code: snomed, display },
+      ],
+      text,
+    },
     subject: { reference: `Patient/${patientId}` },
     period: { start },
     author: { reference: 'Device/haven-alerting' },

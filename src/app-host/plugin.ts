@@ -72,7 +72,12 @@ export function dashboardHost(config: Config, dir: string = DASHBOARD_DIR) {
     app.get('/app/config.json', smart('public'), async (_request, reply) =>
       secure(reply)
         .type(TYPES['.json'])
-        .send({ fhirBaseUrl: config.fhirBaseUrl, apiBaseUrl: `${config.baseUrl}/api/v1`, clientId: config.dashboardClientId, redirectUri: dashboardUris(config).redirectUri }),
+        .send({
+          fhirBaseUrl: config.fhirBaseUrl,
+          apiBaseUrl: `${config.baseUrl}/api/v1`,
+          clientId: config.dashboardClientId,
+          redirectUri: dashboardUris(config).redirectUri,
+        }),
     );
     app.get<{ Params: { file: string } }>('/app/:file', smart('public'), async (request, reply) => send(reply, request.params.file));
   };

@@ -34,7 +34,22 @@ export function describeDenial(request: FastifyRequest, status: 401 | 403, resou
 }
 
 /** restful-interaction codes (http://hl7.org/fhir/restful-interaction) a denial is recorded as. */
-type Recorded = 'read' | 'vread' | 'history-instance' | 'history-type' | 'history-system' | 'search-type' | 'search-system' | 'create' | 'update' | 'patch' | 'delete' | 'transaction' | 'batch' | 'operation' | 'capabilities';
+type Recorded =
+  | 'read'
+  | 'vread'
+  | 'history-instance'
+  | 'history-type'
+  | 'history-system'
+  | 'search-type'
+  | 'search-system'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'transaction'
+  | 'batch'
+  | 'operation'
+  | 'capabilities';
 
 const ACTIONS: Readonly<Record<Recorded, Denial['action']>> = {
   read: 'R',

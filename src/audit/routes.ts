@@ -32,12 +32,16 @@ export function registerAuditRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     const record = await readOne(runtime.services, request, request.params.id);
     return sendRecord(runtime.services, request, reply, record);
   });
-  fhir.get<{ Params: { id: string; vid: string } }>('/AuditEvent/:id/_history/:vid', smart({ interaction: 'vread', resourceType: 'AuditEvent' }), async (request, reply) => {
-    const { id, vid } = request.params;
-    // An AuditEvent never changes: version 1 is the only one.
-    if (vid !== '1') throw FhirError.notFound('unknown-version', `AuditEvent/${id.slice(0, 64)} has no version "${vid.slice(0, 20)}"`);
-    return sendRecord(runtime.services, request, reply, await readOne(runtime.services, request, id));
-  });
+  fhir.get<{ Params: { id: string; vid: string } }>(
+    '/AuditEvent/:id/_history/:vid',
+    smart({ interaction: 'vread', resourceType: 'AuditEvent' }),
+    async (request, reply) => {
+      const { id, vid } = request.params;
+      // An AuditEvent never changes: version 1 is the only one.
+      if (vid !== '1') throw FhirError.notFound('unknown-version', `AuditEvent/${id.slice(0, 64)} has no version "${vid.slice(0, 20)}"`);
+      return sendRecord(runtime.services, request, reply, await readOne(runtime.services, request, id));
+    },
+  );
 
   const readOnly = async (): Promise<never> => {
     throw auditEventsAreReadOnly();
@@ -91,13 +95,11 @@ async function search(services: Services, request: FastifyRequest, reply: Fastif
   };
   const links = [{ relation: 'self', url: link(after) }];
   if (page.next) links.push({ relation: 'next', url: link(page.next) });
-  const entries = page.records.map(
-    (record): EntryText => ({
-      fullUrl: `${config.fhirBaseUrl}/AuditEvent/${record.id}`,
-      resourceJson: JSON.stringify(toAuditEvent(record, config, record.viewerCompartments)),
-      search: { mode: 'match' },
-    }),
-  );
+  const entries = page.records.map((record): EntryText => ({
+    fullUrl: `${config.fhirBaseUrl}/AuditEvent/${record.id}`,
+    resourceJson: JSON.stringify(toAuditEvent(record, config, record.viewerCompartments)),
+    search: { mode: 'match' },
+  }));
   return sendJson(request, reply, 200, bundleJson({ type: 'searchset', link: links, entries }));
 }
 

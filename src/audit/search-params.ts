@@ -117,7 +117,8 @@ const DATE = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d
 function parseDate(value: string, key: string): AuditDateValue {
   // A "+" in an offset that the client did not percent-encode arrives as a space.
   const m = DATE.exec(value.replace(/ (\d{2}:\d{2})$/, '+$1'));
-  const bad = () => FhirError.badRequest('invalid-search-value', `${key}: "${value.slice(0, 40)}" is not a date such as 2026-01-31 or ge2026-01-31T08:00:00Z`, [key]);
+  const bad = () =>
+    FhirError.badRequest('invalid-search-value', `${key}: "${value.slice(0, 40)}" is not a date such as 2026-01-31 or ge2026-01-31T08:00:00Z`, [key]);
   if (!m) throw bad();
   const [, prefix = 'eq', year, month, day, hour, minute, second, fraction, offset] = m;
   if ((month && (+month < 1 || +month > 12)) || (day && !isValidCalendarDate(`${year}-${month}-${day}`))) throw bad();

@@ -114,7 +114,12 @@ class ChainWalk {
       return { problem: 'out-of-order', ...at, seq: head.seq + 1, message: `Chain ${this.chain} has rows past its head (position ${head.seq})` };
     }
     if (!this.prevHash.equals(Buffer.from(head.hash))) {
-      return { problem: 'altered', chain: this.chain, seq: last, message: `Chain ${this.chain}: its last row (position ${last}) does not match the head's hash` };
+      return {
+        problem: 'altered',
+        chain: this.chain,
+        seq: last,
+        message: `Chain ${this.chain}: its last row (position ${last}) does not match the head's hash`,
+      };
     }
     return undefined;
   }

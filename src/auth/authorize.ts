@@ -192,7 +192,12 @@ export class Authorizer {
 }
 
 function forbidden(diagnostics: string): FhirError {
-  return new FhirError('scope-missing', 403, { severity: 'error', code: 'forbidden', diagnostics }, { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' });
+  return new FhirError(
+    'scope-missing',
+    403,
+    { severity: 'error', code: 'forbidden', diagnostics },
+    { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
+  );
 }
 
 /** The union of what several contexts reach; `all` absorbs the rest. */

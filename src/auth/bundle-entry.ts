@@ -9,16 +9,7 @@ import type { Grant } from './grant.js';
 
 /** The interaction an entry asks for, by method and URL shape (as the Bundle processor reads it). */
 export type BundleEntryKind =
-  | 'create'
-  | 'update'
-  | 'conditional-update'
-  | 'patch'
-  | 'conditional-patch'
-  | 'delete'
-  | 'conditional-delete'
-  | 'read'
-  | 'vread'
-  | 'search';
+  'create' | 'update' | 'conditional-update' | 'patch' | 'conditional-patch' | 'delete' | 'conditional-delete' | 'read' | 'vread' | 'search';
 
 const INTERACTIONS: Record<BundleEntryKind, Interaction> = {
   create: 'create',

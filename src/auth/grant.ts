@@ -24,7 +24,6 @@ export interface Grant {
   jti?: string;
 }
 
-
 /**
  * A Grant from the claims of a verified token. Unknown or malformed parts grant nothing.
  * `fhirBaseUrl`: this server's FHIR base; a fhirUser is a user of this server only when it is

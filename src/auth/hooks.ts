@@ -78,7 +78,9 @@ export function refuseUndeclaredRoutes(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     if (route.config?.smart === undefined && DECLARED.test(route.url)) {
       const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
-      throw new Error(`Route ${methods} ${route.url} declares no SMART authorization: give it smart(...) (src/auth/hooks.ts), smart('public') if it needs no token`);
+      throw new Error(
+        `Route ${methods} ${route.url} declares no SMART authorization: give it smart(...) (src/auth/hooks.ts), smart('public') if it needs no token`,
+      );
     }
   });
 }
@@ -115,7 +117,10 @@ export function installAuthHooks(app: FastifyInstance, runtime: Runtime): void {
     if (rule === 'public' || rule === 'token') return;
     const grant = request.grant as Grant;
     if (rule === 'admin') {
-      if (!grant.admin) throw new OAuthError(403, 'insufficient_scope', 'This endpoint needs a token with the admin scope', { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="admin"' });
+      if (!grant.admin)
+        throw new OAuthError(403, 'insufficient_scope', 'This endpoint needs a token with the admin scope', {
+          'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="admin"',
+        });
       return;
     }
     const { authorizer } = runtime.services.auth;
@@ -162,7 +167,10 @@ function typesParam(request: FastifyRequest): string[] | undefined {
   const query = (request.query as Record<string, string | string[] | undefined> | undefined)?._type;
   const form = request.body instanceof URLSearchParams ? request.body.getAll('_type') : [];
   const raw = [...(query === undefined ? [] : Array.isArray(query) ? query : [query]), ...form];
-  const types = raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const types = raw
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return types.length ? types : undefined;
 }
 

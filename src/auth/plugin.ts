@@ -16,7 +16,17 @@ import { JWKS_PATH, OPENID_CONFIGURATION_PATH, SMART_CONFIGURATION_PATH } from '
 // (PKCE, no credentials), and introspection/revocation answer nothing without client credentials.
 const OPEN_TO_ANY_ORIGIN = new Set(['/fhir/metadata', SMART_CONFIGURATION_PATH, JWKS_PATH, OPENID_CONFIGURATION_PATH, '/auth/token', '/auth/revoke']);
 
-const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'];
+const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'If-Match',
+  'If-None-Match',
+  'If-None-Exist',
+  'If-Modified-Since',
+  'Prefer',
+  'X-Request-Id',
+];
 const EXPOSED_HEADERS = ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'WWW-Authenticate', 'X-Request-Id', 'Retry-After'];
 
 /**

@@ -18,10 +18,7 @@ const GRANTABLE_OTHERS = new Set(['admin']);
 export function mediateScopes(requested: string, registered: string, resourceTypes: ReadonlySet<string>, criteria: RestrictionCriteria): Mediation {
   const asked = parseScopes(requested);
   const allowed = parseScopes(registered);
-  const invalid = [
-    ...asked.invalid,
-    ...asked.resources.filter((s) => s.resourceType !== '*' && !resourceTypes.has(s.resourceType)).map(formatScope),
-  ];
+  const invalid = [...asked.invalid, ...asked.resources.filter((s) => s.resourceType !== '*' && !resourceTypes.has(s.resourceType)).map(formatScope)];
   const granted: ResourceScope[] = [];
   // Backend services have no patient and no user: only system/ scopes mean something here.
   for (const want of asked.resources.filter((s) => s.context === 'system')) {

@@ -89,9 +89,7 @@ export function formatScope(scope: ResourceScope): string {
     const v1 = Object.entries(V1).find(([, letters]) => letters.join('') === permissions);
     if (v1) permissions = v1[0];
   }
-  const query = scope.restriction?.length
-    ? '?' + scope.restriction.map(([n, v]) => `${encodeRestrictionPart(n)}=${encodeRestrictionPart(v)}`).join('&')
-    : '';
+  const query = scope.restriction?.length ? '?' + scope.restriction.map(([n, v]) => `${encodeRestrictionPart(n)}=${encodeRestrictionPart(v)}`).join('&') : '';
   return `${scope.context}/${scope.resourceType}.${permissions}${query}`;
 }
 

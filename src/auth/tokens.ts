@@ -142,11 +142,7 @@ export class TokenVerifier {
   }
 
   /** The grant, and for Haven's own tokens the kid of the key that verified it (see remembered). */
-  private async verifySignedClaims(
-    token: string,
-    alg: string | undefined,
-    iss: string | undefined,
-  ): Promise<{ grant: Grant; signedBy?: { kid?: string } }> {
+  private async verifySignedClaims(token: string, alg: string | undefined, iss: string | undefined): Promise<{ grant: Grant; signedBy?: { kid?: string } }> {
     if (iss === this.settings.issuer) {
       if (alg !== SIGNING_ALG) throw new TokenRejected(`Tokens of this server are signed ${SIGNING_ALG}, not ${alg}`);
       let kid: string | undefined;

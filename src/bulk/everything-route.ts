@@ -39,9 +39,17 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
     for (const [name, value] of pairs) {
       switch (name) {
         case '_type': {
-          const named = value.split(',').map((t) => t.trim()).filter(Boolean);
+          const named = value
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean);
           const outside = named.filter((t) => !compartmentTypes.includes(t));
-          if (outside.length) throw FhirError.badRequest('invalid-parameter', `_type: ${outside.join(', ').slice(0, 200)} ${outside.length > 1 ? 'are' : 'is'} not in the Patient compartment`, ['_type']);
+          if (outside.length)
+            throw FhirError.badRequest(
+              'invalid-parameter',
+              `_type: ${outside.join(', ').slice(0, 200)} ${outside.length > 1 ? 'are' : 'is'} not in the Patient compartment`,
+              ['_type'],
+            );
           types = types === compartmentTypes ? named : [...types, ...named];
           break;
         }
@@ -66,7 +74,11 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
         case '_pretty':
           break;
         default:
-          throw FhirError.badRequest('unknown-parameter', `Parameter "${name.slice(0, 64)}" is not a parameter of $everything (start, end, _since, _type, _count)`, [name]);
+          throw FhirError.badRequest(
+            'unknown-parameter',
+            `Parameter "${name.slice(0, 64)}" is not a parameter of $everything (start, end, _since, _type, _count)`,
+            [name],
+          );
       }
     }
     search.push(['_count', String(count)]);
@@ -81,7 +93,9 @@ export function registerEverythingRoute(app: FastifyInstance, runtime: Runtime):
     if (!visible.length) throw FhirError.forbidden('scope-missing', 'This token may search none of the types in the Patient compartment');
     const ctx = { ...request.haven, access: { kind: 'byType' as const, types: allowed }, related: relatedAccess(services, grant) };
     const path = `Patient/${id}/$everything`;
-    const json = await searchset(services, { types: visible, path, extra }, search, false, (searchRequest, query) => services.store.reader(ctx).searchPage(searchRequest, query));
+    const json = await searchset(services, { types: visible, path, extra }, search, false, (searchRequest, query) =>
+      services.store.reader(ctx).searchPage(searchRequest, query),
+    );
     return sendJson(request, reply, 200, relink(json, services, path, pairs));
   });
 }
@@ -97,7 +111,13 @@ function careDate(services: Services, types: string[], prefix: 'ge' | 'le', valu
   for (const type of types) {
     const param = services.search.registry.get(type, 'date');
     if (param?.type === 'date') {
-      const parsed = services.search.parse([type], [['date', `${prefix}${value}`], ['date:missing', 'true']]).request.criteria;
+      const parsed = services.search.parse(
+        [type],
+        [
+          ['date', `${prefix}${value}`],
+          ['date:missing', 'true'],
+        ],
+      ).request.criteria;
       for (const criterion of parsed) alternatives.push({ resourceType: type, criterion });
     } else {
       alternatives.push({ resourceType: type, criterion: { kind: 'id-missing', missing: false } });
@@ -121,4 +141,3 @@ function relink(json: string, services: Services, path: string, pairs: Array<[st
   }
   return JSON.stringify(bundle);
 }
-

@@ -21,9 +21,16 @@ export function exportRoutes(runtime: Runtime) {
   return async function bulkExport(app: FastifyInstance): Promise<void> {
     app.get('/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'system'));
     app.get('/Patient/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'patient'));
-    app.get<{ Params: { id: string } }>('/Group/:id/$export', smart('token', 'operation'), (request, reply) => kickOff(runtime.services, request, reply, 'group', request.params.id));
+    app.get<{ Params: { id: string } }>('/Group/:id/$export', smart('token', 'operation'), (request, reply) =>
+      kickOff(runtime.services, request, reply, 'group', request.params.id),
+    );
     const postRefused = async (): Promise<never> => {
-      throw FhirError.of('method-not-allowed', 405, 'not-supported', 'Start an export with GET and query parameters; POST with a Parameters body is not supported');
+      throw FhirError.of(
+        'method-not-allowed',
+        405,
+        'not-supported',
+        'Start an export with GET and query parameters; POST with a Parameters body is not supported',
+      );
     };
     app.post('/$export', smart('token', 'operation'), postRefused);
     app.post('/Patient/$export', smart('token', 'operation'), postRefused);
@@ -40,7 +47,10 @@ export function exportRoutes(runtime: Runtime) {
       await new ExportJobs(services.db).cancel(job.id);
       // A finished job's files go now; a running one's once its worker has stopped (the clean-up).
       if (job.state !== 'running' && job.state !== 'queued') await new ExportFiles(services.config.bulk.dir).removeJob(job.id);
-      return reply.code(202).type(FHIR_JSON_UTF8).send(JSON.stringify(informational('The export was cancelled; its files are deleted')));
+      return reply
+        .code(202)
+        .type(FHIR_JSON_UTF8)
+        .send(JSON.stringify(informational('The export was cancelled; its files are deleted')));
     });
     app.get<{ Params: { job: string; file: string } }>('/bulk/files/:job/:file', smart('token'), async (request, reply) => {
       const services = runtime.services;
@@ -58,16 +68,19 @@ export function exportRoutes(runtime: Runtime) {
 async function kickOff(services: Services, request: FastifyRequest, reply: FastifyReply, level: ExportLevel, groupId?: string): Promise<FastifyReply> {
   const token = request.grant as Grant;
   // Bulk export is for backend services: patient/ and user/ tokens are refused (reference section 6).
-  if (!hasSystemScopes(token)) throw forbidden('Bulk export needs a backend-services token with system/ scopes (e.g. system/*.read); patient/ and user/ scopes cannot export');
+  if (!hasSystemScopes(token))
+    throw forbidden('Bulk export needs a backend-services token with system/ scopes (e.g. system/*.read); patient/ and user/ scopes cannot export');
   const grant = systemOnly(token);
   const { authorizer } = services.auth;
   // Route prerequisites: Patient for Patient and Group exports, Group too for a Group export.
   const prerequisites = level === 'system' ? [] : level === 'patient' ? ['Patient'] : ['Group', 'Patient'];
   for (const type of prerequisites) {
-    if (!readAccess(authorizer, grant, type)) throw forbidden(`A ${level === 'group' ? 'Group' : 'Patient'} export needs read access to ${type}: e.g. the scope system/${type}.read`);
+    if (!readAccess(authorizer, grant, type))
+      throw forbidden(`A ${level === 'group' ? 'Group' : 'Patient'} export needs read access to ${type}: e.g. the scope system/${type}.read`);
   }
   const compartmentTypes = new Set(services.search.indexer.compartment.types);
-  const exportable = level === 'system' ? services.validator.resourceTypes : new Set([...compartmentTypes].filter((t) => services.validator.resourceTypes.has(t)));
+  const exportable =
+    level === 'system' ? services.validator.resourceTypes : new Set([...compartmentTypes].filter((t) => services.validator.resourceTypes.has(t)));
   const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
   const parsed = parseKickoff(query, exportable, services.search);
 
@@ -84,11 +97,16 @@ async function kickOff(services: Services, request: FastifyRequest, reply: Fasti
       if (t === 'AuditEvent') continue;
       (readAccess(authorizer, grant, t) ? types : leftOut).push(t);
     }
-    if (!types.length) throw forbidden('This token\'s system/ scopes allow reading none of the types this export would contain');
+    if (!types.length) throw forbidden("This token's system/ scopes allow reading none of the types this export would contain");
   }
   // Patient first: a client loading the files can resolve references as it goes.
   types.sort((a, b) => (a === 'Patient' ? -1 : b === 'Patient' ? 1 : 0));
-  const params: ExportParams = { types, typeFilters: parsed.typeFilters, ...(parsed.since ? { since: parsed.since } : {}), ...(leftOut.length ? { leftOut } : {}) };
+  const params: ExportParams = {
+    types,
+    typeFilters: parsed.typeFilters,
+    ...(parsed.since ? { since: parsed.since } : {}),
+    ...(leftOut.length ? { leftOut } : {}),
+  };
   if (level === 'group') {
     checkId(groupId as string);
     params.groupId = groupId;
@@ -98,7 +116,16 @@ async function kickOff(services: Services, request: FastifyRequest, reply: Fasti
   const jobs = new ExportJobs(services.db);
   const client = clientKey(token);
   if ((await jobs.activeCount(client)) >= services.config.bulk.maxActiveJobs) {
-    throw new FhirError('throttled', 429, { severity: 'error', code: 'throttled', diagnostics: `This client already has ${services.config.bulk.maxActiveJobs} exports waiting or running; wait for one to finish or cancel it` }, { 'Retry-After': '30' });
+    throw new FhirError(
+      'throttled',
+      429,
+      {
+        severity: 'error',
+        code: 'throttled',
+        diagnostics: `This client already has ${services.config.bulk.maxActiveJobs} exports waiting or running; wait for one to finish or cancel it`,
+      },
+      { 'Retry-After': '30' },
+    );
   }
   const requestUrl = `${services.config.fhirBaseUrl}${request.url.slice('/fhir'.length)}`;
   const id = await jobs.create({ client, level, requestUrl, params, grant: claimsOf(token), actor: request.haven.actor });
@@ -119,7 +146,7 @@ function statusUrl(services: Services, id: string): string {
  * 404 whether or not it exists (no existence oracle), as for cancelled and expired jobs.
  */
 async function ownJob(services: Services, request: FastifyRequest, id: string): Promise<ExportJob> {
-  const notFound = () => FhirError.notFound('not-found', 'No such export (unknown, cancelled, expired, or not this client\'s)');
+  const notFound = () => FhirError.notFound('not-found', "No such export (unknown, cancelled, expired, or not this client's)");
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw notFound(); // a job id (base64url), not a FHIR id
   const job = await new ExportJobs(services.db).get(id);
   const token = request.grant as Grant;
@@ -158,5 +185,10 @@ function status(services: Services, job: ExportJob, reply: FastifyReply): Fastif
 }
 
 function forbidden(diagnostics: string): FhirError {
-  return new FhirError('scope-missing', 403, { severity: 'error', code: 'forbidden', diagnostics }, { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' });
+  return new FhirError(
+    'scope-missing',
+    403,
+    { severity: 'error', code: 'forbidden', diagnostics },
+    { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
+  );
 }

@@ -43,7 +43,18 @@ export async function runExportJob(services: Services, jobs: ExportJobs, job: Ex
   for (const [index, type] of types.entries()) {
     // The token's rights at kick-off, rebuilt from its claims (a later restriction is re-applied).
     const tokenAccess = readAccess(services.auth.authorizer, grant, type);
-    const files = tokenAccess ? await exportType(services, jobs, job, type, exportAccess(tokenAccess, type, job.params), transactionTime, options, () => `${type} (${index + 1} of ${types.length}), page ${++page}`) : [];
+    const files = tokenAccess
+      ? await exportType(
+          services,
+          jobs,
+          job,
+          type,
+          exportAccess(tokenAccess, type, job.params),
+          transactionTime,
+          options,
+          () => `${type} (${index + 1} of ${types.length}), page ${++page}`,
+        )
+      : [];
     if (!(await jobs.typeDone(job.id, job.attempt, type, files))) throw new JobLost();
   }
   const errors: OutputFile[] = [];
@@ -55,7 +66,13 @@ export async function runExportJob(services: Services, jobs: ExportJobs, job: Ex
 /** The claims as a token would carry them, for grantFromClaims. */
 function claimsRecord(job: ExportJob): Record<string, unknown> {
   const g = job.grant;
-  return { scope: g.scope, ...(g.clientId ? { client_id: g.clientId } : {}), ...(g.subject ? { sub: g.subject } : {}), ...(g.fhirUser ? { fhirUser: g.fhirUser } : {}), ...(g.patient ? { patient: g.patient } : {}) };
+  return {
+    scope: g.scope,
+    ...(g.clientId ? { client_id: g.clientId } : {}),
+    ...(g.subject ? { sub: g.subject } : {}),
+    ...(g.fhirUser ? { fhirUser: g.fhirUser } : {}),
+    ...(g.patient ? { patient: g.patient } : {}),
+  };
 }
 
 /**
@@ -170,7 +187,9 @@ async function writeLeftOut(files: ExportFiles, job: ExportJob, types: string[])
   const handle = await files.create(job.id, name);
   const outcome = {
     resourceType: 'OperationOutcome',
-    issue: [{ severity: 'information', code: 'informational', diagnostics: `Not exported: this token's system/ scopes do not allow reading ${types.join(', ')}` }],
+    issue: [
+      { severity: 'information', code: 'informational', diagnostics: `Not exported: this token's system/ scopes do not allow reading ${types.join(', ')}` },
+    ],
   };
   try {
     await handle.write(JSON.stringify(outcome) + '\n');

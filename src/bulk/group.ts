@@ -29,7 +29,8 @@ export async function groupMembers(services: GroupServices, request: FastifyRequ
   const version = await services.store.reader({ ...request.haven, access }).read('Group', id);
   if (!version || version.deleted || version.json === null) throw FhirError.notFound('not-found', `Group/${id} is not known`);
   const group = JSON.parse(version.json) as GroupResource;
-  if (group.actual === false) throw FhirError.badRequest('not-exportable', `Group/${id} is a descriptive Group (actual false); only an actual Group of Patients can be exported`);
+  if (group.actual === false)
+    throw FhirError.badRequest('not-exportable', `Group/${id} is a descriptive Group (actual false); only an actual Group of Patients can be exported`);
   const base = `${services.config.fhirBaseUrl}/`;
   const members = new Set<string>();
   for (const m of group.member ?? []) {

@@ -62,7 +62,10 @@ export function parseKickoff(query: string, exportable: ReadonlySet<string>, sea
       case '_typeFilter':
         // 2.0: a comma list of URL-encoded queries; repeated parameters add to it. A comma splits
         // only where a new query (Type?...) starts, so "status=final,amended" stays one value.
-        for (const raw of value.split(/,(?=\s*[A-Z][A-Za-z]+(?:\?|%3[Ff]))/).map((v) => v.trim()).filter(Boolean)) {
+        for (const raw of value
+          .split(/,(?=\s*[A-Z][A-Za-z]+(?:\?|%3[Ff]))/)
+          .map((v) => v.trim())
+          .filter(Boolean)) {
           const problem = addTypeFilter(result, decodeURIComponentSafe(raw), search);
           if (problem) problems.push(problem);
         }
@@ -78,7 +81,12 @@ export function parseKickoff(query: string, exportable: ReadonlySet<string>, sea
       if (!result.types.includes(type)) problems.push(`_typeFilter names ${type}, which _type leaves out`);
     }
   }
-  if (problems.length) throw new FhirError('unsupported-export-parameter', 400, problems.map((diagnostics) => ({ severity: 'error' as const, code: 'not-supported' as const, diagnostics })));
+  if (problems.length)
+    throw new FhirError(
+      'unsupported-export-parameter',
+      400,
+      problems.map((diagnostics) => ({ severity: 'error' as const, code: 'not-supported' as const, diagnostics })),
+    );
   return result;
 }
 
@@ -102,7 +110,10 @@ function addTypeFilter(result: KickoffParams, query: string, search: SearchEngin
 }
 
 function list(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function decodeURIComponentSafe(value: string): string {

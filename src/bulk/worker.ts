@@ -67,7 +67,19 @@ export class BulkWorker {
     if (!job) return false;
     const { config } = this.services;
     if (job.attempt > (this.options.maxAttempts ?? 3)) {
-      await this.jobs.fail(job.id, job.attempt, operationOutcome([{ severity: 'error', code: 'exception', errorCode: 'export-abandoned', diagnostics: `The export stopped ${job.attempt - 1} times without finishing and was given up` }]), config.bulk.retentionSeconds);
+      await this.jobs.fail(
+        job.id,
+        job.attempt,
+        operationOutcome([
+          {
+            severity: 'error',
+            code: 'exception',
+            errorCode: 'export-abandoned',
+            diagnostics: `The export stopped ${job.attempt - 1} times without finishing and was given up`,
+          },
+        ]),
+        config.bulk.retentionSeconds,
+      );
       return true;
     }
     this.current = job;
@@ -90,7 +102,14 @@ export class BulkWorker {
         return true;
       }
       this.options.log?.error({ err: error, job: job.id }, 'bulk export failed');
-      await this.jobs.fail(job.id, job.attempt, operationOutcome([{ severity: 'error', code: 'exception', errorCode: 'internal-error', diagnostics: 'The export failed on the server; start a new one' }]), config.bulk.retentionSeconds);
+      await this.jobs.fail(
+        job.id,
+        job.attempt,
+        operationOutcome([
+          { severity: 'error', code: 'exception', errorCode: 'internal-error', diagnostics: 'The export failed on the server; start a new one' },
+        ]),
+        config.bulk.retentionSeconds,
+      );
     } finally {
       this.current = undefined;
     }

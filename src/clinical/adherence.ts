@@ -68,7 +68,16 @@ export function medicationAdherence(
     const activeTo = minDay(window.dates[window.dates.length - 1], medication.endDate ? lastDay(medication.endDate) : undefined);
     const days = dayRange(activeFrom, activeTo);
     if (!days.length) continue;
-    result.push(adherenceOf(medication, logs.filter((l) => l.medicationId === medication.id), activeFrom, activeTo, days.length, window));
+    result.push(
+      adherenceOf(
+        medication,
+        logs.filter((l) => l.medicationId === medication.id),
+        activeFrom,
+        activeTo,
+        days.length,
+        window,
+      ),
+    );
   }
   return result.sort((a, b) => a.name.localeCompare(b.name) || a.medicationId.localeCompare(b.medicationId));
 }

@@ -49,7 +49,8 @@ export const alertsCommand: Command = {
         console.log('another instance is running the scheduled alerts now; nothing done');
         return 0;
       }
-      for (const a of report.alerts) console.log(`${dryRun ? DRY[a.action] : a.action}\t${a.rule}\t${a.severity}\tPatient/${a.patientId}\t${a.flag}\t${a.text}`);
+      for (const a of report.alerts)
+        console.log(`${dryRun ? DRY[a.action] : a.action}\t${a.rule}\t${a.severity}\tPatient/${a.patientId}\t${a.flag}\t${a.text}`);
       console.log(`${report.patients} patients checked, ${report.alerts.filter((a) => a.action === 'raised').length} ${dryRun ? 'would be ' : ''}raised`);
       return 0;
     } finally {

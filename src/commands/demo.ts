@@ -31,7 +31,8 @@ export const demoCommand: Command = {
     try {
       const { values } = parseArgs({ args, options: { days: { type: 'string' } }, strict: true, allowPositionals: false });
       if (values.days !== undefined) {
-        if (!/^\d{1,3}$/.test(values.days) || Number(values.days) < 7 || Number(values.days) > 730) throw new Error('--days must be a whole number from 7 to 730');
+        if (!/^\d{1,3}$/.test(values.days) || Number(values.days) < 7 || Number(values.days) > 730)
+          throw new Error('--days must be a whole number from 7 to 730');
         days = Number(values.days);
       }
     } catch (error) {
@@ -69,7 +70,9 @@ export const demoCommand: Command = {
       };
       const therapistLogin = await login(therapist.username, `Practitioner/${therapist.id}`);
       const nurseLogin = await login(nurse.username, `Practitioner/${nurse.id}`);
-      console.log(`Demo loaded: patients Alex Rivera (Patient/${demo.patients.alex}), Jordan Lee (Patient/${demo.patients.jordan}), Priya Nair (Patient/${demo.patients.priya}).`);
+      console.log(
+        `Demo loaded: patients Alex Rivera (Patient/${demo.patients.alex}), Jordan Lee (Patient/${demo.patients.jordan}), Priya Nair (Patient/${demo.patients.priya}).`,
+      );
       console.log('');
       console.log('Start Haven (npm start) and open the care-team dashboard:');
       console.log(`  ${config.baseUrl}/app/`);
@@ -78,7 +81,12 @@ export const demoCommand: Command = {
       console.log(`  ${therapist.name}: username ${therapistLogin}, password ${password}   (sees Alex and Jordan)`);
       console.log(`  ${nurse.name}: username ${nurseLogin}, password ${password}   (sees Jordan and Priya)`);
       console.log('');
-      const token = await mintAccessToken(services.auth.keys, services.auth.settings, { scope: 'user/*.rs user/Flag.u', ttlSeconds: 12 * 3600, fhirUser: `Practitioner/${therapist.id}`, subject: `Practitioner/${therapist.id}` });
+      const token = await mintAccessToken(services.auth.keys, services.auth.settings, {
+        scope: 'user/*.rs user/Flag.u',
+        ttlSeconds: 12 * 3600,
+        fhirUser: `Practitioner/${therapist.id}`,
+        subject: `Practitioner/${therapist.id}`,
+      });
       console.log(`Or, under "Developers: sign in with an access token", ${therapist.name}'s token (12 hours):`);
       console.log(`  ${token}`);
       return 0;

@@ -24,7 +24,7 @@ export const importCommand: Command = {
     'collection; or one resource) and folders of them. Every resource goes through the same',
     'validation, conditional references, index, after-write hooks and audit as a POST: NDJSON in',
     'batches (one transaction each; a refused line is refused alone), a transaction Bundle whole.',
-    'Resources with an id keep it (PUT). Synthea\'s hospitalInformation and practitionerInformation',
+    "Resources with an id keep it (PUT). Synthea's hospitalInformation and practitionerInformation",
     'files are loaded first.',
     '',
     '  --dry-run        validate only; nothing is stored and no database is opened',
@@ -89,16 +89,33 @@ export const importCommand: Command = {
     }
     const stored = Object.values(summary.stored).reduce((a, b) => a + b, 0);
     for (const problem of summary.problems) console.error(problem);
-    console.log(`${dryRun ? 'valid' : 'stored'}: ${stored} resources${stored ? ` (${Object.entries(summary.stored).sort().map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}`);
+    console.log(
+      `${dryRun ? 'valid' : 'stored'}: ${stored} resources${
+        stored
+          ? ` (${Object.entries(summary.stored)
+              .sort()
+              .map(([t, n]) => `${t} ${n}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
     console.log(`refused: ${summary.refused}${summary.refused ? ` (reasons in ${reportPath})` : ''}`);
-    console.log(`${summary.files} files${summary.resumedFiles ? ` (${summary.resumedFiles} done by an earlier run)` : ''}, ${summary.seconds.toFixed(1)} s, ${Math.round(summary.perSecond)} resources/s`);
+    console.log(
+      `${summary.files} files${summary.resumedFiles ? ` (${summary.resumedFiles} done by an earlier run)` : ''}, ${summary.seconds.toFixed(1)} s, ${Math.round(summary.perSecond)} resources/s`,
+    );
     if (!dryRun) await import('node:fs').then((fs) => fs.rmSync(checkpointPath, { force: true }));
     return summary.refused || summary.problems.length ? 1 : 0;
   },
 };
 
 /** `--format pmaction`: one export file, as records of one existing Patient. */
-async function importPmactionFile(format: string | undefined, patient: string | undefined, paths: string[], dryRun: boolean, reportPath: string): Promise<number> {
+async function importPmactionFile(
+  format: string | undefined,
+  patient: string | undefined,
+  paths: string[],
+  dryRun: boolean,
+  reportPath: string,
+): Promise<number> {
   if (format !== 'pmaction') {
     console.error(format === undefined ? '--patient goes with --format pmaction' : `Unknown --format ${format}: the one format is pmaction`);
     return 2;

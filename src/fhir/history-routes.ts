@@ -15,7 +15,9 @@ import { checkInstance, checkType, fhirTarget, type InstanceParams, type TypePar
 const KNOWN = new Set(['_count', '_since', '_cursor', '_format', '_pretty']);
 
 export function registerHistoryRoutes(fhir: FastifyInstance, runtime: Runtime): void {
-  fhir.get('/_history', smart('history-system'), (request, reply) => history(runtime.services, request, {}).then((json) => sendJson(request, reply, 200, json)));
+  fhir.get('/_history', smart('history-system'), (request, reply) =>
+    history(runtime.services, request, {}).then((json) => sendJson(request, reply, 200, json)),
+  );
 
   fhir.get<{ Params: TypeParams }>('/:type/_history', smart('history-type'), async (request, reply) => {
     const services = runtime.services;
@@ -29,7 +31,8 @@ export function registerHistoryRoutes(fhir: FastifyInstance, runtime: Runtime): 
     const { type, id } = request.params;
     const json = await history(services, request, { resourceType: type, id }, async (page) => {
       // Unknown or out of reach: 404 as a read answers, so history is no existence oracle.
-      if (!page.entries.length && !(await services.store.historyExists(request.haven, type, id))) throw FhirError.notFound('not-found', `${type}/${id} is not known`);
+      if (!page.entries.length && !(await services.store.historyExists(request.haven, type, id)))
+        throw FhirError.notFound('not-found', `${type}/${id} is not known`);
     });
     return sendJson(request, reply, 200, json);
   });
@@ -51,7 +54,9 @@ async function history(
   const sinceRaw = query.get('_since');
   const since = sinceRaw === null ? undefined : parseInstant(sinceRaw);
   if (sinceRaw !== null && !since) {
-    throw FhirError.badRequest('invalid-parameter', `_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z; got "${sinceRaw.slice(0, 40)}"`, ['_since']);
+    throw FhirError.badRequest('invalid-parameter', `_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z; got "${sinceRaw.slice(0, 40)}"`, [
+      '_since',
+    ]);
   }
   const cursorRaw = query.get('_cursor');
   const after = cursorRaw === null ? undefined : decodeCursor(cursorRaw, isHistoryCursor);

@@ -2,7 +2,10 @@
 // would turn a stored resource into stored cross-site scripting (FHIR R4 narrative rules txt-1/txt-2).
 
 const ACTIVE_CONTENT = [
-  { test: /<\s*(script|iframe|object|embed|form|input|button|style|link|meta|base|frame|frameset|applet)\b/i, reason: 'contains an element narrative may not use' },
+  {
+    test: /<\s*(script|iframe|object|embed|form|input|button|style|link|meta|base|frame|frameset|applet)\b/i,
+    reason: 'contains an element narrative may not use',
+  },
   { test: /\son[a-z]+\s*=/i, reason: 'contains an event-handler attribute' },
   { test: /(href|src)\s*=\s*["']?\s*(javascript|vbscript|data):/i, reason: 'contains a script URL' },
 ];

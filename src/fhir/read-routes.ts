@@ -55,4 +55,3 @@ function notModified(request: FastifyRequest, version: StoredVersion): boolean {
   }
   return false;
 }
-

@@ -25,13 +25,7 @@ export function locationOf(config: Config, version: StoredVersion): string {
 }
 
 /** The answer to a write, shaped by Prefer: return=minimal | representation | OperationOutcome. */
-export function sendWrite(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  config: Config,
-  outcome: WriteOutcome,
-  prefer: PreferReturn | undefined,
-): FastifyReply {
+export function sendWrite(request: FastifyRequest, reply: FastifyReply, config: Config, outcome: WriteOutcome, prefer: PreferReturn | undefined): FastifyReply {
   const { version } = outcome;
   if (version) {
     versionHeaders(reply, version);
@@ -47,7 +41,12 @@ export function sendWrite(
   if (prefer === 'minimal') return reply.code(outcome.status).send();
   if (prefer === 'OperationOutcome') {
     const verb = outcome.status === 201 ? 'Created' : 'Updated';
-    return sendJson(request, reply, outcome.status, JSON.stringify(informational(`${verb} ${version.resourceType}/${version.id} version ${version.versionId}`)));
+    return sendJson(
+      request,
+      reply,
+      outcome.status,
+      JSON.stringify(informational(`${verb} ${version.resourceType}/${version.id} version ${version.versionId}`)),
+    );
   }
   return sendJson(request, reply, outcome.status, version.json);
 }

@@ -33,7 +33,12 @@ export function checkInstance(services: TypeChecking, params: InstanceParams): v
 export function resourceBody(request: FastifyRequest): unknown {
   const type = mediaType(request.headers['content-type']);
   if (!type || !RESOURCE_MEDIA_TYPES.includes(type)) {
-    throw FhirError.of('unsupported-media-type', 415, 'not-supported', `A resource must be sent as application/fhir+json, not ${type ?? 'without Content-Type'}`);
+    throw FhirError.of(
+      'unsupported-media-type',
+      415,
+      'not-supported',
+      `A resource must be sent as application/fhir+json, not ${type ?? 'without Content-Type'}`,
+    );
   }
   if (request.body === undefined || request.body === null) throw FhirError.badRequest('malformed-body', 'The request has no body');
   return request.body;
@@ -43,7 +48,8 @@ export function resourceBody(request: FastifyRequest): unknown {
 export function patchBody(request: FastifyRequest): unknown {
   const type = mediaType(request.headers['content-type']);
   if (type !== JSON_PATCH) {
-    throw FhirError.of('unsupported-media-type', 
+    throw FhirError.of(
+      'unsupported-media-type',
       415,
       'not-supported',
       `PATCH accepts ${JSON_PATCH}${type === 'application/fhir+json' ? '; FHIRPath Patch (Parameters) is not supported' : ''}, not ${type ?? 'a body without Content-Type'}`,

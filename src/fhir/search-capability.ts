@@ -14,14 +14,12 @@ const COLUMN_PARAMS: CapabilityStatementRestResourceSearchParam[] = [
 ];
 
 export function searchParamsForCapability(registry: SearchRegistry, type: string): CapabilityStatementRestResourceSearchParam[] {
-  const params = registry.forType(type).map(
-    (p): CapabilityStatementRestResourceSearchParam => ({
-      name: p.code,
-      type: p.type,
-      definition: p.url,
-      ...(p.description ? { documentation: p.description.slice(0, 300) } : {}),
-    }),
-  );
+  const params = registry.forType(type).map((p): CapabilityStatementRestResourceSearchParam => ({
+    name: p.code,
+    type: p.type,
+    definition: p.url,
+    ...(p.description ? { documentation: p.description.slice(0, 300) } : {}),
+  }));
   return [...COLUMN_PARAMS, ...params].sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -43,7 +41,10 @@ export function includesForCapability(registry: SearchRegistry, types: Iterable<
     }
   }
   return (type) => {
-    const own = registry.forType(type).filter((p) => p.type === 'reference').map((p) => `${type}:${p.code}`);
+    const own = registry
+      .forType(type)
+      .filter((p) => p.type === 'reference')
+      .map((p) => `${type}:${p.code}`);
     return {
       include: own.length ? [...own.sort(), `${type}:*`] : [],
       revinclude: [...new Set(referencing.get(type) ?? [])].sort(),

@@ -38,7 +38,6 @@ export function relatedAccess(services: { auth: { authorizer: Authorizer } }, gr
   };
 }
 
-
 /** What a searchset needs of the services: parsing, the base URL of its links, _summary and _elements. */
 export interface SearchsetServices {
   search: Pick<SearchEngine, 'parse'>;
@@ -55,9 +54,15 @@ export async function searchset(
 ): Promise<string> {
   const parsed = services.search.parse(target.types, pairs, target.extra);
   if (strict && parsed.ignored.length) {
-    throw new FhirError('unknown-parameter', 
+    throw new FhirError(
+      'unknown-parameter',
       400,
-      parsed.ignored.map((i) => ({ severity: 'error', code: 'not-supported', diagnostics: `Parameter "${i.name}" not supported: ${i.reason}`, expression: [i.name] })),
+      parsed.ignored.map((i) => ({
+        severity: 'error',
+        code: 'not-supported',
+        diagnostics: `Parameter "${i.name}" not supported: ${i.reason}`,
+        expression: [i.name],
+      })),
     );
   }
   if (parsed.request.cursor && parsed.request.cursor.keys.length !== parsed.request.sort.length) {

@@ -26,7 +26,10 @@ export function subsetOptions(query: Record<string, unknown> | undefined): Subse
   }
   if (elements !== undefined) {
     if (typeof elements !== 'string') throw FhirError.badRequest('repeated-parameter', '_elements may appear only once', ['_elements']);
-    options.elements = elements.split(',').map((e) => e.trim()).filter(Boolean);
+    options.elements = elements
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
   }
   return options;
 }

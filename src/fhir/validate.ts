@@ -33,7 +33,9 @@ export function createValidator(): ResourceValidator {
     const type = (data as { resourceType?: unknown }).resourceType;
     const validate = typeof type === 'string' ? byType.get(type) : undefined;
     if (!validate) {
-      fhirResource.errors = [{ keyword: 'fhirResource', instancePath: `${at}/resourceType`, message: `unknown resourceType ${JSON.stringify(type)}`, params: {} }];
+      fhirResource.errors = [
+        { keyword: 'fhirResource', instancePath: `${at}/resourceType`, message: `unknown resourceType ${JSON.stringify(type)}`, params: {} },
+      ];
       return false;
     }
     if (validate(data)) return true;

@@ -9,19 +9,23 @@ import { sendWrite } from './reply.js';
 import { checkInstance, checkType, header, patchBody, rawQuery, resourceBody, type InstanceParams, type TypeParams } from './request.js';
 
 export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): void {
-  fhir.post<{ Params: TypeParams }>('/:type', smart({ interaction: (r) => (r.headers['if-none-exist'] !== undefined ? 'conditional-create' : 'create') }), async (request, reply) => {
-    const services = runtime.services;
-    checkType(services, request.params.type);
-    const body = resourceBody(request);
-    const ifNoneExist = header(request, 'if-none-exist');
-    const criteria = ifNoneExist !== undefined ? parseCriteria(ifNoneExist) : undefined;
-    const create = (s: ResourceStore) => services.writes.create(s, request.params.type, body, { ifNoneExist: criteria });
-    // A plain create is one statement: it commits on its own, without BEGIN and COMMIT round trips.
-    const outcome = services.writes.createsAlone(request.params.type, { ifNoneExist: criteria })
-      ? await create(services.store.single(request.haven))
-      : await services.store.transaction(request.haven, create);
-    return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
-  });
+  fhir.post<{ Params: TypeParams }>(
+    '/:type',
+    smart({ interaction: (r) => (r.headers['if-none-exist'] !== undefined ? 'conditional-create' : 'create') }),
+    async (request, reply) => {
+      const services = runtime.services;
+      checkType(services, request.params.type);
+      const body = resourceBody(request);
+      const ifNoneExist = header(request, 'if-none-exist');
+      const criteria = ifNoneExist !== undefined ? parseCriteria(ifNoneExist) : undefined;
+      const create = (s: ResourceStore) => services.writes.create(s, request.params.type, body, { ifNoneExist: criteria });
+      // A plain create is one statement: it commits on its own, without BEGIN and COMMIT round trips.
+      const outcome = services.writes.createsAlone(request.params.type, { ifNoneExist: criteria })
+        ? await create(services.store.single(request.haven))
+        : await services.store.transaction(request.haven, create);
+      return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
+    },
+  );
 
   fhir.put<{ Params: InstanceParams }>('/:type/:id', smart('update'), async (request, reply) => {
     const services = runtime.services;
@@ -73,9 +77,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     const services = runtime.services;
     checkInstance(services, request.params);
     const ifMatch = parseIfMatch(header(request, 'if-match'));
-    const outcome = await services.store.transaction(request.haven, (s) =>
-      services.writes.delete(s, request.params.type, request.params.id, { ifMatch }),
-    );
+    const outcome = await services.store.transaction(request.haven, (s) => services.writes.delete(s, request.params.type, request.params.id, { ifMatch }));
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 
@@ -83,9 +85,7 @@ export function registerWriteRoutes(fhir: FastifyInstance, runtime: Runtime): vo
     const services = runtime.services;
     checkType(services, request.params.type);
     const criteria = parseCriteria(rawQuery(request));
-    const outcome = await services.store.transaction(request.haven, (s) =>
-      services.writes.conditionalDelete(s, request.params.type, criteria),
-    );
+    const outcome = await services.store.transaction(request.haven, (s) => services.writes.conditionalDelete(s, request.params.type, criteria));
     return sendWrite(request, reply, services.config, outcome, parsePrefer(request.headers.prefer).return);
   });
 }

@@ -22,7 +22,15 @@ export const INTERACTIONS = [
 export type Interaction = (typeof INTERACTIONS)[number];
 
 /** The interactions that return resources: the ones the audit trail records as reads. */
-export const READ_INTERACTIONS = ['read', 'vread', 'history-instance', 'history-type', 'history-system', 'search-type', 'search-system'] as const satisfies readonly Interaction[];
+export const READ_INTERACTIONS = [
+  'read',
+  'vread',
+  'history-instance',
+  'history-type',
+  'history-system',
+  'search-type',
+  'search-system',
+] as const satisfies readonly Interaction[];
 
 export type ReadInteraction = (typeof READ_INTERACTIONS)[number];
 

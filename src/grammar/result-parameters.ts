@@ -4,7 +4,17 @@
 // only and leaves them out or refuses them.
 
 /** Result parameters Haven implements: FHIR's, `_cursor` (Haven's paging) and `_type` (system search). */
-export const RESULT_PARAMETERS: ReadonlySet<string> = new Set(['_sort', '_count', '_include', '_revinclude', '_summary', '_total', '_elements', '_cursor', '_type']);
+export const RESULT_PARAMETERS: ReadonlySet<string> = new Set([
+  '_sort',
+  '_count',
+  '_include',
+  '_revinclude',
+  '_summary',
+  '_total',
+  '_elements',
+  '_cursor',
+  '_type',
+]);
 
 /** FHIR's result parameters Haven does not implement: a search reports them as not supported. */
 export const UNSUPPORTED_RESULT_PARAMETERS: ReadonlySet<string> = new Set(['_contained', '_containedType']);

@@ -30,9 +30,15 @@ export function assessmentDerivationHook(options: AssessmentHookOptions): AfterW
     const response = written.resource as QuestionnaireResponse | undefined;
     const reading = response ? readResponse(response) : undefined;
     if (reading?.problems.length) {
-      throw new FhirError('invalid-resource', 
+      throw new FhirError(
+        'invalid-resource',
         422,
-        reading.problems.map((p) => ({ severity: 'error', code: 'invalid', diagnostics: `${reading.instrument.type} response: ${p.message}`, expression: [p.path] })),
+        reading.problems.map((p) => ({
+          severity: 'error',
+          code: 'invalid',
+          diagnostics: `${reading.instrument.type} response: ${p.message}`,
+          expression: [p.path],
+        })),
       );
     }
     const previous = await previousInstrument(s, written);
@@ -46,7 +52,9 @@ export function assessmentDerivationHook(options: AssessmentHookOptions): AfterW
       kept.add(observation.id as string);
       await writeOwned(s, observation, owner, fresh, options.validator);
     }
-    const candidates = new Set([reading?.instrument, previous].filter((i): i is Instrument => !!i).flatMap((i) => derivedObservationIds(written.version.id, i)));
+    const candidates = new Set(
+      [reading?.instrument, previous].filter((i): i is Instrument => !!i).flatMap((i) => derivedObservationIds(written.version.id, i)),
+    );
     if (!fresh) for (const id of candidates) if (!kept.has(id)) await retireOwned(s, id, owner);
     if (derived.flag) await raiseFlag(s, derived.flag, derived.communication, owner, fresh, options.validator);
   };
@@ -62,7 +70,13 @@ async function previousInstrument(s: ResourceStore, written: WrittenVersion): Pr
 }
 
 /** Derives; the care teams are looked up only when there is an alert to send them. */
-async function derive(s: ResourceStore, response: QuestionnaireResponse, reading: ResponseReading, careTeams: CareTeamLookup, now: string): Promise<AssessmentDerivation> {
+async function derive(
+  s: ResourceStore,
+  response: QuestionnaireResponse,
+  reading: ResponseReading,
+  careTeams: CareTeamLookup,
+  now: string,
+): Promise<AssessmentDerivation> {
   const derived = deriveAssessment(response, reading, { now, careTeamIds: [] });
   const patientId = referencedId(response.subject, 'Patient');
   if (!derived.flag || !patientId) return derived;
@@ -100,7 +114,14 @@ async function retireOwned(s: ResourceStore, id: string, owner: string): Promise
  * A Flag once raised is never lowered here, not even when the answer changes or the response is
  * deleted: closing a suicide-risk alert is the clinical team's decision (clinical-codes.md §10).
  */
-async function raiseFlag(s: ResourceStore, flag: Flag, communication: Communication | undefined, owner: string, fresh: boolean, validator: ResourceValidator): Promise<void> {
+async function raiseFlag(
+  s: ResourceStore,
+  flag: Flag,
+  communication: Communication | undefined,
+  owner: string,
+  fresh: boolean,
+  validator: ResourceValidator,
+): Promise<void> {
   if (!fresh) {
     const current = await s.readForUpdate('Flag', flag.id as string);
     if (current?.json && (JSON.parse(current.json) as Flag).status === 'active') return;

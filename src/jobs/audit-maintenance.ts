@@ -5,13 +5,7 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, openSync, fsyncSync, closeSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import {
-  detachAuditPartition,
-  ensureAuditPartitions,
-  exportPartitionRows,
-  listAuditPartitions,
-  removeAuditPartition,
-} from '../store/audit-partitions.js';
+import { detachAuditPartition, ensureAuditPartitions, exportPartitionRows, listAuditPartitions, removeAuditPartition } from '../store/audit-partitions.js';
 import type { Database } from '../store/db.js';
 import { withExclusiveJob } from '../store/locks.js';
 

@@ -42,7 +42,11 @@ export function scheduleJobs(services: ScheduledAlertServices & { config: Config
           config.alertsSchedule,
           () => {
             alertsRunning = runScheduledAlerts(services, { now: new Date(), signal: abort.signal }).then(
-              (report) => log.info({ job: 'alerts', skipped: report.skipped, patients: report.patients, raised: report.alerts.filter((a) => a.action === 'raised').length }, 'job done'),
+              (report) =>
+                log.info(
+                  { job: 'alerts', skipped: report.skipped, patients: report.patients, raised: report.alerts.filter((a) => a.action === 'raised').length },
+                  'job done',
+                ),
               (error: unknown) => log.error({ err: error, job: 'alerts' }, 'job failed'),
             );
             return alertsRunning;

@@ -22,7 +22,12 @@ export function parseJsonBody(text: string): unknown {
   }
   // As Fastify's own parser did: keys that could pollute prototypes are refused.
   if (/"(?:__proto__|constructor)"\s*:/.test(text) && /"__proto__"\s*:|"prototype"\s*:/.test(text)) {
-    throw FhirError.of('malformed-body', 400, 'structure', 'The request body has a "__proto__" or "constructor.prototype" key, which this server does not accept');
+    throw FhirError.of(
+      'malformed-body',
+      400,
+      'structure',
+      'The request body has a "__proto__" or "constructor.prototype" key, which this server does not accept',
+    );
   }
   // Only an escaped NUL can reach a parsed string (a raw one is not JSON); look where it is.
   if (text.includes('\\u0000')) {

@@ -132,7 +132,8 @@ export function parseStored<T = unknown>(json: string): T {
 /** A deep copy that keeps remembered numbers (structuredClone would forget them). */
 export function cloneLossless<T>(value: T): T {
   if (!value || typeof value !== 'object') return value;
-  const copy = (Array.isArray(value) ? value.map(cloneLossless) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneLossless(v)]))) as T & object;
+  const copy = (Array.isArray(value) ? value.map(cloneLossless) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneLossless(v)]))) as T &
+    object;
   carryLexemes(value as object, copy);
   return copy;
 }

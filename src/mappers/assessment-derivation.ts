@@ -117,7 +117,14 @@ function suicideRiskFlag(responseId: string, subject: Reference, item9Observatio
   };
 }
 
-function careTeamAlert(response: QuestionnaireResponse, responseId: string, subject: Reference, flag: Flag, item9: ReadAnswer, ctx: DerivationContext): Communication {
+function careTeamAlert(
+  response: QuestionnaireResponse,
+  responseId: string,
+  subject: Reference,
+  flag: Flag,
+  item9: ReadAnswer,
+  ctx: DerivationContext,
+): Communication {
   const when = response.authored ? ` on ${response.authored}` : '';
   return {
     resourceType: 'Communication',

@@ -18,7 +18,17 @@ import { field, periodProblems, recordValidator, type FieldProblem } from './val
 // The R4 value sets bound to the elements each status goes to (clinical-codes.md §7).
 export const CARE_PLAN_STATUSES = ['draft', 'active', 'on-hold', 'revoked', 'completed', 'entered-in-error', 'unknown'] as const;
 export const GOAL_STATUSES = ['proposed', 'planned', 'accepted', 'active', 'on-hold', 'completed', 'cancelled', 'entered-in-error', 'rejected'] as const;
-export const ACTIVITY_STATUSES = ['not-started', 'scheduled', 'in-progress', 'on-hold', 'completed', 'cancelled', 'stopped', 'unknown', 'entered-in-error'] as const;
+export const ACTIVITY_STATUSES = [
+  'not-started',
+  'scheduled',
+  'in-progress',
+  'on-hold',
+  'completed',
+  'cancelled',
+  'stopped',
+  'unknown',
+  'entered-in-error',
+] as const;
 
 export interface CarePlanGoal {
   description: string;
@@ -140,7 +150,13 @@ export function carePlanFromFhir(resources: Array<CarePlan | Goal>): StoredRecor
   if (goals.length) plan.goals = goals;
   const activities = (carePlan.activity ?? []).flatMap((a) =>
     a.detail?.description !== undefined
-      ? [{ description: a.detail.description, ...(a.detail.scheduledString !== undefined ? { schedule: a.detail.scheduledString } : {}), status: a.detail.status }]
+      ? [
+          {
+            description: a.detail.description,
+            ...(a.detail.scheduledString !== undefined ? { schedule: a.detail.scheduledString } : {}),
+            status: a.detail.status,
+          },
+        ]
       : [],
   );
   if (activities.length) plan.activities = activities;

@@ -66,7 +66,8 @@ const DIFFICULTY_ANSWERS: AnswerOption[] = [
 ];
 
 const DIFFICULTY_CODE = '69722-7';
-const DIFFICULTY_DISPLAY = 'How difficult have these made it for you to do your work, take care of things at home, or get along with other people [Reported.PHQ]';
+const DIFFICULTY_DISPLAY =
+  'How difficult have these made it for you to do your work, take care of things at home, or get along with other people [Reported.PHQ]';
 const DIFFICULTY_TEXT = 'How difficult have these made it for you to do your work, take care of things at home, or get along with other people';
 
 const phq9Item = (code: string, display: string, text: string, loincFormLinkId: string): InstrumentItem => ({

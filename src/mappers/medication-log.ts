@@ -2,16 +2,7 @@
 // "medications/{id}/logs"; clinical-codes.md §6.2).
 import type { Annotation, MedicationAdministration, MedicationRequest, Quantity } from '@medplum/fhirtypes';
 import { SYSTEM } from './codes.js';
-import {
-  patientReference,
-  recordMeta,
-  RecordShapeError,
-  referencedId,
-  referenceString,
-  referenceTo,
-  type RecordContext,
-  type StoredRecord,
-} from './fhir.js';
+import { patientReference, recordMeta, RecordShapeError, referencedId, referenceString, referenceTo, type RecordContext, type StoredRecord } from './fhir.js';
 import { field, recordValidator } from './validation.js';
 
 export const DOSE_STATUSES = ['taken', 'missed', 'skipped'] as const;
@@ -76,7 +67,7 @@ function medicationOf(request: MedicationRequest): Pick<MedicationAdministration
 }
 
 /** UCUM codes for the units a dose is commonly written in; other units keep only their text. */
-const UCUM_DOSE_UNITS: Record<string, string> = { mg: 'mg', g: 'g', mcg: 'ug', ug: 'ug', 'µg': 'ug', mL: 'mL', ml: 'mL', L: 'L' };
+const UCUM_DOSE_UNITS: Record<string, string> = { mg: 'mg', g: 'g', mcg: 'ug', ug: 'ug', µg: 'ug', mL: 'mL', ml: 'mL', L: 'L' };
 
 /**
  * "10 mg" -> {value 10, unit "mg", UCUM mg}; undefined unless "<number> <unit>" writes the

@@ -83,9 +83,10 @@ function dosageOf(m: Medication): Dosage | undefined {
   const times = m.timeOfDay !== undefined ? parseTimesOfDay(m.timeOfDay) : undefined;
   if (times) repeat.timeOfDay = times;
   const hasRepeat = Object.keys(repeat).length > 0;
-  const timing = hasRepeat || m.frequency !== undefined
-    ? { ...(m.frequency !== undefined ? { code: { text: m.frequency } } : {}), ...(hasRepeat ? { repeat } : {}) }
-    : undefined;
+  const timing =
+    hasRepeat || m.frequency !== undefined
+      ? { ...(m.frequency !== undefined ? { code: { text: m.frequency } } : {}), ...(hasRepeat ? { repeat } : {}) }
+      : undefined;
   const dosage: Dosage = {
     ...(m.dosage !== undefined ? { text: m.dosage } : {}),
     ...(m.timeOfDay !== undefined ? { additionalInstruction: [{ text: m.timeOfDay }] } : {}),

@@ -1,17 +1,7 @@
 // mood-entries <-> one survey Observation (mapping.md "mood-entries"; clinical-codes.md §5).
 import type { CodeableConcept, Observation, ObservationComponent, ObservationReferenceRange } from '@medplum/fhirtypes';
 import { CATEGORY, FEELINGS, LOINC, SYSTEM, UNIT, WELLBEING, type Code } from './codes.js';
-import {
-  concept,
-  hasCoding,
-  patientReference,
-  recordMeta,
-  RecordShapeError,
-  referenceString,
-  ucum,
-  type RecordContext,
-  type StoredRecord,
-} from './fhir.js';
+import { concept, hasCoding, patientReference, recordMeta, RecordShapeError, referenceString, ucum, type RecordContext, type StoredRecord } from './fhir.js';
 import { field, recordValidator } from './validation.js';
 
 export interface MoodEntry {

@@ -82,7 +82,8 @@ export function readResponse(response: QuestionnaireResponse): ResponseReading |
   // Haven's own form: a finished response answers every scored item, and a total it carries is right.
   if (form === 'haven' && (response.status === 'completed' || response.status === 'amended')) {
     for (const item of instrument.items) {
-      if (!reading.answers.has(item.code)) problem('QuestionnaireResponse.item', `a ${response.status} ${instrument.type} response must answer item ${linkIdOf(item.code)}`);
+      if (!reading.answers.has(item.code))
+        problem('QuestionnaireResponse.item', `a ${response.status} ${instrument.type} response must answer item ${linkIdOf(item.code)}`);
     }
     const total = reading.scores?.reduce((sum, s) => sum + s, 0);
     if (totalAnswer && total !== undefined && totalAnswer.value !== total) {

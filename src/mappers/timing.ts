@@ -33,7 +33,10 @@ export function parseFrequency(text: string): Frequency | undefined {
   const every = /^every (\d{1,3}) (hour|day|week|month)s?$/.exec(phrase);
   if (every && Number(every[1]) > 0) return { frequency: 1, period: Number(every[1]), periodUnit: UNITS[every[2]] };
   // "twice daily", "3 times a day", "once per week", "2x day"
-  const times = /^(once|twice|thrice|(?:one|two|three|four|five|six|\d{1,2})(?: ?x| times?))(?: (?:a|per|each|every))? ?(day|daily|week|weekly|month|monthly)$/.exec(phrase);
+  const times =
+    /^(once|twice|thrice|(?:one|two|three|four|five|six|\d{1,2})(?: ?x| times?))(?: (?:a|per|each|every))? ?(day|daily|week|weekly|month|monthly)$/.exec(
+      phrase,
+    );
   if (!times) return undefined;
   const countWord = times[1].replace(/ ?x$| times?$/, '');
   const frequency = COUNTS[countWord] ?? Number(countWord);

@@ -146,7 +146,11 @@ function describe(error: ErrorObject): FieldProblem {
     case 'maximum':
       return { field: name, message: `${name} must be between ${parent.minimum} and ${parent.maximum}, not ${show(value)}` };
     case 'enum':
-      return { field: name, code: 'code-invalid', message: `${name} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')}, not ${show(value)}` };
+      return {
+        field: name,
+        code: 'code-invalid',
+        message: `${name} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')}, not ${show(value)}`,
+      };
     case 'format':
       return { field: name, message: `${name} must be ${FORMATS[params.format as keyof typeof FORMATS]?.text ?? String(params.format)}, not ${show(value)}` };
     case 'minLength':

@@ -52,7 +52,11 @@ function vitalsProblems(vitals: Vitals): FieldProblem[] {
   const problems: FieldProblem[] = [];
   if ((vitals.systolicBP === undefined) !== (vitals.diastolicBP === undefined)) {
     const missing = vitals.systolicBP === undefined ? 'systolicBP' : 'diastolicBP';
-    problems.push({ field: missing, code: 'required', message: `${missing} is required with ${missing === 'systolicBP' ? 'diastolicBP' : 'systolicBP'}: blood pressure needs both` });
+    problems.push({
+      field: missing,
+      code: 'required',
+      message: `${missing} is required with ${missing === 'systolicBP' ? 'diastolicBP' : 'systolicBP'}: blood pressure needs both`,
+    });
   } else if (vitals.systolicBP !== undefined && vitals.diastolicBP !== undefined && vitals.diastolicBP >= vitals.systolicBP) {
     problems.push({ field: 'diastolicBP', message: 'diastolicBP must be lower than systolicBP' });
   }

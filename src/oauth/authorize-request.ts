@@ -45,8 +45,26 @@ export interface AuthorizeRequest {
   prompt?: string;
 }
 
-const KNOWN = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'resource', 'code_challenge', 'code_challenge_method',
-  'launch', 'nonce', 'prompt', 'request', 'request_uri', 'max_age', 'response_mode', 'id_token_hint', 'login_hint'];
+const KNOWN = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'aud',
+  'resource',
+  'code_challenge',
+  'code_challenge_method',
+  'launch',
+  'nonce',
+  'prompt',
+  'request',
+  'request_uri',
+  'max_age',
+  'response_mode',
+  'id_token_hint',
+  'login_hint',
+];
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 export function requestParams(request: FastifyRequest): URLSearchParams {

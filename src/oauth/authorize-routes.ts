@@ -10,14 +10,7 @@ import type { Runtime } from '../runtime.js';
 import type { Services } from '../runtime.js';
 import { findClient, type ClientRecord } from '../store/clients.js';
 import { auditOAuth } from './audit.js';
-import {
-  checkAuthorizeRequest,
-  RedirectedError,
-  redirectTo,
-  requestParams,
-  UntrustedRequest,
-  type AuthorizeErrorCode,
-} from './authorize-request.js';
+import { checkAuthorizeRequest, RedirectedError, redirectTo, requestParams, UntrustedRequest, type AuthorizeErrorCode } from './authorize-request.js';
 import { BROWSER_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.js';
 import { consentPage, errorPage, loginPage, patientPage, STYLESHEET, STYLESHEET_PATH } from './pages.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.js';
@@ -86,7 +79,10 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     if (checked.prompt === 'none') {
       // Haven always asks for consent, so a request that may show nothing cannot succeed.
       const code = session ? 'consent_required' : 'login_required';
-      return reply.redirect(redirectTo(checked.redirectUri, { error: code, error_description: 'Haven needs to show a page to the person', state: checked.state }), 302);
+      return reply.redirect(
+        redirectTo(checked.redirectUri, { error: code, error_description: 'Haven needs to show a page to the person', state: checked.state }),
+        302,
+      );
     }
     const pending: PendingRequest = {
       id: newSecret(),
@@ -175,7 +171,13 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     const keys = [...(named ? [userKey(named)] : []), addressKey(request.ip)];
     const wait = await retryAfter(services.db, keys);
     if (wait > 0) {
-      await auditOAuth(services.db, request, { event: 'oauth-login', ok: false, description: 'sign-in refused: too many failed attempts', username: named, clientId: client.clientId });
+      await auditOAuth(services.db, request, {
+        event: 'oauth-login',
+        ok: false,
+        description: 'sign-in refused: too many failed attempts',
+        username: named,
+        clientId: client.clientId,
+      });
       return reply
         .code(429)
         .header('Retry-After', String(wait))
@@ -201,8 +203,17 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
       if (named) await recordFailure(services.db, userKey(named), PER_USER);
       await recordFailure(services.db, addressKey(request.ip), PER_ADDRESS);
       const why = !user ? 'unknown username' : !verification.ok ? 'wrong password' : 'user disabled';
-      await auditOAuth(services.db, request, { event: 'oauth-login', ok: false, description: `sign-in failed: ${why}`, username: named, clientId: client.clientId });
-      return reply.code(401).type('text/html; charset=utf-8').send(loginPage(handleOf(pending), client.clientName, 'The username or password is not right.'));
+      await auditOAuth(services.db, request, {
+        event: 'oauth-login',
+        ok: false,
+        description: `sign-in failed: ${why}`,
+        username: named,
+        clientId: client.clientId,
+      });
+      return reply
+        .code(401)
+        .type('text/html; charset=utf-8')
+        .send(loginPage(handleOf(pending), client.clientName, 'The username or password is not right.'));
     }
     // A rehash with today's cost is worth having, not worth failing the sign-in for.
     if (verification.needsRehash) {
@@ -216,7 +227,14 @@ export function registerAuthorizeRoutes(app: FastifyInstance, runtime: Runtime):
     await createSession(services.db, sha256(sessionId), user.username);
     setCookie(reply, SESSION_COOKIE, sessionId, { secure: secure(), maxAge: SESSION_TTL_SECONDS });
     await signInPending(services.db, pending.id, user.username, sha256(sessionId));
-    await auditOAuth(services.db, request, { event: 'oauth-login', ok: true, description: 'signed in', username: user.username, fhirUser: user.fhirUser, clientId: client.clientId });
+    await auditOAuth(services.db, request, {
+      event: 'oauth-login',
+      ok: true,
+      description: 'signed in',
+      username: user.username,
+      fhirUser: user.fhirUser,
+      clientId: client.clientId,
+    });
     return continueWith(reply, pending);
   });
 
@@ -283,7 +301,10 @@ function continueWith(reply: FastifyReply, pending: PendingRequest) {
 /** The headers of every sign-in page: never framed, never cached, no script at all. */
 function pageHeaders(reply: FastifyReply, formTarget?: string): void {
   reply
-    .header('Content-Security-Policy', `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${formTarget ? ' ' + formTarget : ''}; frame-ancestors 'none'; base-uri 'none'`)
+    .header(
+      'Content-Security-Policy',
+      `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${formTarget ? ' ' + formTarget : ''}; frame-ancestors 'none'; base-uri 'none'`,
+    )
     .header('X-Frame-Options', 'DENY')
     .header('X-Content-Type-Options', 'nosniff')
     // same-origin, not no-referrer: with no-referrer browsers post forms with "Origin: null".
@@ -309,7 +330,10 @@ function expired(reply: FastifyReply, status = 400) {
 }
 
 /** A posted form of a pending request: CSRF token, browser binding and Origin all checked. */
-async function loadForm(services: Services, request: FastifyRequest): Promise<{ pending: PendingRequest; client: ClientRecord; body: URLSearchParams } | undefined> {
+async function loadForm(
+  services: Services,
+  request: FastifyRequest,
+): Promise<{ pending: PendingRequest; client: ClientRecord; body: URLSearchParams } | undefined> {
   if (!(request.body instanceof URLSearchParams)) return undefined;
   const body = request.body;
   const origin = request.headers.origin;
@@ -352,12 +376,14 @@ async function context(
   const wantsPatient = needsPatient(grantable) || asked.includes('launch/patient') || pending.launchPatient !== undefined;
   if (pending.launchPatient) {
     // EHR launch: the patient comes from the launch handle, and this person must be allowed to open it.
-    if (!(await mayReach(services, pickerActor(request, user, client), pending.launchPatient))) throw new Denied('access_denied', 'You may not open the patient of this launch');
+    if (!(await mayReach(services, pickerActor(request, user, client), pending.launchPatient)))
+      throw new Denied('access_denied', 'You may not open the patient of this launch');
     return { offered: grantable, patient: pending.launchPatient };
   }
   if (kind === 'Patient') return { offered: grantable, patient: user.fhirUser.slice('Patient/'.length) };
   if (!wantsPatient) return { offered: grantable };
-  if (pending.patient && (await mayReach(services, pickerActor(request, user, client), pending.patient))) return { offered: grantable, patient: pending.patient };
+  if (pending.patient && (await mayReach(services, pickerActor(request, user, client), pending.patient)))
+    return { offered: grantable, patient: pending.patient };
   return { offered: grantable, pickPatient: true };
 }
 
@@ -376,7 +402,14 @@ async function nextStep(services: Services, request: FastifyRequest, reply: Fast
     const patientName = patient ? (await mayReach(services, pickerActor(request, user, client), patient))?.name : undefined;
     return reply
       .type('text/html; charset=utf-8')
-      .send(consentPage(handleOf(pending), { name: client.clientName, redirectHost: new URL(pending.redirectUri).host }, { fhirUser: user.fhirUser, ...(patientName ? { patientName } : {}) }, offered));
+      .send(
+        consentPage(
+          handleOf(pending),
+          { name: client.clientName, redirectHost: new URL(pending.redirectUri).host },
+          { fhirUser: user.fhirUser, ...(patientName ? { patientName } : {}) },
+          offered,
+        ),
+      );
   } catch (error) {
     if (error instanceof Denied) return deny(services, request, reply, pending, client, error);
     throw error;
@@ -385,6 +418,12 @@ async function nextStep(services: Services, request: FastifyRequest, reply: Fast
 
 async function deny(services: Services, request: FastifyRequest, reply: FastifyReply, pending: PendingRequest, client: ClientRecord, error: Denied) {
   await finishPending(services.db, pending.id);
-  await auditOAuth(services.db, request, { event: 'oauth-authorize', ok: false, description: `${error.code}: ${error.message}`, clientId: client.clientId, ...(pending.username ? { username: pending.username } : {}) });
+  await auditOAuth(services.db, request, {
+    event: 'oauth-authorize',
+    ok: false,
+    description: `${error.code}: ${error.message}`,
+    clientId: client.clientId,
+    ...(pending.username ? { username: pending.username } : {}),
+  });
   return reply.redirect(redirectTo(pending.redirectUri, { error: error.code, error_description: error.message, state: pending.state }), 302);
 }

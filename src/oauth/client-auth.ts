@@ -62,12 +62,18 @@ export async function authenticate(services: Services, credentials: ClientCreden
       auth.endpoints.tokenEndpoint,
     );
     if (client.authMethod !== 'private_key_jwt') throw OAuthError.invalidClient('This client is not registered for private_key_jwt');
-    if (credentials.clientId !== undefined && credentials.clientId !== client.clientId) throw OAuthError.invalidClient('client_id does not match the assertion');
+    if (credentials.clientId !== undefined && credentials.clientId !== client.clientId)
+      throw OAuthError.invalidClient('client_id does not match the assertion');
     return client;
   }
   if (credentials.basic) {
     const client = await findClient(db, credentials.basic.clientId);
-    const ok = client && !client.revokedAt && client.authMethod === 'client_secret_basic' && client.secretHash && equalSecrets(sha256(credentials.basic.secret), client.secretHash);
+    const ok =
+      client &&
+      !client.revokedAt &&
+      client.authMethod === 'client_secret_basic' &&
+      client.secretHash &&
+      equalSecrets(sha256(credentials.basic.secret), client.secretHash);
     if (!ok || !client) throw basicFailure('The client_id or client_secret is not right');
     if (credentials.clientId !== undefined && credentials.clientId !== client.clientId) throw basicFailure('client_id does not match the Basic credentials');
     return client;

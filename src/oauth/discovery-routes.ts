@@ -25,7 +25,9 @@ export function registerDiscoveryRoutes(app: FastifyInstance, runtime: Runtime):
         token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
         code_challenge_methods_supported: ['S256'],
         scopes_supported: ['system/*.cruds', 'system/*.rs', 'user/*.cruds', 'user/*.rs', 'patient/*.cruds', 'patient/*.rs', 'admin', ...APP_LAUNCH_SCOPES],
-        capabilities: [...new Set([...APP_LAUNCH_CAPABILITIES, 'client-confidential-asymmetric', 'permission-patient', 'permission-user', 'permission-v1', 'permission-v2'])],
+        capabilities: [
+          ...new Set([...APP_LAUNCH_CAPABILITIES, 'client-confidential-asymmetric', 'permission-patient', 'permission-user', 'permission-v1', 'permission-v2']),
+        ],
       });
   });
 

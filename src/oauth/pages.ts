@@ -118,7 +118,10 @@ ${items}
 }
 
 export function errorPage(title: string, message: string): string {
-  return layout(title, `<h1>${escapeHtml(title)}</h1>\n<p role="alert">${escapeHtml(message)}</p>\n<p>Return to the app and try again, or ask the app's provider for help.</p>`);
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1>\n<p role="alert">${escapeHtml(message)}</p>\n<p>Return to the app and try again, or ask the app's provider for help.</p>`,
+  );
 }
 
 export const STYLESHEET = `*{box-sizing:border-box}

@@ -34,7 +34,10 @@ export async function reachablePatients(services: PickerServices, actor: PickerA
   if (!access) return [];
   // The one id as a criterion of its own (not parsed), so a posted value with a comma is no OR.
   const extra = onlyId === undefined ? [] : [{ kind: 'id' as const, ids: [onlyId] }];
-  const pairs: Array<[string, string]> = [['_count', String(PICKER_LIMIT)], ['_sort', '_id']];
+  const pairs: Array<[string, string]> = [
+    ['_count', String(PICKER_LIMIT)],
+    ['_sort', '_id'],
+  ];
   const parsed = services.search.parse(['Patient'], pairs, extra);
   const query = `Patient?${new URLSearchParams(onlyId === undefined ? pairs : [['_id', onlyId], ...pairs]).toString()}`;
   const result = await services.store.reader({ actor, access }).searchPage({ ...parsed.request, total: 'none' }, query);

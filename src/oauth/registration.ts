@@ -30,7 +30,8 @@ export function checkLaunchMetadata(m: Record<string, unknown>): LaunchMetadata 
     throw invalid(`grant_types must be a list of ${GRANT_TYPES.join(', ')}`);
   }
   const grants = [...new Set(grantTypes as string[])];
-  if (grants.includes('authorization_code') && !redirectUris.length) throw invalid('redirect_uris is required for the authorization_code grant', 'invalid_redirect_uri');
+  if (grants.includes('authorization_code') && !redirectUris.length)
+    throw invalid('redirect_uris is required for the authorization_code grant', 'invalid_redirect_uri');
   if (grants.includes('refresh_token') && !grants.includes('authorization_code')) throw invalid('refresh_token goes with authorization_code');
   if (grants.includes('client_credentials') && authMethod !== 'private_key_jwt') {
     throw invalid('client_credentials (SMART Backend Services) needs token_endpoint_auth_method private_key_jwt');

@@ -28,10 +28,7 @@ export function offerScopes(
 ): Offer {
   const asked = parseScopes(requested);
   const allowed = parseScopes(registered);
-  const invalid = [
-    ...asked.invalid,
-    ...asked.resources.filter((s) => s.resourceType !== '*' && !resourceTypes.has(s.resourceType)).map(formatScope),
-  ];
+  const invalid = [...asked.invalid, ...asked.resources.filter((s) => s.resourceType !== '*' && !resourceTypes.has(s.resourceType)).map(formatScope)];
   const contexts = identity === 'Patient' ? ['patient'] : ['patient', 'user'];
   const resources: ResourceScope[] = [];
   for (const want of asked.resources) {
@@ -89,7 +86,7 @@ export function describeScope(scope: string): string {
   if (!parsed) return scope;
   const verbs = parsed.letters.map((l) => ({ c: 'create', r: 'read', u: 'change', d: 'delete', s: 'search' })[l]);
   const what = parsed.resourceType === '*' ? 'all kinds of health records' : `${plural(parsed.resourceType)}`;
-  const whose = parsed.context === 'patient' ? "of the selected patient" : 'of the patients you care for';
+  const whose = parsed.context === 'patient' ? 'of the selected patient' : 'of the patients you care for';
   const filter = parsed.restriction ? ` (only ${parsed.restriction.map(([n, v]) => `${n} ${v}`).join(', ')})` : '';
   return `${capitalise(list(verbs))} ${what} ${whose}${filter}`;
 }

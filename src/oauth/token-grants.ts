@@ -44,7 +44,13 @@ export async function authorizationCodeGrant(services: Services, request: Fastif
   const client = await authenticatedClient(services, request, form, 'authorization_code');
   const redemption = await redeemCode(services.db, sha256(code));
   const fail = async (description: string, grant?: Pick<GrantRecord, 'username' | 'fhirUser'>) => {
-    await auditOAuth(services.db, request, { event: 'oauth-token', ok: false, description: `code refused: ${description}`, clientId: client.clientId, ...(grant ? { username: grant.username, fhirUser: grant.fhirUser } : {}) });
+    await auditOAuth(services.db, request, {
+      event: 'oauth-token',
+      ok: false,
+      description: `code refused: ${description}`,
+      clientId: client.clientId,
+      ...(grant ? { username: grant.username, fhirUser: grant.fhirUser } : {}),
+    });
     return invalidGrant(description);
   };
   if (redemption.kind === 'unknown') throw await fail('The code is not valid');
@@ -80,14 +86,26 @@ export async function refreshTokenGrantType(services: Services, request: Fastify
   const client = await authenticatedClient(services, request, form, 'refresh_token');
   const hash = sha256(token);
   const fail = async (description: string, grant?: GrantRecord) => {
-    await auditOAuth(services.db, request, { event: 'oauth-refresh', ok: false, description: `refresh refused: ${description}`, clientId: client.clientId, ...(grant ? { username: grant.username, fhirUser: grant.fhirUser } : {}) });
+    await auditOAuth(services.db, request, {
+      event: 'oauth-refresh',
+      ok: false,
+      description: `refresh refused: ${description}`,
+      clientId: client.clientId,
+      ...(grant ? { username: grant.username, fhirUser: grant.fhirUser } : {}),
+    });
     return invalidGrant(description);
   };
   // A scope wider than the grant is refused before the token is retired, so the app may try again.
   const live = await refreshTokenGrant(services.db, hash);
   const asked = form.get('scope');
   if (live && live.clientId === client.clientId && asked !== null && !withinGrant(asked, live.tokenScope).ok) {
-    await auditOAuth(services.db, request, { event: 'oauth-refresh', ok: false, description: 'refresh refused: scope wider than the grant', clientId: client.clientId, username: live.username });
+    await auditOAuth(services.db, request, {
+      event: 'oauth-refresh',
+      ok: false,
+      description: 'refresh refused: scope wider than the grant',
+      clientId: client.clientId,
+      username: live.username,
+    });
     throw OAuthError.badRequest('invalid_scope', 'The scope may only narrow what was granted, never widen it');
   }
   const use = await useRefreshToken(services.db, hash);
@@ -122,7 +140,12 @@ async function authenticatedClient(services: Services, request: FastifyRequest, 
     client = await authenticate(services, clientCredentials(request, form));
   } catch (error) {
     if (error instanceof OAuthError) {
-      await auditOAuth(services.db, request, { event: 'oauth-token', ok: false, description: `client authentication failed: ${error.description}`, ...(form.get('client_id') ? { clientId: form.get('client_id') as string } : {}) });
+      await auditOAuth(services.db, request, {
+        event: 'oauth-token',
+        ok: false,
+        description: `client authentication failed: ${error.description}`,
+        ...(form.get('client_id') ? { clientId: form.get('client_id') as string } : {}),
+      });
     }
     throw error;
   }

@@ -31,7 +31,10 @@ async function caller(services: Services, request: FastifyRequest, form: URLSear
       if (error instanceof TokenRejected) throw new OAuthError(401, 'invalid_token', error.message, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
       throw error;
     }
-    if (!grant.admin) throw new OAuthError(403, 'insufficient_scope', 'Introspection with a bearer token needs the admin scope', { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="admin"' });
+    if (!grant.admin)
+      throw new OAuthError(403, 'insufficient_scope', 'Introspection with a bearer token needs the admin scope', {
+        'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="admin"',
+      });
     return { admin: true };
   }
   const client = await authenticate(services, clientCredentials(request, form));
@@ -122,7 +125,9 @@ export function registerInspectionRoutes(app: FastifyInstance, runtime: Runtime)
     if (!token) throw OAuthError.badRequest('invalid_request', 'token is required');
     const found = await inspect(services, token);
     const visible = found && (who.admin || found.clientId === who.clientId);
-    return noStore(reply).type('application/json; charset=utf-8').send(visible ? found.body : { active: false });
+    return noStore(reply)
+      .type('application/json; charset=utf-8')
+      .send(visible ? found.body : { active: false });
   });
 
   app.post('/auth/revoke', smart('public'), async (request, reply) => {
@@ -146,7 +151,12 @@ export function registerInspectionRoutes(app: FastifyInstance, runtime: Runtime)
     } else if (found.jti && found.exp) {
       await revokeAccessToken(services.db, found.jti, new Date(found.exp * 1000));
     }
-    await auditOAuth(services.db, request, { event: 'oauth-revoke', ok: true, description: `${found.kind} revoked${found.grantId ? ` (grant ${found.grantId})` : ''}`, clientId: who.clientId });
+    await auditOAuth(services.db, request, {
+      event: 'oauth-revoke',
+      ok: true,
+      description: `${found.kind} revoked${found.grantId ? ` (grant ${found.grantId})` : ''}`,
+      clientId: who.clientId,
+    });
     return noStore(reply).code(200).send();
   });
 }

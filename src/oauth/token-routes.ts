@@ -13,7 +13,17 @@ import { authorizationCodeGrant, refreshTokenGrantType } from './token-grants.js
 
 /** Backend-service access tokens live five minutes (SMART: SHOULD NOT exceed 300 seconds). */
 export const BACKEND_TOKEN_TTL = 300;
-const PARAMS = ['grant_type', 'scope', 'client_assertion_type', 'client_assertion', 'code', 'redirect_uri', 'code_verifier', 'client_id', 'refresh_token'] as const;
+const PARAMS = [
+  'grant_type',
+  'scope',
+  'client_assertion_type',
+  'client_assertion',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'client_id',
+  'refresh_token',
+] as const;
 /** Backend-service assertions are costly to verify; signed-in apps behind one address (a clinic) are many. */
 const APP_LAUNCH_RATE_FACTOR = 20;
 
@@ -30,7 +40,10 @@ export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, confi
           keyGenerator: (request: FastifyRequest) => `${request.ip}|${grantTypeOf(request)}`,
           // The counters are this process's: with WORKERS each takes its share, never more in all.
           max: async (request: FastifyRequest) =>
-            Math.ceil((grantTypeOf(request) === 'client_credentials' ? config.auth.tokenRateLimit : config.auth.tokenRateLimit * APP_LAUNCH_RATE_FACTOR) / config.workers),
+            Math.ceil(
+              (grantTypeOf(request) === 'client_credentials' ? config.auth.tokenRateLimit : config.auth.tokenRateLimit * APP_LAUNCH_RATE_FACTOR) /
+                config.workers,
+            ),
           timeWindow: 60_000,
         },
       },
@@ -40,13 +53,17 @@ export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, confi
       const form = formOf(request);
       const grantType = form.get('grant_type');
       if (grantType === 'authorization_code' || grantType === 'refresh_token') {
-        const answer = grantType === 'authorization_code'
-          ? await authorizationCodeGrant(runtime.services, request, request.body as URLSearchParams)
-          : await refreshTokenGrantType(runtime.services, request, request.body as URLSearchParams);
+        const answer =
+          grantType === 'authorization_code'
+            ? await authorizationCodeGrant(runtime.services, request, request.body as URLSearchParams)
+            : await refreshTokenGrantType(runtime.services, request, request.body as URLSearchParams);
         return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer);
       }
       if (grantType !== 'client_credentials') {
-        throw OAuthError.badRequest('unsupported_grant_type', `Haven issues tokens for grant_type client_credentials, authorization_code and refresh_token, not ${grantType}`);
+        throw OAuthError.badRequest(
+          'unsupported_grant_type',
+          `Haven issues tokens for grant_type client_credentials, authorization_code and refresh_token, not ${grantType}`,
+        );
       }
       if (form.get('client_assertion_type') !== ASSERTION_TYPE) {
         throw OAuthError.badRequest('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
@@ -64,7 +81,8 @@ export function registerTokenRoute(app: FastifyInstance, runtime: Runtime, confi
         assertion,
         auth.endpoints.tokenEndpoint,
       );
-      if (!client.grantTypes.includes('client_credentials')) throw OAuthError.badRequest('unauthorized_client', 'This client is not registered for client_credentials');
+      if (!client.grantTypes.includes('client_credentials'))
+        throw OAuthError.badRequest('unauthorized_client', 'This client is not registered for client_credentials');
       const { granted, invalid } = mediateScopes(requested, client.scope, validator.resourceTypes, search);
       if (invalid.length) throw OAuthError.badRequest('invalid_scope', `Not valid scopes: ${invalid.join(' ')}`);
       if (!granted.length) throw OAuthError.badRequest('invalid_scope', 'None of the requested scopes is within what this client is registered for');

@@ -70,11 +70,7 @@ function condition(access: Access, alias: string, stmt: Statement, options: Acce
     case 'filtered': {
       const within = condition(access.within, alias, stmt, options, exact);
       const filter =
-        typeof options.filters === 'function'
-          ? options.filters(access.filter, alias, stmt)
-          : options.filters === 'checked-after' && exact
-            ? 'TRUE'
-            : 'FALSE';
+        typeof options.filters === 'function' ? options.filters(access.filter, alias, stmt) : options.filters === 'checked-after' && exact ? 'TRUE' : 'FALSE';
       return `(${alias}.resource_type = ${stmt.param(access.filter.resourceType)} AND ${within} AND ${filter})`;
     }
   }

@@ -219,9 +219,7 @@ function filterCondition(filter: AuditFilter, timeZone: string, stmt: Statement)
       return any(filter.values.map((r) => referenceCondition(r, stmt)));
     case 'agent':
       return any(
-        filter.values.map((r) =>
-          r.type ? `a.fhir_user = ${stmt.param(`${r.type}/${r.id}`)}` : `split_part(a.fhir_user, '/', 2) = ${stmt.param(r.id)}`,
-        ),
+        filter.values.map((r) => (r.type ? `a.fhir_user = ${stmt.param(`${r.type}/${r.id}`)}` : `split_part(a.fhir_user, '/', 2) = ${stmt.param(r.id)}`)),
       );
     case 'agent-identifier': {
       const values = stmt.param(filter.values);

@@ -46,8 +46,7 @@ export async function detachAuditPartition(q: Queryable, name: string): Promise<
  * a page at a time.
  */
 export async function* exportPartitionRows(q: Queryable, name: string, pageSize = 5000): AsyncGenerator<string[]> {
-  const select = (where: string) =>
-    `SELECT row_to_json(p)::text AS line, p.chain, p.seq, p.id::text AS id FROM ${partitionIdentifier(name)} p ${where}`;
+  const select = (where: string) => `SELECT row_to_json(p)::text AS line, p.chain, p.seq, p.id::text AS id FROM ${partitionIdentifier(name)} p ${where}`;
   for await (const rows of inChainOrder<ChainPosition & { line: string }>(q, 'p', select, pageSize)) yield rows.map((r) => r.line);
 }
 

@@ -87,10 +87,7 @@ export async function listClients(q: Queryable): Promise<ClientRecord[]> {
 
 /** Marks the client revoked; false when there is no such client. Revoking twice keeps the first time. */
 export async function revokeClient(q: Queryable, clientId: string): Promise<boolean> {
-  const { rowCount } = await q.query(
-    'UPDATE auth_client SET revoked_at = coalesce(revoked_at, now()) WHERE client_id = $1',
-    [clientId],
-  );
+  const { rowCount } = await q.query('UPDATE auth_client SET revoked_at = coalesce(revoked_at, now()) WHERE client_id = $1', [clientId]);
   return rowCount > 0;
 }
 
@@ -133,6 +130,10 @@ function toClient(row: ClientRow): ClientRecord {
 
 /** Replaces a client's redirect URIs and launch URL (a registration Haven manages itself); false when there is no such client. */
 export async function setClientUris(q: Queryable, clientId: string, redirectUris: string[], launchUri: string | undefined): Promise<boolean> {
-  const { rowCount } = await q.query('UPDATE auth_client SET redirect_uris = $2::text[], launch_uri = $3 WHERE client_id = $1', [clientId, redirectUris, launchUri ?? null]);
+  const { rowCount } = await q.query('UPDATE auth_client SET redirect_uris = $2::text[], launch_uri = $3 WHERE client_id = $1', [
+    clientId,
+    redirectUris,
+    launchUri ?? null,
+  ]);
   return rowCount > 0;
 }

@@ -100,4 +100,3 @@ export function literal(value: string): string {
 export function identifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
-

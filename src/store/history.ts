@@ -97,8 +97,9 @@ export async function readHistory(q: Queryable, ctx: StoreContext, query: Histor
   const page = rows.slice(0, query.count);
   // Query restrictions are checked on each version: a page may come out shorter, and the cursor
   // still continues after the last version looked at.
-  const entries = page.filter((row) => admitsContent(ctx.access, row.resource_type, row.content)).map(
-    (row): HistoryEntry => ({
+  const entries = page
+    .filter((row) => admitsContent(ctx.access, row.resource_type, row.content))
+    .map((row): HistoryEntry => ({
       resourceType: row.resource_type,
       id: row.id,
       versionId: row.version_id,
@@ -106,8 +107,7 @@ export async function readHistory(q: Queryable, ctx: StoreContext, query: Histor
       deleted: row.deleted,
       method: row.method,
       json: row.content,
-    }),
-  );
+    }));
   if (restricted) await recordReturned(q, ctx.actor, entries, event, audit);
   const last = page[page.length - 1];
   const next =

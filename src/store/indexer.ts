@@ -34,4 +34,3 @@ export interface ResourceIndexer {
    */
   addBulkIndexWrites(stmt: Statement, ridByOrd: string, entries: IndexEntry[]): void;
 }
-

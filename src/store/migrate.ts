@@ -74,10 +74,7 @@ async function migrateInSession(session: Database, migrations: Migration[], log:
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
     const done = new Map(
-      (await session.query<{ version: number; checksum: string }>('SELECT version, checksum FROM haven_migrations')).rows.map((r) => [
-        r.version,
-        r.checksum,
-      ]),
+      (await session.query<{ version: number; checksum: string }>('SELECT version, checksum FROM haven_migrations')).rows.map((r) => [r.version, r.checksum]),
     );
     const newer = [...done.keys()].filter((v) => v > migrations.length);
     if (newer.length) throw new Error(`The database has migration ${Math.max(...newer)}, newer than this Haven knows; upgrade Haven`);

@@ -51,10 +51,12 @@ export class PgliteDatabase implements Database {
   /** One process, one session: a notification is handed over before the statement that made it
    * resolves, so there is nothing to lose and the listener is up once LISTEN has run. */
   listen(channel: string, handlers: NotificationHandlers): Listening {
-    this.pglite.listen(channel, (payload) => handlers.notify(payload)).then(
-      () => handlers.up(),
-      () => handlers.down(),
-    );
+    this.pglite
+      .listen(channel, (payload) => handlers.notify(payload))
+      .then(
+        () => handlers.up(),
+        () => handlers.down(),
+      );
     return { sync: () => Promise.resolve() };
   }
   async close(): Promise<void> {

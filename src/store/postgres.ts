@@ -1,7 +1,16 @@
 // The node-postgres engine: a pool of connections to a PostgreSQL server.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { beginScript, type Database, type Listening, type NotificationHandlers, type Queryable, type QueryOptions, type QueryResult, type TransactionOptions } from './db.js';
+import {
+  beginScript,
+  type Database,
+  type Listening,
+  type NotificationHandlers,
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+  type TransactionOptions,
+} from './db.js';
 import { connectionLost } from './db-errors.js';
 import { PostgresListener } from './postgres-listener.js';
 
@@ -74,12 +83,7 @@ class SessionDatabase implements Database {
   }
 }
 
-async function runTransaction<T>(
-  client: pg.PoolClient,
-  prepared: PreparedNames,
-  fn: (tx: Queryable) => Promise<T>,
-  options?: TransactionOptions,
-): Promise<T> {
+async function runTransaction<T>(client: pg.PoolClient, prepared: PreparedNames, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
   await client.query(beginScript(options));
   try {
     const result = await fn(new ClientQueryable(client, prepared));

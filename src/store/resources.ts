@@ -196,7 +196,10 @@ export class ResourceStore {
    * index rows in ONE statement: a transaction Bundle of 100 Observations costs one round trip.
    * Ids must be new; a taken id fails the statement (and so the transaction).
    */
-  async createMany(items: Array<BulkItem & { access?: Access }>, options: { itemError?: (index: number, error: unknown) => unknown } = {}): Promise<StoredVersion[]> {
+  async createMany(
+    items: Array<BulkItem & { access?: Access }>,
+    options: { itemError?: (index: number, error: unknown) => unknown } = {},
+  ): Promise<StoredVersion[]> {
     if (!items.length) return [];
     for (const [index, item] of items.entries()) {
       try {
@@ -232,12 +235,7 @@ export class ResourceStore {
    * `ifMatch` is the version the client expects to replace (If-Match); a different current version
    * answers 412.
    */
-  async update(
-    resourceType: string,
-    id: string,
-    resource: Resource,
-    options: { ifMatch?: number; method?: 'PUT' | 'PATCH' } = {},
-  ): Promise<UpdateResult> {
+  async update(resourceType: string, id: string, resource: Resource, options: { ifMatch?: number; method?: 'PUT' | 'PATCH' } = {}): Promise<UpdateResult> {
     refuseServerOwned(resourceType);
     refuseServerOwned(resource.resourceType);
     const method = options.method ?? 'PUT';
@@ -255,7 +253,8 @@ export class ResourceStore {
       }
       await this.checkVisible(current, resourceType, id);
       if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-        throw FhirError.preconditionFailed('version-conflict', 
+        throw FhirError.preconditionFailed(
+          'version-conflict',
           `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
         );
       }
@@ -276,7 +275,8 @@ export class ResourceStore {
     }
     await this.checkVisible(current, resourceType, id);
     if (options.ifMatch !== undefined && options.ifMatch !== current.version_id) {
-      throw FhirError.preconditionFailed('version-conflict', 
+      throw FhirError.preconditionFailed(
+        'version-conflict',
         `Version conflict: ${resourceType}/${id} is at version ${current.version_id}, not ${options.ifMatch}`,
       );
     }
@@ -429,7 +429,10 @@ export class ResourceStore {
       }
     }
     if (!(await admitsWrite(this.q, this.ctx.access, { resourceType: document.resourceType, compartments, resource: document }))) {
-      throw FhirError.forbidden('outside-compartment', `This ${document.resourceType} would lie outside what this token may write: each patient it concerns must be within reach`);
+      throw FhirError.forbidden(
+        'outside-compartment',
+        `This ${document.resourceType} would lie outside what this token may write: each patient it concerns must be within reach`,
+      );
     }
   }
 

@@ -8,7 +8,10 @@ export function subscriptionCapability(searchParam: CapabilityStatementRestResou
   return {
     type: 'Subscription',
     // The topics of the Subscriptions Backport IG that Haven publishes.
-    extension: TOPICS.map((topic) => ({ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical', valueCanonical: topic.url })),
+    extension: TOPICS.map((topic) => ({
+      url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical',
+      valueCanonical: topic.url,
+    })),
     supportedProfile: [`${BACKPORT}/backport-subscription`],
     operation: [
       { name: 'status', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status' },

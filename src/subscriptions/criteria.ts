@@ -15,20 +15,27 @@ export interface SubscriptionCriteria {
 
 /** Parses and checks criteria against the search engine; 400 naming what Haven cannot search. */
 export function parseCriteria(search: SearchEngine, criteria: string | undefined): SubscriptionCriteria {
-  if (!criteria?.trim()) throw FhirError.badRequest('invalid-criteria', 'Subscription.criteria is required, e.g. "Observation?patient=Patient/1"', ['Subscription.criteria']);
+  if (!criteria?.trim())
+    throw FhirError.badRequest('invalid-criteria', 'Subscription.criteria is required, e.g. "Observation?patient=Patient/1"', ['Subscription.criteria']);
   const [resourceType, query = ''] = criteria.trim().split(/\?(.*)/s, 2);
   if (!search.context.resourceTypes.has(resourceType)) {
-    throw FhirError.badRequest('invalid-criteria', `Subscription.criteria must start with a resource type Haven knows, got "${resourceType.slice(0, 64)}"`, ['Subscription.criteria']);
+    throw FhirError.badRequest('invalid-criteria', `Subscription.criteria must start with a resource type Haven knows, got "${resourceType.slice(0, 64)}"`, [
+      'Subscription.criteria',
+    ]);
   }
   const params = [...new URLSearchParams(query)];
   for (const [name] of params) {
     if (isResultParameter(name)) {
-      throw FhirError.badRequest('invalid-criteria', `Subscription.criteria may not use the result parameter ${name}: it selects resources, not pages`, ['Subscription.criteria']);
+      throw FhirError.badRequest('invalid-criteria', `Subscription.criteria may not use the result parameter ${name}: it selects resources, not pages`, [
+        'Subscription.criteria',
+      ]);
     }
   }
   const parsed = search.parse([resourceType], params);
   if (parsed.ignored.length) {
-    throw FhirError.badRequest('invalid-criteria', `Subscription.criteria uses what Haven cannot search: ${parsed.ignored.map((i) => i.reason).join('; ')}`, ['Subscription.criteria']);
+    throw FhirError.badRequest('invalid-criteria', `Subscription.criteria uses what Haven cannot search: ${parsed.ignored.map((i) => i.reason).join('; ')}`, [
+      'Subscription.criteria',
+    ]);
   }
   return { resourceType, params, query: new URLSearchParams(params).toString() };
 }

@@ -45,7 +45,8 @@ export async function deliver(request: DeliveryRequest): Promise<DeliveryResult>
     });
     await response.body?.cancel().catch(() => undefined);
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-    if (response.status >= 300 && response.status < 400) return { ok: false, error: `The endpoint answered ${response.status} (a redirect, which Haven does not follow)` };
+    if (response.status >= 300 && response.status < 400)
+      return { ok: false, error: `The endpoint answered ${response.status} (a redirect, which Haven does not follow)` };
     return { ok: false, error: `The endpoint answered ${response.status}` };
   } catch (error) {
     const name = (error as Error).name;

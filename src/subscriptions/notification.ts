@@ -47,7 +47,12 @@ export function subscriptionStatus(input: StatusInput): Parameters {
 }
 
 /** A notification Bundle: the status first, then the focus resources (full-resource). */
-export function notificationBundle(status: Parameters, fhirBaseUrl: string, resources: Resource[] = [], bundleType: 'history' | 'searchset' = 'history'): Bundle {
+export function notificationBundle(
+  status: Parameters,
+  fhirBaseUrl: string,
+  resources: Resource[] = [],
+  bundleType: 'history' | 'searchset' = 'history',
+): Bundle {
   const statusEntry: BundleEntry = {
     fullUrl: `urn:uuid:${randomUUID()}`,
     resource: status,
@@ -57,7 +62,10 @@ export function notificationBundle(status: Parameters, fhirBaseUrl: string, reso
     fullUrl: `${fhirBaseUrl}/${r.resourceType}/${r.id}`,
     resource: r,
     ...(bundleType === 'history'
-      ? { request: { method: r.meta?.versionId === '1' ? 'POST' : 'PUT', url: r.meta?.versionId === '1' ? r.resourceType : `${r.resourceType}/${r.id}` }, response: { status: r.meta?.versionId === '1' ? '201' : '200' } }
+      ? {
+          request: { method: r.meta?.versionId === '1' ? 'POST' : 'PUT', url: r.meta?.versionId === '1' ? r.resourceType : `${r.resourceType}/${r.id}` },
+          response: { status: r.meta?.versionId === '1' ? '201' : '200' },
+        }
       : {}),
   }));
   return {

@@ -26,34 +26,43 @@ export function registerSubscriptionOperations(app: FastifyInstance, runtime: Ru
     return sendJson(request, reply, 200, JSON.stringify(notificationBundle(status, services.config.fhirBaseUrl, [], 'searchset')));
   });
 
-  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/Subscription/:id/$events', smart('token', 'operation'), async (request, reply) => {
-    const services = runtime.services;
-    const subscription = await ownSubscription(services, request, request.params.id);
-    const total = subscription.events ?? 0;
-    const since = number(request.query.eventsSinceNumber, 'eventsSinceNumber') ?? Math.max(1, total - MAX_EVENTS + 1);
-    const until = number(request.query.eventsUntilNumber, 'eventsUntilNumber') ?? total;
-    const content = request.query.content ?? subscription.content ?? 'id-only';
-    if (!['empty', 'id-only', 'full-resource'].includes(content)) throw FhirError.badRequest('invalid-subscription', 'content must be empty, id-only or full-resource');
-    const events = await eventsBetween(services.db, subscription.id, since, until, MAX_EVENTS);
-    const resources: Resource[] = [];
-    const visible = new Set<number>();
-    const access = await ownerAccess(services.db, services.auth.authorizer, subscription.owner, 'vread', subscription.criteria.resourceType);
-    if (access && content !== 'empty') {
-      const reader = services.store.reader({ actor: ownerActor(subscription.owner, request.id), access });
-      for (const e of events) {
-        const version = await reader.vread(e.resourceType, e.resourceId, e.versionId);
-        if (!version?.json) continue;
-        visible.add(e.eventNumber);
-        if (content === 'full-resource') resources.push(JSON.parse(version.json) as Resource);
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+    '/Subscription/:id/$events',
+    smart('token', 'operation'),
+    async (request, reply) => {
+      const services = runtime.services;
+      const subscription = await ownSubscription(services, request, request.params.id);
+      const total = subscription.events ?? 0;
+      const since = number(request.query.eventsSinceNumber, 'eventsSinceNumber') ?? Math.max(1, total - MAX_EVENTS + 1);
+      const until = number(request.query.eventsUntilNumber, 'eventsUntilNumber') ?? total;
+      const content = request.query.content ?? subscription.content ?? 'id-only';
+      if (!['empty', 'id-only', 'full-resource'].includes(content))
+        throw FhirError.badRequest('invalid-subscription', 'content must be empty, id-only or full-resource');
+      const events = await eventsBetween(services.db, subscription.id, since, until, MAX_EVENTS);
+      const resources: Resource[] = [];
+      const visible = new Set<number>();
+      const access = await ownerAccess(services.db, services.auth.authorizer, subscription.owner, 'vread', subscription.criteria.resourceType);
+      if (access && content !== 'empty') {
+        const reader = services.store.reader({ actor: ownerActor(subscription.owner, request.id), access });
+        for (const e of events) {
+          const version = await reader.vread(e.resourceType, e.resourceId, e.versionId);
+          if (!version?.json) continue;
+          visible.add(e.eventNumber);
+          if (content === 'full-resource') resources.push(JSON.parse(version.json) as Resource);
+        }
       }
-    }
-    const status = subscriptionStatus({
-      ...statusBase(services, subscription),
-      type: 'query-event',
-      events: events.map((e) => ({ eventNumber: e.eventNumber, timestamp: e.timestamp, ...(visible.has(e.eventNumber) ? { focus: `${e.resourceType}/${e.resourceId}` } : {}) })),
-    });
-    return sendJson(request, reply, 200, JSON.stringify(notificationBundle(status, services.config.fhirBaseUrl, resources, 'searchset')));
-  });
+      const status = subscriptionStatus({
+        ...statusBase(services, subscription),
+        type: 'query-event',
+        events: events.map((e) => ({
+          eventNumber: e.eventNumber,
+          timestamp: e.timestamp,
+          ...(visible.has(e.eventNumber) ? { focus: `${e.resourceType}/${e.resourceId}` } : {}),
+        })),
+      });
+      return sendJson(request, reply, 200, JSON.stringify(notificationBundle(status, services.config.fhirBaseUrl, resources, 'searchset')));
+    },
+  );
 }
 
 function statusBase(services: Services, s: RegisteredSubscription) {
@@ -71,7 +80,9 @@ async function ownSubscription(services: Services, request: FastifyRequest, id: 
   checkId(id);
   const grant = request.grant as Grant;
   const subscription = await findSubscription(services.db, id);
-  const system = grant.scopes.some((s) => s.context === 'system' && (s.resourceType === 'Subscription' || s.resourceType === '*') && s.letters.includes('r') && !s.restriction);
+  const system = grant.scopes.some(
+    (s) => s.context === 'system' && (s.resourceType === 'Subscription' || s.resourceType === '*') && s.letters.includes('r') && !s.restriction,
+  );
   // Another party's Subscription answers as an unknown one: no existence oracle.
   if (!subscription || (!system && !sameOwner(subscription.owner, ownerOf(grant)))) throw FhirError.notFound('not-found', `Subscription/${id} is not known`);
   return subscription;

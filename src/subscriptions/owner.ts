@@ -32,7 +32,13 @@ export function ownerActor(owner: Owner, requestId: string): Actor {
  * What the owner may reach on `resourceType` for `interaction`, or undefined when nothing: the
  * scopes no longer allow it, or Haven's client that the token was issued to has been revoked.
  */
-export async function ownerAccess(q: Queryable, authorizer: Authorizer, owner: Owner, interaction: Interaction, resourceType: string): Promise<Access | undefined> {
+export async function ownerAccess(
+  q: Queryable,
+  authorizer: Authorizer,
+  owner: Owner,
+  interaction: Interaction,
+  resourceType: string,
+): Promise<Access | undefined> {
   const access = scopeAccess(authorizer, owner, interaction, resourceType);
   return access && (await ownerClientActive(q, owner)) ? access : undefined;
 }

@@ -2,13 +2,18 @@
 // channel), read by the matcher at every write and by the delivery worker. The Subscription
 // resource remains what clients read; the two are written in the same transaction.
 import type { Queryable } from '../store/db.js';
-import { activeSubscriptionRows, findSubscriptionRow, saveSubscriptionRow, type RegistryStatus, type SubscriptionRow } from '../store/subscriptions/registry.js';
+import {
+  activeSubscriptionRows,
+  findSubscriptionRow,
+  saveSubscriptionRow,
+  type RegistryStatus,
+  type SubscriptionRow,
+} from '../store/subscriptions/registry.js';
 import { storedCriteria, type SubscriptionCriteria } from './criteria.js';
 import type { Owner } from './owner.js';
 import { topicOf, type PayloadContent, type Topic } from './topics.js';
 
 export { removeSubscription, setRegistryStatus, type RegistryStatus } from '../store/subscriptions/registry.js';
-
 
 export interface RegisteredSubscription {
   id: string;

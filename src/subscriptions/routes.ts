@@ -68,9 +68,14 @@ function requireScope(grant: Grant, letter: Letter, context?: ScopeContext): boo
     (s) => (s.resourceType === 'Subscription' || s.resourceType === '*') && !s.restriction && s.letters.includes(letter) && (!context || s.context === context),
   );
   if (context || allowed) return allowed;
-  throw new FhirError('scope-missing', 
+  throw new FhirError(
+    'scope-missing',
     403,
-    { severity: 'error', code: 'forbidden', diagnostics: `This token's scopes do not allow ${letter === 'c' ? 'creating' : 'updating'} Subscriptions: it needs e.g. patient/Subscription.${letter}, user/Subscription.${letter} or system/Subscription.${letter}` },
+    {
+      severity: 'error',
+      code: 'forbidden',
+      diagnostics: `This token's scopes do not allow ${letter === 'c' ? 'creating' : 'updating'} Subscriptions: it needs e.g. patient/Subscription.${letter}, user/Subscription.${letter} or system/Subscription.${letter}`,
+    },
     { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' },
   );
 }

@@ -31,23 +31,34 @@ const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'host', 'tra
 
 export function checkSubscription(resource: Subscription, search: SearchEngine, origins: readonly string[]): CheckedSubscription {
   const at = (element: string) => [`Subscription.${element}`];
-  if (resource.status === 'error') throw FhirError.unprocessable('invalid-subscription', 'Subscription.status "error" is set by the server, not by clients; send "requested"', at('status'));
-  if (resource.end && Date.parse(resource.end) <= Date.now()) throw FhirError.unprocessable('invalid-subscription', 'Subscription.end is in the past', at('end'));
+  if (resource.status === 'error')
+    throw FhirError.unprocessable('invalid-subscription', 'Subscription.status "error" is set by the server, not by clients; send "requested"', at('status'));
+  if (resource.end && Date.parse(resource.end) <= Date.now())
+    throw FhirError.unprocessable('invalid-subscription', 'Subscription.end is in the past', at('end'));
   const channel = resource.channel;
   if (channel?.type !== 'rest-hook') {
-    throw FhirError.unprocessable('invalid-subscription', `Haven delivers Subscriptions with channel.type "rest-hook" only, got "${channel?.type ?? ''}"`, at('channel.type'));
+    throw FhirError.unprocessable(
+      'invalid-subscription',
+      `Haven delivers Subscriptions with channel.type "rest-hook" only, got "${channel?.type ?? ''}"`,
+      at('channel.type'),
+    );
   }
   if (!channel.endpoint) throw FhirError.unprocessable('invalid-subscription', 'A rest-hook Subscription needs channel.endpoint', at('channel.endpoint'));
   const refusal = endpointRefusal(channel.endpoint, origins);
   if (refusal) throw FhirError.unprocessable('invalid-subscription', refusal, at('channel.endpoint'));
   if (channel.payload !== undefined && !PAYLOADS.has(channel.payload)) {
-    throw FhirError.unprocessable('invalid-subscription', `channel.payload must be application/fhir+json, or absent for an empty body; got "${channel.payload}"`, at('channel.payload'));
+    throw FhirError.unprocessable(
+      'invalid-subscription',
+      `channel.payload must be application/fhir+json, or absent for an empty body; got "${channel.payload}"`,
+      at('channel.payload'),
+    );
   }
   const headers = channel.header ?? [];
   for (const line of headers) {
     const match = HEADER_LINE.exec(line);
     if (!match) throw FhirError.unprocessable('invalid-subscription', 'Each channel.header must be a line "Name: value"', at('channel.header'));
-    if (RESERVED_HEADERS.has(match[1].toLowerCase())) throw FhirError.unprocessable('invalid-subscription', `channel.header may not set ${match[1]}: Haven sets it`, at('channel.header'));
+    if (RESERVED_HEADERS.has(match[1].toLowerCase()))
+      throw FhirError.unprocessable('invalid-subscription', `channel.header may not set ${match[1]}: Haven sets it`, at('channel.header'));
   }
   const topic = topicOf(resource.criteria);
   if (!topic && /^https?:\/\//.test(resource.criteria ?? '')) {
@@ -70,12 +81,18 @@ export function checkSubscription(resource: Subscription, search: SearchEngine, 
  * (each "Type?params" of the topic's type, ANDed).
  */
 function topicCriteria(search: SearchEngine, resource: Subscription, topic: Topic): SubscriptionCriteria {
-  const filters = primitiveExtensions(resource, '_criteria').filter((e) => e.url === `${BACKPORT}/backport-filter-criteria`).map((e) => e.valueString ?? '');
+  const filters = primitiveExtensions(resource, '_criteria')
+    .filter((e) => e.url === `${BACKPORT}/backport-filter-criteria`)
+    .map((e) => e.valueString ?? '');
   const params: Array<[string, string]> = [];
   for (const filter of filters) {
     const parsed = parseCriteria(search, filter.includes('?') ? filter : `${topic.resourceType}?${filter}`);
     if (parsed.resourceType !== topic.resourceType) {
-      throw FhirError.unprocessable('invalid-subscription', `backport-filter-criteria "${filter}" must search ${topic.resourceType}, the topic's resource type`, ['Subscription.criteria']);
+      throw FhirError.unprocessable(
+        'invalid-subscription',
+        `backport-filter-criteria "${filter}" must search ${topic.resourceType}, the topic's resource type`,
+        ['Subscription.criteria'],
+      );
     }
     params.push(...parsed.params);
   }
@@ -86,7 +103,9 @@ function payloadContent(resource: Subscription): PayloadContent {
   const code = primitiveExtensions(resource.channel, '_payload').find((e) => e.url === `${BACKPORT}/backport-payload-content`)?.valueCode;
   if (code === undefined) return 'id-only';
   if (!PAYLOAD_CONTENTS.includes(code as PayloadContent)) {
-    throw FhirError.unprocessable('invalid-subscription', `backport-payload-content must be empty, id-only or full-resource, got "${code}"`, ['Subscription.channel.payload']);
+    throw FhirError.unprocessable('invalid-subscription', `backport-payload-content must be empty, id-only or full-resource, got "${code}"`, [
+      'Subscription.channel.payload',
+    ]);
   }
   return code as PayloadContent;
 }

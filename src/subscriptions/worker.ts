@@ -79,7 +79,9 @@ export class SubscriptionWorker {
       await this.markError(n.subscriptionId, "The Subscription owner's access has ended (client revoked, or its scopes no longer allow reading the resources)");
       return;
     }
-    const version = await store.reader({ actor: ownerActor(n.owner, `subscription-delivery-${n.seq}`), access }).vread(n.resourceType, n.resourceId, n.versionId);
+    const version = await store
+      .reader({ actor: ownerActor(n.owner, `subscription-delivery-${n.seq}`), access })
+      .vread(n.resourceType, n.resourceId, n.versionId);
     if (!version?.json) {
       await finish(db, n.seq, 'dropped', 'The version is no longer visible to the Subscription owner');
       return;

@@ -42,10 +42,20 @@ export function subscriptionMatchHook(authorizer: Authorizer, matcher: CriteriaM
  * the batch's other versions of its type, in one search, remembered until a hook writes anything
  * (a write may change what criteria match); any other version (a hook's write) on its own.
  */
-async function matches(s: ResourceStore, batch: HookBatch, matcher: CriteriaMatcher, access: Access, subscription: RegisteredSubscription, version: StoredVersion): Promise<boolean> {
+async function matches(
+  s: ResourceStore,
+  batch: HookBatch,
+  matcher: CriteriaMatcher,
+  access: Access,
+  subscription: RegisteredSubscription,
+  version: StoredVersion,
+): Promise<boolean> {
   const together = batch.written(version.resourceType);
-  if (together.length < 2 || !together.some((v) => v.id === version.id && v.versionId === version.versionId)) return matcher.matches(s, access, subscription.criteria, version);
-  const matching = await batch.lookup(`match:${subscription.id}:${version.resourceType}`, 'any', () => matcher.matching(s, access, subscription.criteria, together));
+  if (together.length < 2 || !together.some((v) => v.id === version.id && v.versionId === version.versionId))
+    return matcher.matches(s, access, subscription.criteria, version);
+  const matching = await batch.lookup(`match:${subscription.id}:${version.resourceType}`, 'any', () =>
+    matcher.matching(s, access, subscription.criteria, together),
+  );
   return matching.has(version.id);
 }
 
@@ -54,7 +64,8 @@ export const subscriptionGuardHook: AfterWriteHook = async (s, written) => {
     await removeSubscription(s.q, written.version.id);
     return;
   }
-  throw FhirError.of('not-supported', 
+  throw FhirError.of(
+    'not-supported',
     422,
     'not-supported',
     'Subscriptions are created and changed with POST /fhir/Subscription and PUT /fhir/Subscription/{id} only (not PATCH or Bundle entries), so that Haven can check them',

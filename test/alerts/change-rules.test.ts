@@ -21,8 +21,26 @@ async function expectAlert(t: Test, patientId: string, rule: string, expected: s
 }
 
 for (const [rule, daysBefore, base, values] of [
-  ['weight-gain-day', 1, 180, [[182.9, null], [183.0, 'high'], [183.1, 'high']]],
-  ['weight-gain-week', 7, 180, [[184.9, null], [185.0, 'high'], [185.1, 'high']]],
+  [
+    'weight-gain-day',
+    1,
+    180,
+    [
+      [182.9, null],
+      [183.0, 'high'],
+      [183.1, 'high'],
+    ],
+  ],
+  [
+    'weight-gain-week',
+    7,
+    180,
+    [
+      [184.9, null],
+      [185.0, 'high'],
+      [185.1, 'high'],
+    ],
+  ],
 ] as const) {
   for (const [value, expected] of values) {
     t.test(`${rule}: ${base} lb ${daysBefore} day(s) before, then ${value} lb -> ${expected ?? 'no alert'}`, async (t) => {
@@ -69,19 +87,30 @@ t.test("a transaction Bundle's readings are judged together, whatever their orde
 });
 
 t.test('unit conversion: kg weights and Cel temperatures meet the lb and degF rules', async (t) => {
-  for (const [kg, expected] of [[81.3, null], [81.4, 'high']] as const) {
+  for (const [kg, expected] of [
+    [81.3, null],
+    [81.4, 'high'],
+  ] as const) {
     const p = await newPatient(app);
     await postObservation(app, observation(p, '29463-7', 80, 'kg', ago(DAY)));
     await postObservation(app, observation(p, '29463-7', kg, 'kg'));
     await expectAlert(t, p, 'weight-gain-day', expected, `80 kg then ${kg} kg`);
   }
-  for (const [kg, expected] of [[83.0, null], [83.1, 'high']] as const) {
+  for (const [kg, expected] of [
+    [83.0, null],
+    [83.1, 'high'],
+  ] as const) {
     const p = await newPatient(app);
     await postVitals(app, p, { weightLb: 180, recordedAt: ago(DAY) });
     await postObservation(app, observation(p, '29463-7', kg, 'kg'));
     await expectAlert(t, p, 'weight-gain-day', expected, `180 lb (app) then ${kg} kg (device)`);
   }
-  for (const [cel, expected] of [[37.9, null], [38.0, 'medium'], [39.1, 'medium'], [39.2, 'high']] as const) {
+  for (const [cel, expected] of [
+    [37.9, null],
+    [38.0, 'medium'],
+    [39.1, 'medium'],
+    [39.2, 'high'],
+  ] as const) {
     const p = await newPatient(app);
     await postObservation(app, observation(p, '8310-5', cel, 'Cel'));
     await expectAlert(t, p, 'fever', expected, `${cel} Cel`);
@@ -140,8 +169,13 @@ for (const [rule, type, before, after, expected] of scoreCases) {
     if (expected) {
       const [flag] = await openAlerts(app, viaApp, rule);
       t.strictSame(answer.alerts, [`Flag/${flag.id}`], 'the assessment answer lists it');
-      t.strictSame(flag.category.map((c: Json) => c.coding[0].code), ['clinical', 'behavioral']);
-      const details = flag.extension.filter((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-detail').map((e: Json) => e.valueReference.reference);
+      t.strictSame(
+        flag.category.map((c: Json) => c.coding[0].code),
+        ['clinical', 'behavioral'],
+      );
+      const details = flag.extension
+        .filter((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-detail')
+        .map((e: Json) => e.valueReference.reference);
       t.ok(details.includes(`QuestionnaireResponse/${answer.id}`), 'flag-detail points at the response');
       t.equal(details.filter((d: string) => d.startsWith('Observation/')).length, 2, 'and at both scores');
       const tasks = (await app.fhir('GET', `Task?focus=Flag/${flag.id}`)).json.entry ?? [];

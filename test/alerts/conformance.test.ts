@@ -16,7 +16,21 @@ t.test('the alert-rule CodeSystem has exactly the contract rule codes, with defi
   t.equal(cs.url, 'https://haven-fhir.org/fhir/CodeSystem/alert-rule');
   t.strictSame(
     cs.concept.map((c: Json) => c.code),
-    ['bp-crisis', 'bp-low', 'heart-rate-high', 'heart-rate-low', 'spo2-low', 'fever', 'weight-gain-day', 'weight-gain-week', 'phq9-worsening', 'gad7-worsening', 'missed-dose', 'adherence-low', 'assessment-due'],
+    [
+      'bp-crisis',
+      'bp-low',
+      'heart-rate-high',
+      'heart-rate-low',
+      'spo2-low',
+      'fever',
+      'weight-gain-day',
+      'weight-gain-week',
+      'phq9-worsening',
+      'gad7-worsening',
+      'missed-dose',
+      'adherence-low',
+      'assessment-due',
+    ],
   );
   for (const concept of cs.concept) {
     t.ok(concept.definition, `${concept.code} has a definition`);
@@ -42,6 +56,9 @@ t.test('Flag status, code and category SearchParameters are published and served
     await app.fhir('POST', 'Flag', { resourceType: 'Flag', status, code: { text: status }, subject: { reference: 'Patient/cs1' } });
   }
   const active = await app.fhir('GET', 'Flag?patient=Patient/cs1&status=active');
-  t.strictSame(active.json.entry.map((e: Json) => e.resource.code.text), ['active']);
+  t.strictSame(
+    active.json.entry.map((e: Json) => e.resource.code.text),
+    ['active'],
+  );
   t.notOk(active.headers['x-ignored'] ?? null);
 });

@@ -15,36 +15,39 @@ async function communications(patientId: string): Promise<Json[]> {
   return (res.json.entry ?? []).map((e: Json) => e.resource);
 }
 
-t.test("the issue's reading (185/125, HR 130, SpO2 86) raises three alerts, each a Flag in the contract's shape and a Communication to the CareTeam", async (t) => {
-  const p = await newPatient(app);
-  const team = (await fhir('GET', `CareTeam?patient=Patient/${p}`)).json.entry[0].resource.id;
-  const answer = await postVitals(app, p, { systolicBP: 185, diastolicBP: 125, heartRate: 130, oxygenSaturation: 86 });
-  const flags = await openAlerts(app, p);
-  const byRule = new Map(flags.map((f) => [f.code.coding[0].code, f]));
-  t.strictSame([...byRule.keys()].sort(), ['bp-crisis', 'heart-rate-high', 'spo2-low']);
-  t.strictSame(answer.alerts.slice().sort(), flags.map((f) => `Flag/${f.id}`).sort(), 'the answer lists the three Flags');
-  const crisis = byRule.get('bp-crisis');
-  t.equal(crisis.status, 'active');
-  t.strictSame(crisis.category, [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical' }] }]);
-  t.match(crisis.code.coding[0], { system: 'https://haven-fhir.org/fhir/CodeSystem/alert-rule', code: 'bp-crisis' });
-  t.match(crisis.code.coding[1], { system: 'http://snomed.info/sct', code: '706882009' });
-  t.equal(crisis.subject.reference, `Patient/${p}`);
-  const details = crisis.extension.filter((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-detail');
-  t.equal(details.length, 1);
-  t.match(details[0].valueReference.reference, /^Observation\//);
-  const priority = crisis.extension.find((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-priority');
-  t.strictSame(priority.valueCodeableConcept.coding, [{ system: 'http://hl7.org/fhir/flag-priority-code', code: 'PH' }]);
-  t.equal(severity(crisis), 'critical');
-  t.equal(severity(byRule.get('heart-rate-high')), 'high');
-  t.equal(severity(byRule.get('spo2-low')), 'critical');
-  const sent = await communications(p);
-  t.equal(sent.length, 3, 'one Communication per alert');
-  const toCrisis = sent.find((c) => c.about[0].reference === `Flag/${crisis.id}`);
-  t.equal(toCrisis.priority, 'stat', 'critical: stat');
-  t.strictSame(toCrisis.recipient, [{ reference: `CareTeam/${team}` }]);
-  t.equal(toCrisis.category[0].coding[0].code, 'alert');
-  t.equal(sent.find((c) => c.about[0].reference === `Flag/${byRule.get('heart-rate-high').id}`).priority, 'urgent', 'high: urgent');
-});
+t.test(
+  "the issue's reading (185/125, HR 130, SpO2 86) raises three alerts, each a Flag in the contract's shape and a Communication to the CareTeam",
+  async (t) => {
+    const p = await newPatient(app);
+    const team = (await fhir('GET', `CareTeam?patient=Patient/${p}`)).json.entry[0].resource.id;
+    const answer = await postVitals(app, p, { systolicBP: 185, diastolicBP: 125, heartRate: 130, oxygenSaturation: 86 });
+    const flags = await openAlerts(app, p);
+    const byRule = new Map(flags.map((f) => [f.code.coding[0].code, f]));
+    t.strictSame([...byRule.keys()].sort(), ['bp-crisis', 'heart-rate-high', 'spo2-low']);
+    t.strictSame(answer.alerts.slice().sort(), flags.map((f) => `Flag/${f.id}`).sort(), 'the answer lists the three Flags');
+    const crisis = byRule.get('bp-crisis');
+    t.equal(crisis.status, 'active');
+    t.strictSame(crisis.category, [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical' }] }]);
+    t.match(crisis.code.coding[0], { system: 'https://haven-fhir.org/fhir/CodeSystem/alert-rule', code: 'bp-crisis' });
+    t.match(crisis.code.coding[1], { system: 'http://snomed.info/sct', code: '706882009' });
+    t.equal(crisis.subject.reference, `Patient/${p}`);
+    const details = crisis.extension.filter((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-detail');
+    t.equal(details.length, 1);
+    t.match(details[0].valueReference.reference, /^Observation\//);
+    const priority = crisis.extension.find((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-priority');
+    t.strictSame(priority.valueCodeableConcept.coding, [{ system: 'http://hl7.org/fhir/flag-priority-code', code: 'PH' }]);
+    t.equal(severity(crisis), 'critical');
+    t.equal(severity(byRule.get('heart-rate-high')), 'high');
+    t.equal(severity(byRule.get('spo2-low')), 'critical');
+    const sent = await communications(p);
+    t.equal(sent.length, 3, 'one Communication per alert');
+    const toCrisis = sent.find((c) => c.about[0].reference === `Flag/${crisis.id}`);
+    t.equal(toCrisis.priority, 'stat', 'critical: stat');
+    t.strictSame(toCrisis.recipient, [{ reference: `CareTeam/${team}` }]);
+    t.equal(toCrisis.category[0].coding[0].code, 'alert');
+    t.equal(sent.find((c) => c.about[0].reference === `Flag/${byRule.get('heart-rate-high').id}`).priority, 'urgent', 'high: urgent');
+  },
+);
 
 t.test('one open Flag per patient and rule: a second crisis reading adds evidence and sends nothing', async (t) => {
   const p = await newPatient(app);
@@ -52,7 +55,9 @@ t.test('one open Flag per patient and rule: a second crisis reading adds evidenc
   const second = await postObservation(app, bpPanel(p, 190, 110));
   const flags = await openAlerts(app, p, 'bp-crisis');
   t.equal(flags.length, 1);
-  const details = flags[0].extension.filter((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-detail').map((e: Json) => e.valueReference.reference);
+  const details = flags[0].extension
+    .filter((e: Json) => e.url === 'http://hl7.org/fhir/StructureDefinition/flag-detail')
+    .map((e: Json) => e.valueReference.reference);
   t.strictSame(details, [`Observation/${first.id}`, `Observation/${second.id}`]);
   t.equal((await communications(p)).length, 1, 'no second Communication');
   const viaApp = await postVitals(app, p, { systolicBP: 181, diastolicBP: 90 });
@@ -122,7 +127,15 @@ t.test('a patient token may neither resolve an alert nor change its limits, nor 
     subject: { reference: `Patient/${a}` },
     expressedBy: { reference: 'Practitioner/dr-alerts' },
     description: { text: 'Resting HR 45-140' },
-    target: [{ measure: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, detailRange: { low: { value: 45, system: 'http://unitsofmeasure.org', code: '/min' }, high: { value: 140, system: 'http://unitsofmeasure.org', code: '/min' } } }],
+    target: [
+      {
+        measure: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+        detailRange: {
+          low: { value: 45, system: 'http://unitsofmeasure.org', code: '/min' },
+          high: { value: 140, system: 'http://unitsofmeasure.org', code: '/min' },
+        },
+      },
+    ],
   };
   const written = await asA('POST', 'Goal', goal);
   t.equal(written.status, 403, 'cannot write a Goal with alert limits in a clinician’s name');
@@ -159,14 +172,22 @@ t.test('every FHIR write route runs the rules: update, PATCH, transaction Bundle
     resourceType: 'Bundle',
     type: 'transaction',
     entry: [
-      { fullUrl: 'urn:uuid:7f2c1f0e-0000-4000-8000-000000000001', resource: observation(q, '8310-5', 38.2, 'Cel'), request: { method: 'POST', url: 'Observation' } },
+      {
+        fullUrl: 'urn:uuid:7f2c1f0e-0000-4000-8000-000000000001',
+        resource: observation(q, '8310-5', 38.2, 'Cel'),
+        request: { method: 'POST', url: 'Observation' },
+      },
       { fullUrl: 'urn:uuid:7f2c1f0e-0000-4000-8000-000000000002', resource: bpPanel(q, 85, 55), request: { method: 'POST', url: 'Observation' } },
     ],
   });
   t.equal(bundle.status, 200, bundle.body);
   const flags = await openAlerts(app, q);
   t.strictSame(flags.map((f) => f.code.coding[0].code).sort(), ['bp-low', 'fever'], 'transaction Bundle');
-  const batch = await fhir('POST', '', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: observation(q, '8867-4', 140, '/min'), request: { method: 'POST', url: 'Observation' } }] });
+  const batch = await fhir('POST', '', {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [{ resource: observation(q, '8867-4', 140, '/min'), request: { method: 'POST', url: 'Observation' } }],
+  });
   t.equal(batch.status, 200);
   t.equal(severity((await openAlerts(app, q, 'heart-rate-high'))[0]), 'critical', 'batch Bundle');
 });
@@ -179,21 +200,28 @@ t.test('a reading measured more than 24 h before it arrived raises at most mediu
   t.match(flag.code.text, /late/);
 });
 
-t.test('a positive PHQ-9 item 9 gets its follow-up Task (stat, owned by the CareTeam, due today); only the care team closes the Flag, which completes the Task', async (t) => {
-  const p = await newPatient(app);
-  const team = (await fhir('GET', `CareTeam?patient=Patient/${p}`)).json.entry[0].resource.id;
-  const patientToken = await app.token('patient/*.cruds', { patient: p });
-  const res = await apiClient(app, patientToken)('POST', `${p}/assessments`, { type: 'PHQ-9', responses: [0, 0, 0, 0, 0, 0, 0, 0, 1], takenAt: new Date(Date.now() - 60_000).toISOString() });
-  t.equal(res.status, 201, res.body);
-  const flagRef = res.json.fhir.find((r: string) => r.startsWith('Flag/'));
-  t.ok(flagRef, 'the suicide-risk Flag, as before');
-  const tasks = (await fhir('GET', `Task?focus=${flagRef}`)).json.entry.map((e: Json) => e.resource);
-  t.equal(tasks.length, 1);
-  t.match(tasks[0], { status: 'requested', intent: 'order', priority: 'stat', for: { reference: `Patient/${p}` }, owner: { reference: `CareTeam/${team}` } });
-  t.equal(tasks[0].restriction.period.end.slice(0, 10), new Date().toISOString().slice(0, 10), 'due the same day');
-  const byPatient = await app.as(patientToken)('PATCH', flagRef, [{ op: 'replace', path: '/status', value: 'inactive' }]);
-  t.equal(byPatient.status, 403, 'the patient cannot close it');
-  const clinician = await app.token('user/*.cruds', { fhirUser: 'Practitioner/dr-alerts' });
-  t.equal((await app.as(clinician)('PATCH', flagRef, [{ op: 'replace', path: '/status', value: 'inactive' }])).status, 200);
-  t.equal((await fhir('GET', `Task/${tasks[0].id}`)).json.status, 'completed', 'closing the Flag completes its Task');
-});
+t.test(
+  'a positive PHQ-9 item 9 gets its follow-up Task (stat, owned by the CareTeam, due today); only the care team closes the Flag, which completes the Task',
+  async (t) => {
+    const p = await newPatient(app);
+    const team = (await fhir('GET', `CareTeam?patient=Patient/${p}`)).json.entry[0].resource.id;
+    const patientToken = await app.token('patient/*.cruds', { patient: p });
+    const res = await apiClient(app, patientToken)('POST', `${p}/assessments`, {
+      type: 'PHQ-9',
+      responses: [0, 0, 0, 0, 0, 0, 0, 0, 1],
+      takenAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    t.equal(res.status, 201, res.body);
+    const flagRef = res.json.fhir.find((r: string) => r.startsWith('Flag/'));
+    t.ok(flagRef, 'the suicide-risk Flag, as before');
+    const tasks = (await fhir('GET', `Task?focus=${flagRef}`)).json.entry.map((e: Json) => e.resource);
+    t.equal(tasks.length, 1);
+    t.match(tasks[0], { status: 'requested', intent: 'order', priority: 'stat', for: { reference: `Patient/${p}` }, owner: { reference: `CareTeam/${team}` } });
+    t.equal(tasks[0].restriction.period.end.slice(0, 10), new Date().toISOString().slice(0, 10), 'due the same day');
+    const byPatient = await app.as(patientToken)('PATCH', flagRef, [{ op: 'replace', path: '/status', value: 'inactive' }]);
+    t.equal(byPatient.status, 403, 'the patient cannot close it');
+    const clinician = await app.token('user/*.cruds', { fhirUser: 'Practitioner/dr-alerts' });
+    t.equal((await app.as(clinician)('PATCH', flagRef, [{ op: 'replace', path: '/status', value: 'inactive' }])).status, 200);
+    t.equal((await fhir('GET', `Task/${tasks[0].id}`)).json.status, 'completed', 'closing the Flag completes its Task');
+  },
+);

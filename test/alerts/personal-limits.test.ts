@@ -18,7 +18,12 @@ function rangeGoal(patientId: string, code: string, low: number, high: number, u
     subject: { reference: `Patient/${patientId}` },
     expressedBy: { reference: 'Practitioner/dr-alerts' },
     description: { text: `Limits ${low}-${high} ${unit}` },
-    target: [{ measure: { coding: [{ system: 'http://loinc.org', code }] }, detailRange: { low: { value: low, system: UCUM, code: unit }, high: { value: high, system: UCUM, code: unit } } }],
+    target: [
+      {
+        measure: { coding: [{ system: 'http://loinc.org', code }] },
+        detailRange: { low: { value: low, system: UCUM, code: unit }, high: { value: high, system: UCUM, code: unit } },
+      },
+    ],
     ...extra,
   };
 }
@@ -89,7 +94,12 @@ t.test('a weight-gain Goal (alert-rule measure, detailQuantity) sets the allowed
     subject: { reference: `Patient/${p}` },
     expressedBy: { reference: 'Practitioner/dr-alerts' },
     description: { text: 'Call at 2 lb a day' },
-    target: [{ measure: { coding: [{ system: 'https://haven-fhir.org/fhir/CodeSystem/alert-rule', code: 'weight-gain-day' }] }, detailQuantity: { value: 2, system: UCUM, code: '[lb_av]' } }],
+    target: [
+      {
+        measure: { coding: [{ system: 'https://haven-fhir.org/fhir/CodeSystem/alert-rule', code: 'weight-gain-day' }] },
+        detailQuantity: { value: 2, system: UCUM, code: '[lb_av]' },
+      },
+    ],
   });
   for (const [gain, expected] of [
     [1.9, null],

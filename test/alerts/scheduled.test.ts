@@ -49,7 +49,8 @@ async function administration(patientId: string, requestId: string, at: string, 
   if (res.status !== 201) throw new Error(`MedicationAdministration: ${res.status} ${res.body}`);
 }
 
-const mine = (report: Awaited<ReturnType<typeof run>>, patientId: string, rule: string) => report.alerts.filter((a) => a.patientId === patientId && a.rule === rule);
+const mine = (report: Awaited<ReturnType<typeof run>>, patientId: string, rule: string) =>
+  report.alerts.filter((a) => a.patientId === patientId && a.rule === rule);
 
 t.test('missed-dose: an anticoagulant (ATC B01AF) missed dose in the last 48 h is high; skipped or older ones are not', async (t) => {
   const missed = await newPatient(app);
@@ -66,7 +67,10 @@ t.test('missed-dose: an anticoagulant (ATC B01AF) missed dose in the last 48 h i
   t.equal(mine(report, missed, 'missed-dose')[0]?.action, 'raised');
   const [flag] = await openAlerts(app, missed, 'missed-dose');
   t.equal(severity(flag), 'high');
-  t.strictSame(flag.category.map((c: Json) => c.coding[0].code), ['clinical', 'drug']);
+  t.strictSame(
+    flag.category.map((c: Json) => c.coding[0].code),
+    ['clinical', 'drug'],
+  );
   t.match(flag.code.coding[1], { system: 'http://snomed.info/sct', code: '129834002' });
   t.equal((await openAlerts(app, skipped, 'missed-dose')).length, 0, 'a skipped dose is not a miss');
   t.equal((await openAlerts(app, old, 'missed-dose')).length, 0, 'a miss older than 48 h is not looked at');
@@ -101,7 +105,10 @@ t.test('adherence-low: <80 % of expected doses over 30 days is medium; 80 % is n
     t.equal(created.status, 201, created.body);
     // 30 days in the window (March 2 .. March 31); one dose a day taken on the first `taken` days
     for (let day = 0; day < taken; day++) {
-      const res = await api('POST', `${p}/medications/${created.json.id}/logs`, { takenAt: new Date(Date.UTC(2025, 2, 2 + day, 8)).toISOString(), status: 'taken' });
+      const res = await api('POST', `${p}/medications/${created.json.id}/logs`, {
+        takenAt: new Date(Date.UTC(2025, 2, 2 + day, 8)).toISOString(),
+        status: 'taken',
+      });
       if (res.status !== 201) throw new Error(`log: ${res.status} ${res.body}`);
     }
     await run(NOW, { rule: 'adherence-low' });
@@ -161,7 +168,10 @@ t.test('two Haven instances running the job at once raise each alert once', asyn
   if (app.databaseUrl) t.teardown(() => otherDb.close());
   const other = createServices(app.config, otherDb, { validator: sharedValidator() });
   const reports = await Promise.all([runScheduledAlerts(services, { now: NOW }), runScheduledAlerts(other, { now: NOW })]);
-  t.ok(reports.some((r) => !r.skipped), 'one instance ran');
+  t.ok(
+    reports.some((r) => !r.skipped),
+    'one instance ran',
+  );
   // Each patient: a missed anticoagulant dose (missed-dose) and no dose taken of 60 expected (adherence-low).
   for (const p of patients) {
     const flags = await openAlerts(app, p);

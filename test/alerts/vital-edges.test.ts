@@ -14,18 +14,89 @@ type Edge = [value: number, expect: string | null];
 // Each rule's edges, just outside and inside each band, as clinical-alerts.md §1.2 states them.
 const table: Array<{ rule: string; field: Field; edges: Edge[] }> = [
   // bp-crisis: SBP ≥180 or DBP ≥120, critical
-  { rule: 'bp-crisis', field: 'systolic', edges: [[179, null], [180, 'critical'], [181, 'critical']] },
-  { rule: 'bp-crisis', field: 'diastolic', edges: [[119, null], [120, 'critical'], [121, 'critical']] },
+  {
+    rule: 'bp-crisis',
+    field: 'systolic',
+    edges: [
+      [179, null],
+      [180, 'critical'],
+      [181, 'critical'],
+    ],
+  },
+  {
+    rule: 'bp-crisis',
+    field: 'diastolic',
+    edges: [
+      [119, null],
+      [120, 'critical'],
+      [121, 'critical'],
+    ],
+  },
   // bp-low: SBP <90 high, <80 critical
-  { rule: 'bp-low', field: 'systolic', edges: [[91, null], [90, null], [89, 'high'], [81, 'high'], [80, 'high'], [79, 'critical']] },
+  {
+    rule: 'bp-low',
+    field: 'systolic',
+    edges: [
+      [91, null],
+      [90, null],
+      [89, 'high'],
+      [81, 'high'],
+      [80, 'high'],
+      [79, 'critical'],
+    ],
+  },
   // heart-rate-high: >120 high, ≥131 critical
-  { rule: 'heart-rate-high', field: 'heartRate', edges: [[119, null], [120, null], [121, 'high'], [130, 'high'], [131, 'critical'], [132, 'critical']] },
+  {
+    rule: 'heart-rate-high',
+    field: 'heartRate',
+    edges: [
+      [119, null],
+      [120, null],
+      [121, 'high'],
+      [130, 'high'],
+      [131, 'critical'],
+      [132, 'critical'],
+    ],
+  },
   // heart-rate-low: <50 medium, ≤40 high
-  { rule: 'heart-rate-low', field: 'heartRate', edges: [[51, null], [50, null], [49, 'medium'], [41, 'medium'], [40, 'high'], [39, 'high']] },
+  {
+    rule: 'heart-rate-low',
+    field: 'heartRate',
+    edges: [
+      [51, null],
+      [50, null],
+      [49, 'medium'],
+      [41, 'medium'],
+      [40, 'high'],
+      [39, 'high'],
+    ],
+  },
   // spo2-low: ≤92 high, <88 critical
-  { rule: 'spo2-low', field: 'spo2', edges: [[93, null], [92, 'high'], [91, 'high'], [89, 'high'], [88, 'high'], [87, 'critical']] },
+  {
+    rule: 'spo2-low',
+    field: 'spo2',
+    edges: [
+      [93, null],
+      [92, 'high'],
+      [91, 'high'],
+      [89, 'high'],
+      [88, 'high'],
+      [87, 'critical'],
+    ],
+  },
   // fever: ≥100.4 °F medium, ≥102.4 °F high
-  { rule: 'fever', field: 'temperature', edges: [[100.3, null], [100.4, 'medium'], [100.5, 'medium'], [102.3, 'medium'], [102.4, 'high'], [102.5, 'high']] },
+  {
+    rule: 'fever',
+    field: 'temperature',
+    edges: [
+      [100.3, null],
+      [100.4, 'medium'],
+      [100.5, 'medium'],
+      [102.3, 'medium'],
+      [102.4, 'high'],
+      [102.5, 'high'],
+    ],
+  },
 ];
 
 /** How a reading of each field is sent: as the app's vitals record, and as a device's Observation. */

@@ -25,15 +25,36 @@ t.test('PHQ-9 and GAD-7 at the band edges: score and severity', async (t) => {
   const app = await testApp(t);
   await createPatients(app, 'p1');
   const api = apiClient(app);
-  const phq9: Array<[number, string]> = [[0, 'none-minimal'], [4, 'none-minimal'], [5, 'mild'], [9, 'mild'], [10, 'moderate'], [14, 'moderate'], [15, 'moderately-severe'], [19, 'moderately-severe'], [20, 'severe'], [24, 'severe']];
+  const phq9: Array<[number, string]> = [
+    [0, 'none-minimal'],
+    [4, 'none-minimal'],
+    [5, 'mild'],
+    [9, 'mild'],
+    [10, 'moderate'],
+    [14, 'moderate'],
+    [15, 'moderately-severe'],
+    [19, 'moderately-severe'],
+    [20, 'severe'],
+    [24, 'severe'],
+  ];
   for (const [total, severity] of phq9) {
     const res = await api('POST', 'p1/assessments', { type: 'PHQ-9', responses: responsesFor(total), takenAt: '2024-05-01T10:00:00Z' });
     t.equal(res.status, 201);
     t.equal(res.json.score, total, `PHQ-9 total ${total}`);
     t.equal(res.json.severity, severity, `PHQ-9 ${total} is ${severity}`);
-    t.notOk(res.json.fhir.some((r: string) => r.startsWith('Flag/')), 'item 9 at 0 raises no Flag');
+    t.notOk(
+      res.json.fhir.some((r: string) => r.startsWith('Flag/')),
+      'item 9 at 0 raises no Flag',
+    );
   }
-  const gad7: Array<[number[], number, string]> = [[[1, 1, 1, 1, 0, 0, 0], 4, 'minimal'], [[1, 1, 1, 1, 1, 0, 0], 5, 'mild'], [[2, 2, 2, 2, 2, 0, 0], 10, 'moderate'], [[2, 2, 2, 2, 2, 2, 2], 14, 'moderate'], [[3, 3, 3, 2, 2, 1, 1], 15, 'severe'], [[3, 3, 3, 3, 3, 3, 3], 21, 'severe']];
+  const gad7: Array<[number[], number, string]> = [
+    [[1, 1, 1, 1, 0, 0, 0], 4, 'minimal'],
+    [[1, 1, 1, 1, 1, 0, 0], 5, 'mild'],
+    [[2, 2, 2, 2, 2, 0, 0], 10, 'moderate'],
+    [[2, 2, 2, 2, 2, 2, 2], 14, 'moderate'],
+    [[3, 3, 3, 2, 2, 1, 1], 15, 'severe'],
+    [[3, 3, 3, 3, 3, 3, 3], 21, 'severe'],
+  ];
   for (const [responses, total, severity] of gad7) {
     const res = await api('POST', 'p1/assessments', { type: 'GAD-7', responses });
     t.equal(res.json.score, total, `GAD-7 total ${total}`);
@@ -45,7 +66,10 @@ t.test('PHQ-9 and GAD-7 at the band edges: score and severity', async (t) => {
 t.test('an app-posted PHQ-9 at a band edge with item 9 above 0: the Flag, the Communication, the coded FHIR resources', async (t) => {
   const app = await testApp(t);
   await createPatients(app, 'p1');
-  t.equal((await app.fhir('PUT', 'CareTeam/team1', { resourceType: 'CareTeam', id: 'team1', status: 'active', subject: { reference: 'Patient/p1' } })).status, 201);
+  t.equal(
+    (await app.fhir('PUT', 'CareTeam/team1', { resourceType: 'CareTeam', id: 'team1', status: 'active', subject: { reference: 'Patient/p1' } })).status,
+    201,
+  );
   const api = apiClient(app);
   const responses = responsesFor(10, 1);
   const res = await api('POST', 'p1/assessments', { type: 'PHQ-9', responses, difficulty: 2, takenAt: '2024-05-01T10:00:00-05:00' });
@@ -77,7 +101,9 @@ t.test('an app-posted PHQ-9 at a band edge with item 9 above 0: the Flag, the Co
     t.same(item.answer[0].valueCoding.system, LOINC);
     t.equal(item.answer[0].valueCoding.code, ANSWERS[responses[i]], `item ${code} answered with its LA code`);
   });
-  const observations = await Promise.all(res.json.fhir.filter((r: string) => r.startsWith('Observation/')).map((r: string) => app.fhir('GET', r).then((x) => x.json)));
+  const observations = await Promise.all(
+    res.json.fhir.filter((r: string) => r.startsWith('Observation/')).map((r: string) => app.fhir('GET', r).then((x) => x.json)),
+  );
   const total = observations.find((o) => o.code.coding[0].code === '44261-6');
   t.same(total.valueQuantity, { value: 10, unit: '{score}', system: 'http://unitsofmeasure.org', code: '{score}' });
   t.equal(total.interpretation[0].coding[0].system, 'https://haven-fhir.org/fhir/CodeSystem/phq-9-severity');
@@ -120,12 +146,27 @@ t.test('a QuestionnaireResponse posted to /fhir reads as an assessment record wi
   t.ok(res.json.fhir.includes(`Observation/${totals.json.entry[0].resource.id}`), 'the derived total is among the references');
   t.equal((await api('GET', `p2/assessments/${id}`)).status, 404, 'under no other patient');
   const appPosted = await api('POST', 'p1/assessments', { type: 'GAD-7', responses: [0, 0, 0, 0, 0, 0, 1], takenAt: '2024-05-01T09:00:00Z' });
-  const unfinished = await app.fhir('POST', 'QuestionnaireResponse', { ...response, status: 'in-progress', item: response.item.slice(0, 3), authored: '2024-07-01T09:00:00Z' });
+  const unfinished = await app.fhir('POST', 'QuestionnaireResponse', {
+    ...response,
+    status: 'in-progress',
+    item: response.item.slice(0, 3),
+    authored: '2024-07-01T09:00:00Z',
+  });
   t.equal(unfinished.status, 201);
   t.equal((await api('GET', `p1/assessments/${unfinished.json.id}`)).status, 404, 'an unfinished response is no assessment');
-  const other = await app.fhir('POST', 'QuestionnaireResponse', { resourceType: 'QuestionnaireResponse', questionnaire: 'http://example.org/Questionnaire/other', status: 'completed', subject: { reference: 'Patient/p1' }, authored: '2024-08-01T09:00:00Z' });
+  const other = await app.fhir('POST', 'QuestionnaireResponse', {
+    resourceType: 'QuestionnaireResponse',
+    questionnaire: 'http://example.org/Questionnaire/other',
+    status: 'completed',
+    subject: { reference: 'Patient/p1' },
+    authored: '2024-08-01T09:00:00Z',
+  });
   t.equal((await api('GET', `p1/assessments/${other.json.id}`)).status, 404, 'a response to another form is no assessment');
   const list = await api('GET', 'p1/assessments');
-  t.same(list.json.records.map((r: { id: string }) => r.id), [id, appPosted.json.id], 'listed with the app-posted ones, newest first; unfinished and other forms left out');
+  t.same(
+    list.json.records.map((r: { id: string }) => r.id),
+    [id, appPosted.json.id],
+    'listed with the app-posted ones, newest first; unfinished and other forms left out',
+  );
   t.equal(list.json.records[0].score, 12);
 });

@@ -70,7 +70,10 @@ t.test('a patient/*.cruds token for A against the records of B', async (t) => {
     const created = await asA('POST', `a/${path}`, body);
     t.equal(created.status, 201, `A creates ${path}`);
     const list = await asA('GET', `a/${path}`);
-    t.ok(list.json.records.some((r: { id: string }) => r.id === created.json.id), `A lists ${path}`);
+    t.ok(
+      list.json.records.some((r: { id: string }) => r.id === created.json.id),
+      `A lists ${path}`,
+    );
     t.notOk(list.json.records.some((r: { id: string }) => r.id === ofB[path]));
     t.equal((await asA('PUT', `a/${path}/${created.json.id}`, body)).status, 200);
     t.equal((await asA('DELETE', `a/${path}/${created.json.id}`)).status, 204);
@@ -109,7 +112,11 @@ t.test('a token without the scope the record needs: 403', async (t) => {
   t.equal(res.status, 403, 'a care plan needs Goal too');
   t.equal(errorCode(res.json), 'scope-missing');
   t.match(res.json.issue[0].diagnostics, /Goal/);
-  t.equal((await (await as('patient/QuestionnaireResponse.cruds'))('POST', 'a/assessments', BODIES.assessments)).status, 403, 'an assessment needs Observation too');
+  t.equal(
+    (await (await as('patient/QuestionnaireResponse.cruds'))('POST', 'a/assessments', BODIES.assessments)).status,
+    403,
+    'an assessment needs Observation too',
+  );
   const logsOnly = await as('patient/MedicationAdministration.cruds');
   const log = await logsOnly('POST', `a/medications/${medication}/logs`, { takenAt: T });
   t.equal(log.status, 403, 'logging a dose needs reading the medication');
@@ -125,7 +132,10 @@ t.test('a token without the scope the record needs: 403', async (t) => {
   const flag = positive.json.fhir.find((r: string) => r.startsWith('Flag/'));
   t.ok(flag, 'the Flag is raised and named in the answer to its write');
   t.equal((await app.fhir('GET', flag)).json.status, 'active');
-  t.notOk((await noFlags('GET', `a/assessments/${positive.json.id}`)).json.fhir.some((r: string) => r.startsWith('Flag/')), 'a later read lists it only with Flag read rights');
+  t.notOk(
+    (await noFlags('GET', `a/assessments/${positive.json.id}`)).json.fhir.some((r: string) => r.startsWith('Flag/')),
+    'a later read lists it only with Flag read rights',
+  );
   t.ok((await system('GET', `a/assessments/${positive.json.id}`)).json.fhir.includes(flag));
 });
 
@@ -148,27 +158,43 @@ t.test('every write through the API leaves audit records', async (t) => {
   t.equal(created.status, 201);
   const writes = (rows: typeof created.rows) => rows.filter((r) => r.action !== 'R' && r.action !== 'E');
   t.same(
-    writes(created.rows).map((r) => `${r.action} ${r.entity_type}/${r.entity_id}`).sort(),
+    writes(created.rows)
+      .map((r) => `${r.action} ${r.entity_type}/${r.entity_id}`)
+      .sort(),
     created.json.fhir.map((r: string) => `C ${r}`).sort(),
     'a create row for each resource of the record',
   );
-  t.ok(created.rows.every((r) => r.client_id === 'mood-app' && r.launch_patient === 'a'), 'with the actor of the request');
+  t.ok(
+    created.rows.every((r) => r.client_id === 'mood-app' && r.launch_patient === 'a'),
+    'with the actor of the request',
+  );
   const id = created.json.id;
   const replaced = await send('PUT', `a/vitals/${id}`, { recordedAt: T, heartRate: 72 });
   t.equal(replaced.status, 200);
   const weight = created.json.fhir.find((r: string) => !replaced.json.fhir.includes(r));
   t.same(
-    writes(replaced.rows).map((r) => `${r.action} ${r.entity_type}/${r.entity_id}`).sort(),
+    writes(replaced.rows)
+      .map((r) => `${r.action} ${r.entity_type}/${r.entity_id}`)
+      .sort(),
     [`D ${weight}`, ...replaced.json.fhir.map((r: string) => `U ${r}`)].sort(),
     'an update row for each changed resource, a delete row for the one removed',
   );
   const read = await send('GET', `a/vitals/${id}`);
-  t.ok(read.rows.some((r) => r.entity_id === id && (r.action === 'R' || r.action === 'E')), 'a read leaves its record too');
+  t.ok(
+    read.rows.some((r) => r.entity_id === id && (r.action === 'R' || r.action === 'E')),
+    'a read leaves its record too',
+  );
   const listed = await send('GET', 'a/vitals');
   t.ok(listed.rows.length > 0, 'so does a list');
   const deleted = await send('DELETE', `a/vitals/${id}`);
   t.equal(deleted.status, 204);
-  t.same(writes(deleted.rows).map((r) => `${r.action} ${r.entity_type}/${r.entity_id}`).sort(), replaced.json.fhir.map((r: string) => `D ${r}`).sort(), 'a delete row for each resource');
+  t.same(
+    writes(deleted.rows)
+      .map((r) => `${r.action} ${r.entity_type}/${r.entity_id}`)
+      .sort(),
+    replaced.json.fhir.map((r: string) => `D ${r}`).sort(),
+    'a delete row for each resource',
+  );
   const assessment = await send('POST', 'a/assessments', { type: 'GAD-7', responses: [1, 1, 1, 1, 1, 1, 1] });
   t.equal(writes(assessment.rows).length, assessment.json.fhir.length, 'an assessment: the response and every derived resource');
   const refused = await send('POST', 'b/vitals', { recordedAt: T, heartRate: 70 });

@@ -19,24 +19,56 @@ const CASES: KindCase[] = [
   {
     path: 'mood-entries',
     timeField: 'recordedAt',
-    bodies: [1, 2, 3].map((d) => ({ recordedAt: at(d), overallMood: d + 4, energyLevel: 3, sleepHours: 7.5, feelings: ['Calm', 'tired'], triggers: ['work'], notes: `day ${d}` })),
+    bodies: [1, 2, 3].map((d) => ({
+      recordedAt: at(d),
+      overallMood: d + 4,
+      energyLevel: 3,
+      sleepHours: 7.5,
+      feelings: ['Calm', 'tired'],
+      triggers: ['work'],
+      notes: `day ${d}`,
+    })),
     replacement: { recordedAt: at(1), overallMood: 2, anxietyLevel: 9 },
   },
   {
     path: 'vitals',
     timeField: 'recordedAt',
-    bodies: [1, 2, 3].map((d) => ({ recordedAt: at(d), systolicBP: 120 + d, diastolicBP: 80, heartRate: 60 + d, weightLb: 150.5, oxygenSaturation: 98, temperatureF: 98.6, notes: 'morning' })),
+    bodies: [1, 2, 3].map((d) => ({
+      recordedAt: at(d),
+      systolicBP: 120 + d,
+      diastolicBP: 80,
+      heartRate: 60 + d,
+      weightLb: 150.5,
+      oxygenSaturation: 98,
+      temperatureF: 98.6,
+      notes: 'morning',
+    })),
     replacement: { recordedAt: at(1), heartRate: 75 },
   },
   {
     path: 'medications',
-    bodies: ['Sertraline', 'Metformin', 'Lisinopril'].map((name) => ({ name, rxnorm: '197361', dosage: '50 mg', frequency: 'once daily', timeOfDay: 'morning', startDate: '2024-01-01', prescribedBy: 'Dr. Lee', purpose: 'mood', instructions: 'with food' })),
+    bodies: ['Sertraline', 'Metformin', 'Lisinopril'].map((name) => ({
+      name,
+      rxnorm: '197361',
+      dosage: '50 mg',
+      frequency: 'once daily',
+      timeOfDay: 'morning',
+      startDate: '2024-01-01',
+      prescribedBy: 'Dr. Lee',
+      purpose: 'mood',
+      instructions: 'with food',
+    })),
     replacement: { name: 'Sertraline', dosage: '100 mg', active: false },
   },
   {
     path: 'assessments',
     timeField: 'takenAt',
-    bodies: [1, 2, 3].map((d) => ({ type: d === 2 ? 'GAD-7' : 'PHQ-9', responses: d === 2 ? [1, 1, 1, 1, 1, 1, 1] : [1, 1, 1, 1, 1, 1, 1, 1, 0], difficulty: 1, takenAt: at(d) })),
+    bodies: [1, 2, 3].map((d) => ({
+      type: d === 2 ? 'GAD-7' : 'PHQ-9',
+      responses: d === 2 ? [1, 1, 1, 1, 1, 1, 1] : [1, 1, 1, 1, 1, 1, 1, 1, 0],
+      difficulty: 1,
+      takenAt: at(d),
+    })),
     replacement: { type: 'PHQ-9', responses: [3, 3, 3, 3, 3, 3, 3, 3, 0], takenAt: at(1) },
   },
   {
@@ -46,7 +78,10 @@ const CASES: KindCase[] = [
       description: `${title} plan`,
       start: '2024-05-01',
       end: '2024-08-01',
-      goals: [{ description: 'first', targetDate: '2024-06-01' }, { description: 'second', status: 'proposed' }],
+      goals: [
+        { description: 'first', targetDate: '2024-06-01' },
+        { description: 'second', status: 'proposed' },
+      ],
       activities: [{ description: 'walk', schedule: 'daily' }],
     })),
     replacement: { title: 'Sleep', status: 'completed', goals: [{ description: 'first', status: 'completed' }] },
@@ -78,20 +113,44 @@ async function exercise(t: Test, app: TestApp, api: ApiClient, base: string, c: 
 
   let res = await api('GET', `${base}/${c.path}`);
   t.equal(res.status, 200);
-  t.same(res.json.records.map((r: { id: string }) => r.id), [ids[2], ids[1], ids[0]], 'newest first');
+  t.same(
+    res.json.records.map((r: { id: string }) => r.id),
+    [ids[2], ids[1], ids[0]],
+    'newest first',
+  );
   t.same(res.json.records[2], created[0], 'a listed record is the record as created');
   res = await api('GET', `${base}/${c.path}?limit=2`);
-  t.same(res.json.records.map((r: { id: string }) => r.id), [ids[2], ids[1]], 'limit');
+  t.same(
+    res.json.records.map((r: { id: string }) => r.id),
+    [ids[2], ids[1]],
+    'limit',
+  );
   const [from, to] = c.timeField ? [c.bodies[1][c.timeField] as string, c.bodies[1][c.timeField] as string] : writeTimes[1];
   res = await api('GET', `${base}/${c.path}?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
-  t.same(res.json.records.map((r: { id: string }) => r.id), [ids[1]], 'from and to, both inclusive');
+  t.same(
+    res.json.records.map((r: { id: string }) => r.id),
+    [ids[1]],
+    'from and to, both inclusive',
+  );
   res = await api('GET', `${base}/${c.path}?from=${encodeURIComponent(from)}`);
-  t.same(res.json.records.map((r: { id: string }) => r.id), [ids[2], ids[1]], 'from alone');
+  t.same(
+    res.json.records.map((r: { id: string }) => r.id),
+    [ids[2], ids[1]],
+    'from alone',
+  );
   res = await api('GET', `${base}/${c.path}?to=${encodeURIComponent(to)}`);
-  t.same(res.json.records.map((r: { id: string }) => r.id), [ids[1], ids[0]], 'to alone');
+  t.same(
+    res.json.records.map((r: { id: string }) => r.id),
+    [ids[1], ids[0]],
+    'to alone',
+  );
   if (c.timeField) {
     res = await api('GET', `${base}/${c.path}?from=2024-05-02&to=2024-05-02`);
-    t.same(res.json.records.map((r: { id: string }) => r.id), [ids[1]], 'a date covers its whole day');
+    t.same(
+      res.json.records.map((r: { id: string }) => r.id),
+      [ids[1]],
+      'a date covers its whole day',
+    );
   }
 
   res = await api('GET', `${base}/${c.path}/${ids[0]}`);
@@ -121,7 +180,10 @@ async function exercise(t: Test, app: TestApp, api: ApiClient, base: string, c: 
     t.equal((await app.fhir('GET', reference)).status, 410, `${reference} is deleted with the record`);
   }
   res = await api('GET', `${base}/${c.path}`);
-  t.same(res.json.records.map((r: { id: string }) => r.id), [ids[2], ids[1]]);
+  t.same(
+    res.json.records.map((r: { id: string }) => r.id),
+    [ids[2], ids[1]],
+  );
 }
 
 t.test('each record kind: create, list, read, replace, delete', async (t) => {
@@ -148,7 +210,11 @@ t.test('each record kind: create, list, read, replace, delete', async (t) => {
     t.equal(log.json.medicationId, id, 'the log names its medication');
     const administration = await app.fhir('GET', log.json.fhir[0]);
     t.equal(administration.json.request.reference, `MedicationRequest/${id}`);
-    t.same(administration.json.medicationCodeableConcept, { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '312940' }], text: 'Sertraline' }, 'the medication copied from the request');
+    t.same(
+      administration.json.medicationCodeableConcept,
+      { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '312940' }], text: 'Sertraline' },
+      'the medication copied from the request',
+    );
 
     const other = await api('POST', 'p1/medications', { name: 'Other' });
     t.equal((await api('GET', `p1/medications/${other.json.id}/logs/${log.json.id}`)).status, 404, 'a log is found only under its own medication');
@@ -170,7 +236,11 @@ t.test('unknown patients, records of another kind or another patient: 404', asyn
   t.equal((await api('GET', 'nobody/mood-entries')).status, 404, 'list of an unknown patient');
   t.equal((await api('GET', `nobody/mood-entries/${mood.json.id}`)).status, 404);
   t.equal((await api('GET', 'bad$id/mood-entries')).status, 404, 'an id that cannot exist');
-  for (const [method, body] of [['GET', undefined], ['PUT', { recordedAt: at(1), heartRate: 60 }], ['DELETE', undefined]] as const) {
+  for (const [method, body] of [
+    ['GET', undefined],
+    ['PUT', { recordedAt: at(1), heartRate: 60 }],
+    ['DELETE', undefined],
+  ] as const) {
     const res = await api(method, `p1/vitals/${mood.json.id}`, body);
     t.equal(res.status, 404, `${method} of a mood entry as vitals`);
     t.equal(res.json.resourceType, 'OperationOutcome');
@@ -181,7 +251,13 @@ t.test('unknown patients, records of another kind or another patient: 404', asyn
   t.equal((await api('DELETE', `p2/mood-entries/${mood.json.id}`)).status, 404);
   t.equal((await api('GET', `p1/mood-entries/${mood.json.id}`)).json.overallMood, 5, 'untouched');
   t.equal((await api('GET', 'p1/mood-entries/unknown-id')).status, 404);
-  await app.fhir('PUT', 'Observation/plain', { resourceType: 'Observation', id: 'plain', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p1' } });
+  await app.fhir('PUT', 'Observation/plain', {
+    resourceType: 'Observation',
+    id: 'plain',
+    status: 'final',
+    code: { text: 'x' },
+    subject: { reference: 'Patient/p1' },
+  });
   t.equal((await api('GET', 'p1/mood-entries/plain')).status, 404, 'an Observation without the record-kind tag is no app record');
   t.same((await api('GET', 'p2/mood-entries')).json.records, []);
   t.equal((await api('PUT', 'p1/mood-entries', { recordedAt: at(1), overallMood: 1 })).status, 405, 'PUT on a list');
@@ -197,9 +273,23 @@ t.test('a record is written all or nothing: a failure at its last resource leave
   const plan = await api('POST', 'p1/care-plans', { title: 'Sleep', goals: [{ description: 'first' }] });
   // The id the plan's second goal will take is held by a Goal of another patient.
   const secondGoal = goalId(plan.json.id, 1);
-  t.equal((await app.fhir('PUT', `Goal/${secondGoal}`, { resourceType: 'Goal', id: secondGoal, lifecycleStatus: 'active', description: { text: 'not yours' }, subject: { reference: 'Patient/p2' } })).status, 201);
+  t.equal(
+    (
+      await app.fhir('PUT', `Goal/${secondGoal}`, {
+        resourceType: 'Goal',
+        id: secondGoal,
+        lifecycleStatus: 'active',
+        description: { text: 'not yours' },
+        subject: { reference: 'Patient/p2' },
+      })
+    ).status,
+    201,
+  );
   const before = await versionCount(app);
-  const res = await api('PUT', `p1/care-plans/${plan.json.id}`, { title: 'Sleep better', goals: [{ description: 'first, changed' }, { description: 'second' }] });
+  const res = await api('PUT', `p1/care-plans/${plan.json.id}`, {
+    title: 'Sleep better',
+    goals: [{ description: 'first, changed' }, { description: 'second' }],
+  });
   t.equal(res.status, 409);
   t.equal(res.json.resourceType, 'OperationOutcome');
   t.equal(await versionCount(app), before, 'neither the CarePlan nor its first Goal was changed');
@@ -211,9 +301,21 @@ t.test('a record with more companions than a search page reads back whole (SEARC
   const app = await testApp(t, { SEARCH_MAX_COUNT: '2', SEARCH_DEFAULT_COUNT: '2' });
   await createPatients(app, 'p1');
   const api = apiClient(app);
-  const created = await api('POST', 'p1/vitals', { recordedAt: at(1), systolicBP: 121, diastolicBP: 80, heartRate: 61, weightLb: 150.5, oxygenSaturation: 98, temperatureF: 98.6 });
+  const created = await api('POST', 'p1/vitals', {
+    recordedAt: at(1),
+    systolicBP: 121,
+    diastolicBP: 80,
+    heartRate: 61,
+    weightLb: 150.5,
+    oxygenSaturation: 98,
+    temperatureF: 98.6,
+  });
   t.equal(created.status, 201);
-  t.match(created.json, { systolicBP: 121, diastolicBP: 80, heartRate: 61, weightLb: 150.5, oxygenSaturation: 98, temperatureF: 98.6 }, 'the answer holds every measurement');
+  t.match(
+    created.json,
+    { systolicBP: 121, diastolicBP: 80, heartRate: 61, weightLb: 150.5, oxygenSaturation: 98, temperatureF: 98.6 },
+    'the answer holds every measurement',
+  );
   t.same((await api('GET', `p1/vitals/${created.json.id}`)).json, created.json, 'read back with every measurement');
   t.same((await api('GET', 'p1/vitals')).json.records, [created.json], 'listed with every measurement');
 });

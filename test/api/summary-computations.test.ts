@@ -173,12 +173,26 @@ t.test('adherence: taken over expected on the active days of the window', async 
     adherence: 0.8571,
   });
   // Active 06-07..06-10: 4 days, 4 expected, 2 taken (missed and skipped are not taken): 0.5.
-  t.match(byId.b, { activeFrom: '2024-06-07', activeTo: '2024-06-10', activeDays: 4, expected: 4, taken: 2, takenCounted: 2, missed: 1, skipped: 1, adherence: 0.5 });
+  t.match(byId.b, {
+    activeFrom: '2024-06-07',
+    activeTo: '2024-06-10',
+    activeDays: 4,
+    expected: 4,
+    taken: 2,
+    takenCounted: 2,
+    missed: 1,
+    skipped: 1,
+    adherence: 0.5,
+  });
   // Active 06-04..06-06: 3 days x 0.5 = 1.5, rounded up to 2 expected; 1 taken.
   t.match(byId.d, { activeFrom: '2024-06-04', activeTo: '2024-06-06', activeDays: 3, dosesPerDay: 0.5, expected: 2, taken: 1, adherence: 0.5 });
   t.match(byId.e, { dosesPerDay: null, expected: null, taken: 1, adherence: null }, 'a phrase Haven does not read expects nothing');
 
-  const perfect = medicationAdherence([med('a', 'Sertraline', { frequency: 'daily' })], [...twiceOn('2024-06-04'), ...twiceOn('2024-06-05')], summaryWindow(1, new Date('2024-06-05T23:00:00Z')));
+  const perfect = medicationAdherence(
+    [med('a', 'Sertraline', { frequency: 'daily' })],
+    [...twiceOn('2024-06-04'), ...twiceOn('2024-06-05')],
+    summaryWindow(1, new Date('2024-06-05T23:00:00Z')),
+  );
   t.match(perfect[0], { activeDays: 1, expected: 1, taken: 2, takenCounted: 1, adherence: 1 }, 'never above 1');
 });
 
@@ -186,7 +200,12 @@ t.test('assessments: the latest of each instrument in the window and the change 
   let n = 0;
   const assessment = (type: 'PHQ-9' | 'GAD-7', responses: number[], takenAt: string) =>
     assessmentFromFhir([assessmentResponse(validateAssessment({ type, responses, takenAt }, now), { patientId: 'p', id: `qr${++n}` })]);
-  const phq9 = (total: number, takenAt: string) => assessment('PHQ-9', [3, 3, 3, 3, 3, 3, 3, 3, 3].map((_, i) => Math.max(0, Math.min(3, total - 3 * i))), takenAt);
+  const phq9 = (total: number, takenAt: string) =>
+    assessment(
+      'PHQ-9',
+      [3, 3, 3, 3, 3, 3, 3, 3, 3].map((_, i) => Math.max(0, Math.min(3, total - 3 * i))),
+      takenAt,
+    );
   const records = [
     phq9(15, '2024-05-01T09:00:00Z'),
     phq9(10, '2024-06-05T09:00:00Z'),
@@ -206,7 +225,11 @@ t.test('assessments: the latest of each instrument in the window and the change 
     gad7: { assessmentId: 'qr5', score: 7, severity: 'mild', takenAt: '2024-06-06T09:00:00Z', previous: null, change: null },
   });
   const earlier = summaryWindow(7, new Date('2024-06-06T00:00:00Z')); // 05-31 .. 06-06
-  t.match(latestAssessments(records, earlier).phq9, { assessmentId: 'qr2', change: -5, previous: { assessmentId: 'qr1', score: 15 } }, 'the previous one may be older than the window');
+  t.match(
+    latestAssessments(records, earlier).phq9,
+    { assessmentId: 'qr2', change: -5, previous: { assessmentId: 'qr1', score: 15 } },
+    'the previous one may be older than the window',
+  );
   t.strictSame(latestAssessments(records, summaryWindow(7, new Date('2024-05-30T00:00:00Z'))), { phq9: null, gad7: null }, 'none in the window');
 });
 
@@ -229,7 +252,10 @@ t.test('risk flags: active ones whose period has not ended', async (t) => {
     ],
     now,
   );
-  t.strictSame(flags.map((f) => f.flagId), ['newer', 'older']);
+  t.strictSame(
+    flags.map((f) => f.flagId),
+    ['newer', 'older'],
+  );
   t.strictSame(flags[0], {
     flagId: 'newer',
     text: 'Positive PHQ-9 item 9: suicide-risk follow-up needed',

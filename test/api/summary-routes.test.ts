@@ -44,7 +44,8 @@ async function load(app: TestApp): Promise<Loaded> {
     await put(app, [request]);
     return request;
   }
-  const dose = (patientId: string, medication: MedicationRequest, log: MedicationLog) => put(app, medicationLogToFhir(log, { patientId, id: nextId(patientId), medication }));
+  const dose = (patientId: string, medication: MedicationRequest, log: MedicationLog) =>
+    put(app, medicationLogToFhir(log, { patientId, id: nextId(patientId), medication }));
   async function assessment(patientId: string, type: 'PHQ-9' | 'GAD-7', responses: number[], takenAt: string): Promise<string> {
     const id = nextId(patientId);
     // The response only: Haven derives the score Observations and any Flag when it is written.
@@ -73,13 +74,25 @@ async function load(app: TestApp): Promise<Loaded> {
   const phqBefore = await assessment('a', 'PHQ-9', [2, 2, 2, 2, 2, 0, 0, 0, 0], at(20, 10)); // 10, before the window
   const phqLatest = await assessment('a', 'PHQ-9', [1, 1, 1, 1, 1, 1, 1, 0, 1], at(1, 10)); // 8, item 9 raises a Flag
   // A GAD-7 that a forms app posted through /fhir without Haven's record-kind tag: an assessment all the same.
-  const formsGad = assessmentResponse(validateAssessment({ type: 'GAD-7', responses: [1, 1, 1, 1, 1, 1, 1], takenAt: at(3, 10) }, now), { patientId: 'a', id: 'a-forms-gad' });
+  const formsGad = assessmentResponse(validateAssessment({ type: 'GAD-7', responses: [1, 1, 1, 1, 1, 1, 1], takenAt: at(3, 10) }, now), {
+    patientId: 'a',
+    id: 'a-forms-gad',
+  });
   delete formsGad.meta;
   await put(app, [formsGad]);
   // Not app records of A, or not in their shape: never in the summary, never a failure.
   const kind = (code: string) => ({ tag: [{ system: 'https://haven-fhir.org/fhir/CodeSystem/record-kind', code }] });
   await put(app, [
-    { resourceType: 'Observation', id: 'a-odd-mood', meta: kind('mood-entry'), status: 'final', code: { text: 'Mood' }, subject: { reference: 'Patient/a' }, effectiveDateTime: at(1, 7), valueQuantity: { value: 1 } },
+    {
+      resourceType: 'Observation',
+      id: 'a-odd-mood',
+      meta: kind('mood-entry'),
+      status: 'final',
+      code: { text: 'Mood' },
+      subject: { reference: 'Patient/a' },
+      effectiveDateTime: at(1, 7),
+      valueQuantity: { value: 1 },
+    },
     {
       resourceType: 'Observation',
       id: 'a-device-hr',
@@ -90,7 +103,15 @@ async function load(app: TestApp): Promise<Loaded> {
       effectiveDateTime: at(1, 23),
       valueQuantity: { value: 150, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
     },
-    { resourceType: 'QuestionnaireResponse', id: 'a-odd-form', meta: kind('assessment'), questionnaire: 'http://example.org/Questionnaire/other', status: 'completed', subject: { reference: 'Patient/a' }, authored: at(1, 12) },
+    {
+      resourceType: 'QuestionnaireResponse',
+      id: 'a-odd-form',
+      meta: kind('assessment'),
+      questionnaire: 'http://example.org/Questionnaire/other',
+      status: 'completed',
+      subject: { reference: 'Patient/a' },
+      authored: at(1, 12),
+    },
   ]);
   // Patient B, on the same days: none of it may show in A's summary.
   await mood('b', { recordedAt: at(1, 9), overallMood: 1 });
@@ -110,7 +131,11 @@ const { sertraline, phqBefore, phqLatest, bGad, bPhq } = await load(app);
 let n = 0;
 
 const summaryOf = (target: TestApp, client: { authorization?: string }, patientId: string, query = '') =>
-  target.app.inject({ method: 'GET', url: `/api/v1/patients/${patientId}/summary${query}`, headers: client.authorization ? { authorization: client.authorization, 'x-request-id': `summary-${++n}` } : {} });
+  target.app.inject({
+    method: 'GET',
+    url: `/api/v1/patients/${patientId}/summary${query}`,
+    headers: client.authorization ? { authorization: client.authorization, 'x-request-id': `summary-${++n}` } : {},
+  });
 const summary = (client: { authorization?: string }, patientId: string, query = '') => summaryOf(app, client, patientId, query);
 const bearer = async (scope: string, patient?: string) => ({ authorization: `Bearer ${await app.token(scope, patient ? { patient } : {})}` });
 const nothingOfB = /"(b-\d+)"|Patient\/b\b|Lithium|"value":(131|101)\b/;
@@ -174,7 +199,11 @@ t.test("A's summary: the numbers, from A's records only", async (t) => {
       gad7: { assessmentId: 'a-forms-gad', score: 7, severity: 'mild', takenAt: at(3, 10), previous: null, change: null },
     });
     // Since clinical alerts: the device's heart rate of 150 raises heart-rate-high (critical) too.
-    t.strictSame(body.riskFlags.filter((f: { rule?: string }) => f.rule).map((f: { rule: string; severity: string }) => `${f.rule}:${f.severity}`), ['heart-rate-high:critical'], "A's device heart rate alert");
+    t.strictSame(
+      body.riskFlags.filter((f: { rule?: string }) => f.rule).map((f: { rule: string; severity: string }) => `${f.rule}:${f.severity}`),
+      ['heart-rate-high:critical'],
+      "A's device heart rate alert",
+    );
     const risk = body.riskFlags.filter((f: { rule?: string }) => !f.rule);
     t.equal(risk.length, 1, "A's suicide-risk Flag only");
     t.match(risk[0], {
@@ -234,22 +263,37 @@ t.test('the reads are audited like any search, in the patient compartment', asyn
   const res = await app.app.inject({ method: 'GET', url: '/api/v1/patients/a/summary?days=7', headers: { ...client, 'x-request-id': 'summary-audit' } });
   t.equal(res.statusCode, 200);
   const rows = await auditRows(app.db, 'summary-audit');
-  t.ok(rows.every((r) => r.action === 'E' && r.interaction === 'search-type' && r.launch_patient === 'a'), 'searches by the patient');
+  t.ok(
+    rows.every((r) => r.action === 'E' && r.interaction === 'search-type' && r.launch_patient === 'a'),
+    'searches by the patient',
+  );
   const queries = rows.map((r) => r.query ?? '');
-  t.ok(queries.some((q) => q.startsWith('Patient?_id=a')), 'the patient');
+  t.ok(
+    queries.some((q) => q.startsWith('Patient?_id=a')),
+    'the patient',
+  );
   for (const type of ['Observation', 'MedicationRequest', 'MedicationAdministration', 'QuestionnaireResponse', 'Flag']) {
-    t.ok(queries.some((q) => q.startsWith(`Patient/a/${type}?`)), `${type} in A's compartment`);
+    t.ok(
+      queries.some((q) => q.startsWith(`Patient/a/${type}?`)),
+      `${type} in A's compartment`,
+    );
   }
   const refs = rows.flatMap((r) => r.entity_refs);
   t.ok(refs.includes(`QuestionnaireResponse/${phqLatest}`), 'what was read is recorded');
-  t.notOk(refs.some((r) => /\/b-\d+$|^Patient\/b$/.test(r)), 'nothing of B was read');
+  t.notOk(
+    refs.some((r) => /\/b-\d+$|^Patient\/b$/.test(r)),
+    'nothing of B was read',
+  );
 });
 
 t.test('the same summary when every search needs many pages (SEARCH_MAX_COUNT=2)', async (t) => {
   const paged = await testApp(t, { SEARCH_MAX_COUNT: '2', SEARCH_DEFAULT_COUNT: '2' });
   await load(paged);
   for (const days of ['7', '30']) {
-    const [one, many] = await Promise.all([summary({ authorization: app.authorization }, 'a', `?days=${days}`), summaryOf(paged, { authorization: paged.authorization }, 'a', `?days=${days}`)]);
+    const [one, many] = await Promise.all([
+      summary({ authorization: app.authorization }, 'a', `?days=${days}`),
+      summaryOf(paged, { authorization: paged.authorization }, 'a', `?days=${days}`),
+    ]);
     t.equal(many.statusCode, 200);
     // The two apps raised their own alert Flags (random ids): compare them by rule, not by id.
     const comparable = (body: { to?: string; riskFlags: Array<{ since?: string; rule?: string; flagId?: string }> }) => ({

@@ -73,7 +73,12 @@ t.test('bodies that are no record: bad JSON, not an object, none at all', async 
   await createPatients(app, 'p1');
   const api = apiClient(app);
   const before = await versionCount(app);
-  for (const [body, what] of [['{"recordedAt": ', 'bad JSON'], ['[1, 2]', 'an array'], ['"text"', 'a string'], ['null', 'null']] as const) {
+  for (const [body, what] of [
+    ['{"recordedAt": ', 'bad JSON'],
+    ['[1, 2]', 'an array'],
+    ['"text"', 'a string'],
+    ['null', 'null'],
+  ] as const) {
     const res = await api('POST', 'p1/mood-entries', body);
     t.equal(res.status, 400, what);
     t.equal(res.json.resourceType, 'OperationOutcome', what);

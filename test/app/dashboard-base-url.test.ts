@@ -19,7 +19,7 @@ t.test('config.json and /app follow BASE_URL, not the listen address', async (t)
   t.same(config.json(), { fhirBaseUrl: `${BASE}/fhir`, apiBaseUrl: `${BASE}/api/v1`, clientId: 'haven-dashboard', redirectUri: `${BASE}/app/` });
   const bare = await app.app.inject({ method: 'GET', url: '/app' });
   t.equal(bare.statusCode, 301);
-  t.equal(bare.headers.location, `${BASE}/app/`, 'to the prefixed /app/, not the proxy\'s root');
+  t.equal(bare.headers.location, `${BASE}/app/`, "to the prefixed /app/, not the proxy's root");
 });
 
 t.test('a registration made under another BASE_URL is brought to this one, and the app can sign in with it', async (t) => {
@@ -76,5 +76,14 @@ t.test('DASHBOARD_CLIENT_ID names the client; haven-dashboard stays the default'
 });
 
 function serverEnv(databaseUrl: string): Record<string, string> {
-  return { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', SUBSCRIPTION_WORKER: 'off', ALERTS_SCHEDULE: 'off', KEYS_DIR: TEST_KEYS_DIR, DATA_DIR: '/nonexistent' };
+  return {
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    SUBSCRIPTION_WORKER: 'off',
+    ALERTS_SCHEDULE: 'off',
+    KEYS_DIR: TEST_KEYS_DIR,
+    DATA_DIR: '/nonexistent',
+  };
 }

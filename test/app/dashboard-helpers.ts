@@ -106,7 +106,9 @@ export async function signInWithToken(page: Page, url: string, token: string): P
 export async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
   await page.evaluateOnNewDocument(() => {
     (window as unknown as { __csp: string[] }).__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   return () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 }
@@ -124,7 +126,10 @@ export async function axeViolations(page: Page): Promise<Array<{ id: string; imp
 }
 
 /** The data attributes of a drawn chart. */
-export async function chartData(page: Page, id: string): Promise<{ points: number; series: Record<string, Array<number | null>>; thresholds: number[]; bands: string[]; markers: number; drawn: boolean }> {
+export async function chartData(
+  page: Page,
+  id: string,
+): Promise<{ points: number; series: Record<string, Array<number | null>>; thresholds: number[]; bands: string[]; markers: number; drawn: boolean }> {
   await page.waitForSelector(`[data-chart="${id}"][data-drawn="true"]`, { timeout: 20_000 });
   return page.$eval(`[data-chart="${id}"]`, (el) => {
     const d = (el as HTMLElement).dataset;

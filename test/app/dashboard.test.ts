@@ -57,7 +57,7 @@ t.test('the app is served with a strict Content-Security-Policy and needs no tok
   t.equal((await fetch(`${url}/app/nothing.js`)).status, 404);
 });
 
-t.test('a therapist sees exactly her care teams\' patients, each chart with the stored values, and resolves an alert', async (t) => {
+t.test("a therapist sees exactly her care teams' patients, each chart with the stored values, and resolves an alert", async (t) => {
   const { page, cspViolations } = await newPage();
   const { therapist } = demo.practitioners;
   await signInWithSmart(page, `${url}/app/`, therapist.username);
@@ -67,7 +67,11 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
   const listText = await page.$eval('#patient-list', (el) => (el as HTMLElement).innerText);
   t.notMatch(listText, /Priya/);
   const attention = await page.$$eval('#patient-list tbody tr', (rows) => rows.map((r) => Number((r as HTMLElement).dataset.attention)));
-  t.same(attention, [...attention].sort((a, b) => b - a), 'sorted by what needs attention first');
+  t.same(
+    attention,
+    [...attention].sort((a, b) => b - a),
+    'sorted by what needs attention first',
+  );
   const alexRow = await page.$eval(`tr[data-patient-id="${demo.patients.alex}"]`, (el) => (el as HTMLElement).innerText);
   const alexSummary = (await send('GET', `/api/v1/patients/${demo.patients.alex}/summary?days=30`)).json;
   t.match(alexRow, `${alexSummary.assessments.phq9.score} (${alexSummary.assessments.phq9.severity.replace(/-/g, ' ')})`, 'latest PHQ-9 with severity');
@@ -82,23 +86,40 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
   const gad = assessments.filter((a) => a.type === 'GAD-7');
   const phqChart = await chartData(page, 'phq9');
   t.ok(phqChart.drawn, 'PHQ-9 drawn on a canvas');
-  t.same(phqChart.series['PHQ-9 score'], phq.map((a) => a.score), 'PHQ-9 scores in time order');
+  t.same(
+    phqChart.series['PHQ-9 score'],
+    phq.map((a) => a.score),
+    'PHQ-9 scores in time order',
+  );
   t.same(phqChart.bands, ['none–minimal', 'mild', 'moderate', 'moderately severe', 'severe'], 'PHQ-9 severity bands');
   t.equal(phqChart.markers, phq.filter((a) => a.responses[8] > 0).length, 'item-9 answers marked');
   t.ok(phqChart.markers >= 1, 'the demo has an item-9 answer');
   const gadChart = await chartData(page, 'gad7');
-  t.same(gadChart.series['GAD-7 score'], gad.map((a) => a.score));
+  t.same(
+    gadChart.series['GAD-7 score'],
+    gad.map((a) => a.score),
+  );
   t.same(gadChart.bands, ['minimal', 'mild', 'moderate', 'severe']);
   const mood = (await records(demo.patients.alex, 'mood-entries')).sort(byTime('recordedAt'));
   const moodChart = await chartData(page, 'mood');
-  t.same(moodChart.series.Mood, mood.map((m) => m.overallMood), 'every mood entry');
+  t.same(
+    moodChart.series.Mood,
+    mood.map((m) => m.overallMood),
+    'every mood entry',
+  );
   t.equal(moodChart.series['7-day average'].length, mood.length, 'with a 7-day average');
   const last = mood[mood.length - 1];
   const lastDay = Date.parse(last.recordedAt.slice(0, 10));
   const dailyMeans = new Map<string, number[]>();
-  for (const m of mood) if (Date.parse(m.recordedAt.slice(0, 10)) > lastDay - 7 * 86_400_000) dailyMeans.set(m.recordedAt.slice(0, 10), [...(dailyMeans.get(m.recordedAt.slice(0, 10)) ?? []), m.overallMood]);
+  for (const m of mood)
+    if (Date.parse(m.recordedAt.slice(0, 10)) > lastDay - 7 * 86_400_000)
+      dailyMeans.set(m.recordedAt.slice(0, 10), [...(dailyMeans.get(m.recordedAt.slice(0, 10)) ?? []), m.overallMood]);
   const means = [...dailyMeans.values()].map((v) => v.reduce((s, x) => s + x, 0) / v.length);
-  t.equal(moodChart.series['7-day average'].at(-1), Math.round((means.reduce((s, x) => s + x, 0) / means.length) * 100) / 100, 'the 7-day average of daily means');
+  t.equal(
+    moodChart.series['7-day average'].at(-1),
+    Math.round((means.reduce((s, x) => s + x, 0) / means.length) * 100) / 100,
+    'the 7-day average of daily means',
+  );
   const phqTable = await page.$$eval('#chart-phq9 tbody tr', (rows) => rows.map((r) => (r as HTMLElement).innerText));
   t.equal(phqTable.length, phq.length, 'the values also as a table');
   const goals = await page.$eval('#goals', (el) => Number((el as HTMLElement).dataset.goals));
@@ -110,19 +131,42 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
   await openPatient(page, demo.patients.jordan);
   const vitals = (await records(demo.patients.jordan, 'vitals')).sort(byTime('recordedAt'));
   const bp = await chartData(page, 'bp');
-  t.same(bp.series.Systolic, vitals.map((v) => v.systolicBP), 'systolic');
-  t.same(bp.series.Diastolic, vitals.map((v) => v.diastolicBP), 'diastolic');
+  t.same(
+    bp.series.Systolic,
+    vitals.map((v) => v.systolicBP),
+    'systolic',
+  );
+  t.same(
+    bp.series.Diastolic,
+    vitals.map((v) => v.diastolicBP),
+    'diastolic',
+  );
   t.same(bp.thresholds, [180, 120, 90], 'BP crisis and low limits drawn');
   const hr = await chartData(page, 'heart-rate');
-  t.same(hr.series['Heart rate'], vitals.map((v) => v.heartRate));
+  t.same(
+    hr.series['Heart rate'],
+    vitals.map((v) => v.heartRate),
+  );
   t.same(hr.thresholds, [110, 45], "the care team's own heart-rate limits (a Goal) replace the defaults 120/50");
   const weight = await chartData(page, 'weight');
-  t.same(weight.series.Weight, vitals.map((v) => v.weightLb));
+  t.same(
+    weight.series.Weight,
+    vitals.map((v) => v.weightLb),
+  );
   const spo2 = await chartData(page, 'spo2');
-  t.same(spo2.series.SpO2, vitals.map((v) => v.oxygenSaturation));
+  t.same(
+    spo2.series.SpO2,
+    vitals.map((v) => v.oxygenSaturation),
+  );
   t.same(spo2.thresholds, [92]);
   const medications = await records(demo.patients.jordan, 'medications');
-  const grid = await page.$$eval('#chart-adherence tbody tr', (rows) => rows.map((r) => ({ id: (r as HTMLElement).dataset.medication, taken: Number((r as HTMLElement).dataset.taken), missed: Number((r as HTMLElement).dataset.missed) })));
+  const grid = await page.$$eval('#chart-adherence tbody tr', (rows) =>
+    rows.map((r) => ({
+      id: (r as HTMLElement).dataset.medication,
+      taken: Number((r as HTMLElement).dataset.taken),
+      missed: Number((r as HTMLElement).dataset.missed),
+    })),
+  );
   t.equal(grid.length, medications.length, 'one row per medication');
   for (const medication of medications) {
     const logs = await records(demo.patients.jordan, `medications/${medication.id}/logs`);
@@ -145,8 +189,15 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
   const flag = (await send('GET', `/fhir/Flag/${flagId}`)).json;
   t.equal(flag.status, 'inactive', 'the Flag is inactive');
   t.ok(flag.period?.end, 'with an end to its period');
-  const { rows } = await haven.ctx.db.query<{ fhir_user: string }>("SELECT fhir_user FROM audit_log WHERE entity_type = 'Flag' AND entity_id = $1 AND action = 'U'", [flagId]);
-  t.same(rows.map((r) => r.fhir_user), [`Practitioner/${therapist.id}`], 'the update is audited as hers');
+  const { rows } = await haven.ctx.db.query<{ fhir_user: string }>(
+    "SELECT fhir_user FROM audit_log WHERE entity_type = 'Flag' AND entity_id = $1 AND action = 'U'",
+    [flagId],
+  );
+  t.same(
+    rows.map((r) => r.fhir_user),
+    [`Practitioner/${therapist.id}`],
+    'the update is audited as hers',
+  );
   await screenshot(page, 'dashboard-jordan-resolved');
 
   const violations = await axeViolations(page);
@@ -154,7 +205,11 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
   t.same(serious, [], 'axe-core: no serious or critical violations on the patient view');
   await page.evaluate((hash) => (window.location.hash = hash), '#/');
   await listedPatients(page);
-  t.same((await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], 'nor on the patient list');
+  t.same(
+    (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    [],
+    'nor on the patient list',
+  );
 
   t.same(await cspViolations(), [], 'no Content-Security-Policy violation');
   t.match(page.url(), /\/app\/(#\/(patient\/[A-Za-z0-9.-]+(\?window=\w+)?)?)?$/, 'the URL holds ids at most');
@@ -171,7 +226,7 @@ t.test('a therapist sees exactly her care teams\' patients, each chart with the 
   await page.close();
 });
 
-t.test('a nurse outside Alex\'s care team sees nothing of Alex', async (t) => {
+t.test("a nurse outside Alex's care team sees nothing of Alex", async (t) => {
   const { page } = await newPage();
   const { nurse } = demo.practitioners;
   await signInWithSmart(page, `${url}/app/`, nurse.username);
@@ -188,10 +243,18 @@ t.test('a nurse outside Alex\'s care team sees nothing of Alex', async (t) => {
 t.test('EHR launch: the launch names a patient, and the app opens that patient', async (t) => {
   const { page } = await newPage();
   const admin = await haven.ctx.token('admin');
-  const launch = await fetch(`${url}/auth/launch`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: demo.patients.jordan }) });
+  const launch = await fetch(`${url}/auth/launch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ patient: demo.patients.jordan }),
+  });
   t.equal(launch.status, 201);
   const { launch: value } = (await launch.json()) as { launch: string };
-  await signInWithSmart(page, `${url}/app/launch.html?iss=${encodeURIComponent(`${url}/fhir`)}&launch=${encodeURIComponent(value)}`, demo.practitioners.nurse.username);
+  await signInWithSmart(
+    page,
+    `${url}/app/launch.html?iss=${encodeURIComponent(`${url}/fhir`)}&launch=${encodeURIComponent(value)}`,
+    demo.practitioners.nurse.username,
+  );
   await page.waitForSelector(`h1[data-patient-id="${demo.patients.jordan}"]`, { timeout: 30_000 });
   t.ok((await chartData(page, 'bp')).points > 0, "the launch patient's charts");
   t.equal(await page.$('a[href="#/"].back, p.back a'), null, 'no way to a patient list from a launch for one patient');

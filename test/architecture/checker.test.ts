@@ -25,10 +25,14 @@ t.test('imports: static, re-export, dynamic, type-only and inline type imports, 
       'src/g.ts': '',
     }),
   );
-  t.same(
-    found.map((i) => `${i.to}${i.typeOnly ? ' (type)' : ''}`).sort(),
-    ['src/b.ts', 'src/c.ts (type)', 'src/d/index.ts (type)', 'src/e.ts', 'src/f.ts', 'src/g.ts (type)'],
-  );
+  t.same(found.map((i) => `${i.to}${i.typeOnly ? ' (type)' : ''}`).sort(), [
+    'src/b.ts',
+    'src/c.ts (type)',
+    'src/d/index.ts (type)',
+    'src/e.ts',
+    'src/f.ts',
+    'src/g.ts (type)',
+  ]);
 });
 
 t.test('a file cycle is found, through a type import too', async (t) => {
@@ -39,7 +43,10 @@ t.test('a file cycle is found, through a type import too', async (t) => {
       'src/store/c.ts': "import { a } from './a.js';",
     }),
   );
-  t.same(found.map((v) => `${v.rule}: ${v.detail}`), ['no file import cycles: src/store/a.ts <-> src/store/b.ts']);
+  t.same(
+    found.map((v) => `${v.rule}: ${v.detail}`),
+    ['no file import cycles: src/store/a.ts <-> src/store/b.ts'],
+  );
 });
 
 t.test('a room cycle is found where the files form none', async (t) => {
@@ -50,14 +57,31 @@ t.test('a room cycle is found where the files form none', async (t) => {
       'src/audit/routes.ts': "import { negotiate } from '../fhir/http.js';",
     }),
   );
-  t.same(found.map((v) => v.rule), ['no room import cycles']);
+  t.same(
+    found.map((v) => v.rule),
+    ['no room import cycles'],
+  );
   t.match(found[0]!.detail, /src\/audit: src\/audit\/routes.ts -> src\/fhir\/http.ts; src\/fhir: src\/fhir\/routes.ts -> src\/audit\/routes.ts/);
 });
 
 t.test('cycles: a self-import and a long ring; a chain is none', async (t) => {
   t.same(cycles([['a', 'a']]), [['a']]);
-  t.same(cycles([['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']]), [['a', 'b', 'c']]);
-  t.same(cycles([['a', 'b'], ['b', 'c']]), []);
+  t.same(
+    cycles([
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'a'],
+      ['c', 'd'],
+    ]),
+    [['a', 'b', 'c']],
+  );
+  t.same(
+    cycles([
+      ['a', 'b'],
+      ['b', 'c'],
+    ]),
+    [],
+  );
   t.equal(roomOf('src/store/search/run.ts'), 'src/store');
   t.equal(roomOf('src/app.ts'), 'src/app.ts');
 });
@@ -96,5 +120,8 @@ t.test('SQL outside store/: statements in strings and templates; prose and store
     }),
     ['src/store'],
   );
-  t.same(found.map((v) => v.file), ['src/oauth/a.ts:1', 'src/oauth/a.ts:2', 'src/oauth/a.ts:3', 'src/oauth/a.ts:4', 'src/oauth/a.ts:5']);
+  t.same(
+    found.map((v) => v.file),
+    ['src/oauth/a.ts:1', 'src/oauth/a.ts:2', 'src/oauth/a.ts:3', 'src/oauth/a.ts:4', 'src/oauth/a.ts:5'],
+  );
 });

@@ -33,7 +33,7 @@ export function imports(sources: Sources): Import[] {
     const visit = (node: ts.Node): void => {
       if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
         const clause = node.importClause;
-        const typeOnly = clause !== undefined && (clause.isTypeOnly || onlyTypeSpecifiers(clause.namedBindings) && clause.name === undefined);
+        const typeOnly = clause !== undefined && (clause.isTypeOnly || (onlyTypeSpecifiers(clause.namedBindings) && clause.name === undefined));
         add(node.moduleSpecifier.text, typeOnly);
       } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
         add(node.moduleSpecifier.text, node.isTypeOnly);
@@ -131,7 +131,11 @@ export function importCycles(sources: Sources): Violation[] {
   const roomCycles = cycles(roomEdges);
   return [
     ...fileCycles.map((members) => ({ rule: 'no file import cycles', file: members[0]!, detail: members.join(' <-> ') })),
-    ...roomCycles.map((members) => ({ rule: 'no room import cycles', file: members[0]!, detail: members.map((room) => `${room}: ${witness(all, room, members)}`).join('; ') })),
+    ...roomCycles.map((members) => ({
+      rule: 'no room import cycles',
+      file: members[0]!,
+      detail: members.map((room) => `${room}: ${witness(all, room, members)}`).join('; '),
+    })),
   ];
 }
 
@@ -178,7 +182,13 @@ function packageImports(file: string, text: string): string[] {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) specifier = node.moduleSpecifier;
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) specifier = node.arguments[0];
     if (specifier !== undefined && ts.isStringLiteralLike(specifier) && !specifier.text.startsWith('.')) found.push(specifier.text);
-    if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal) && !node.argument.literal.text.startsWith('.')) found.push(node.argument.literal.text);
+    if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal) &&
+      !node.argument.literal.text.startsWith('.')
+    )
+      found.push(node.argument.literal.text);
     ts.forEachChild(node, visit);
   };
   visit(source);

@@ -5,7 +5,10 @@ import type { Wall } from './checker.js';
 const ABOVE_STORE = ['fhir', 'auth', 'api', 'audit', 'oauth', 'bulk', 'subscriptions', 'alerts', 'hooks', 'app-host', 'commands', 'jobs', 'conformance'];
 
 export const WALLS: readonly Wall[] = [
-  { room: 'src/store', forbidden: [...ABOVE_STORE.map((room) => `src/${room}`), 'src/clinical', 'src/runtime.ts', 'src/app.ts', 'src/server.ts', 'src/config.ts', 'fastify'] },
+  {
+    room: 'src/store',
+    forbidden: [...ABOVE_STORE.map((room) => `src/${room}`), 'src/clinical', 'src/runtime.ts', 'src/app.ts', 'src/server.ts', 'src/config.ts', 'fastify'],
+  },
   // App records <-> FHIR, pure: no HTTP, no database.
   { room: 'src/mappers', forbidden: ['fastify', 'src/store'] },
   // Clinical computations over app records (adherence, day windows), pure: built on mappers/ alone.

@@ -39,8 +39,7 @@ const search = async (query: string, headers: Record<string, string> = {}) => {
 };
 const byRequest = (events: AuditEvent[], requestId: string) =>
   events.filter((e) => e.entity?.some((x) => x.type?.code === 'XrequestId' && x.what?.identifier?.value === requestId));
-const agentOf = (event: AuditEvent, code: string): AuditEventAgent | undefined =>
-  event.agent.find((a) => a.type?.coding?.some((c) => c.code === code));
+const agentOf = (event: AuditEvent, code: string): AuditEventAgent | undefined => event.agent.find((a) => a.type?.coding?.some((c) => c.code === code));
 
 t.test('every event is a valid R4 AuditEvent', async (t) => {
   const { res, bundle, events } = await search('_count=100');
@@ -79,12 +78,21 @@ t.test('a read is shaped as BALP PatientRead: server is the source, client the d
 t.test('a create reverses the direction: client is the source, the user the author', async (t) => {
   const [event] = byRequest((await search(`entity=Observation/${obs}&action=C`)).events, 'make-obs');
   t.match(event, { action: 'C', subtype: [{ code: 'create' }] });
-  t.ok(event.agent[0].type?.coding?.some((c) => c.system === DCM && c.code === '110153'), 'client: Source Role ID');
+  t.ok(
+    event.agent[0].type?.coding?.some((c) => c.system === DCM && c.code === '110153'),
+    'client: Source Role ID',
+  );
   t.ok(agentOf(event, '110152'), 'server: Destination Role ID');
   t.match(agentOf(event, 'AUT'), { who: { reference: 'Practitioner/dr-lee' }, requestor: true });
-  t.match(event.entity?.find((e) => e.role?.code === '4'), { what: { reference: `Observation/${obs}/_history/1` } });
+  t.match(
+    event.entity?.find((e) => e.role?.code === '4'),
+    { what: { reference: `Observation/${obs}/_history/1` } },
+  );
   const [patientCreate] = byRequest((await search(`entity=Patient/${alice}&action=C`)).events, 'make-alice');
-  t.ok(patientCreate.entity?.some((e) => e.what?.reference === `Patient/${alice}` && e.role?.code === '1' && e.type?.code === '1'), 'the patient entity');
+  t.ok(
+    patientCreate.entity?.some((e) => e.what?.reference === `Patient/${alice}` && e.role?.code === '1' && e.type?.code === '1'),
+    'the patient entity',
+  );
 });
 
 t.test('without a user the client is the requestor; a read of nothing is a minor failure', async (t) => {
@@ -133,7 +141,11 @@ t.test('search parameters', async (t) => {
     );
 
   // The Observation is in Alice's compartment (its subject), so its creation is about her too.
-  t.same(requests(await ids(`patient=Patient/${alice}&subtype=create,read`)), new Set(['make-alice', 'make-obs', 'read-alice', 'alice-reads-obs']), 'patient: about the patient, or by the patient');
+  t.same(
+    requests(await ids(`patient=Patient/${alice}&subtype=create,read`)),
+    new Set(['make-alice', 'make-obs', 'read-alice', 'alice-reads-obs']),
+    'patient: about the patient, or by the patient',
+  );
   t.same(requests(await ids(`patient=${bob}&subtype=create,read`)), new Set(['make-bob', 'read-bob']), 'patient as a bare id');
   t.same(requests(await ids(`entity=Observation/${obs}`)), new Set(['make-obs', 'alice-reads-obs']), 'entity Type/id');
   t.same(requests(await ids(`entity=${obs}`)), new Set(['make-obs', 'alice-reads-obs']), 'entity as a bare id');
@@ -143,7 +155,11 @@ t.test('search parameters', async (t) => {
   t.same(requests(await ids('action=http://hl7.org/fhir/audit-event-action|C')), new Set(['make-alice', 'make-bob', 'make-obs']), 'action with system');
   t.same(requests(await ids('action=other-system|C')), new Set(), 'another system matches nothing');
   t.same(requests(await ids('subtype=read&outcome=4&agent:identifier=backend')), new Set(['read-nobody']), 'subtype and outcome');
-  t.same(requests(await ids('subtype=http://hl7.org/fhir/restful-interaction|create,vread&entity=Patient/' + bob)), new Set(['make-bob']), 'OR within a parameter');
+  t.same(
+    requests(await ids('subtype=http://hl7.org/fhir/restful-interaction|create,vread&entity=Patient/' + bob)),
+    new Set(['make-bob']),
+    'OR within a parameter',
+  );
 
   // The three creates happened today (UTC, the default zone); the searches below add events of their own.
   const today = new Date().toISOString().slice(0, 10);
@@ -159,7 +175,11 @@ t.test('search parameters', async (t) => {
   t.equal(await creates(`date=ne${today}`), 0, 'date: ne');
 
   const first = (await search('_count=1')).events[0];
-  t.same((await ids(`_id=${first.id}`)).map((e) => e.id), [first.id], '_id');
+  t.same(
+    (await ids(`_id=${first.id}`)).map((e) => e.id),
+    [first.id],
+    '_id',
+  );
 
   t.equal((await search('date=yesterday')).res.status, 400, 'a bad date answers 400');
   t.equal((await search('date=2026-02-30')).res.status, 400, 'a day that does not exist answers 400');
@@ -180,7 +200,10 @@ t.test('POST AuditEvent/_search takes the parameters as a form', async (t) => {
   });
   t.equal(res.statusCode, 200);
   const events = (JSON.parse(res.body) as Bundle<AuditEvent>).entry?.map((e) => e.resource as AuditEvent) ?? [];
-  t.same(events.map((e) => e.action), ['C']);
+  t.same(
+    events.map((e) => e.action),
+    ['C'],
+  );
   t.same(byRequest(events, 'make-bob').length, 1);
 });
 
@@ -201,7 +224,7 @@ t.test('paging walks every event once, newest first', async (t) => {
   t.equal((await search('_cursor=garbage')).res.status, 400);
 });
 
-t.test("a patient-confined caller sees only the events of its compartment (accounting of disclosures)", async (t) => {
+t.test('a patient-confined caller sees only the events of its compartment (accounting of disclosures)', async (t) => {
   const asAlice = await actAs(ctx, { clientId: 'portal', fhirUser: `Patient/${alice}`, patient: alice }, 'patient/*.rs');
   // Earlier searches of the audit log returned events of Alice and Bob together; each was recorded
   // once per patient (BALP), so Alice's share names only her.
@@ -212,7 +235,10 @@ t.test("a patient-confined caller sees only the events of its compartment (accou
     const byAlice = event.agent.some((a) => a.who?.reference === `Patient/${alice}`);
     t.ok(aboutAlice || byAlice, `${event.subtype?.[0].code} ${event.id} concerns Alice`);
     t.notOk(JSON.stringify(event).includes(bob), 'and names nothing of Bob');
-    t.notOk(event.entity?.some((e) => e.query), 'nor any raw query');
+    t.notOk(
+      event.entity?.some((e) => e.query),
+      'nor any raw query',
+    );
   }
   t.ok(byRequest(events, 'read-alice').length, "the clinician's read of her record is there");
   const fromBob = (await search(`patient=Patient/${bob}`, asAlice)).events;
@@ -224,9 +250,9 @@ t.test("a patient-confined caller sees only the events of its compartment (accou
 t.test('the CapabilityStatement lists AuditEvent as read and search only', async (t) => {
   const { json } = await ctx.fhir('GET', 'metadata');
   const entry = json.rest[0].resource.find((r: { type: string }) => r.type === 'AuditEvent');
-  t.same(entry.interaction.map((i: { code: string }) => i.code), ['read', 'vread', 'search-type']);
   t.same(
-    entry.searchParam.map((p: { name: string }) => p.name).sort(),
-    ['_id', 'action', 'agent', 'date', 'entity', 'outcome', 'patient', 'subtype'],
+    entry.interaction.map((i: { code: string }) => i.code),
+    ['read', 'vread', 'search-type'],
   );
+  t.same(entry.searchParam.map((p: { name: string }) => p.name).sort(), ['_id', 'action', 'agent', 'date', 'entity', 'outcome', 'patient', 'subtype']);
 });

@@ -42,7 +42,14 @@ t.test('401 and 403 answers leave failure events without PHI; other errors leave
   t.equal(unauthorized.statusCode, 401);
   t.equal(unauthorized.headers['www-authenticate'], 'Bearer');
   t.match(await auditRows(db, 'no-token'), [
-    { action: 'E', interaction: 'search-type', outcome: 4, outcome_desc: '401 Unauthorized: GET /api/v1/patients/:patientId/vitals', client_id: null, entity_type: null },
+    {
+      action: 'E',
+      interaction: 'search-type',
+      outcome: 4,
+      outcome_desc: '401 Unauthorized: GET /api/v1/patients/:patientId/vitals',
+      client_id: null,
+      entity_type: null,
+    },
   ]);
 
   const { rows } = await db.query<{ text: string }>(
@@ -102,7 +109,10 @@ t.test('a refusal records the interaction its route declares, whatever the URL l
     ['a-export', 'GET', '$export', { accept: 'application/fhir+json', prefer: 'respond-async' }, undefined, 'operation', 'E'],
     ['a-audit-history', 'GET', 'AuditEvent/_history', {}, undefined, 'history-type', 'R'],
   ];
-  for (const [requestId, method, path, headers, payload, , , withToken] of [...cases.map((c) => [...c, true] as const), ...anonymous.map((c) => [...c, false] as const)]) {
+  for (const [requestId, method, path, headers, payload, , , withToken] of [
+    ...cases.map((c) => [...c, true] as const),
+    ...anonymous.map((c) => [...c, false] as const),
+  ]) {
     const res = await app.inject({
       method,
       url: `/fhir/${path}`,
@@ -132,12 +142,16 @@ t.test('a route under /fhir, /api, /auth or /app that declares no SMART authoriz
     );
   }
   // Declared ones, public ones included, and routes outside those prefixes register as before.
-  const haven = await testApp(t, {}, {
-    configure: (app) => {
-      app.get('/fhir/declared-public', smart('public'), async () => ({ ok: true }));
-      app.get('/elsewhere', async () => ({ ok: true }));
+  const haven = await testApp(
+    t,
+    {},
+    {
+      configure: (app) => {
+        app.get('/fhir/declared-public', smart('public'), async () => ({ ok: true }));
+        app.get('/elsewhere', async () => ({ ok: true }));
+      },
     },
-  });
+  );
   t.equal((await haven.app.inject({ method: 'GET', url: '/fhir/declared-public' })).statusCode, 200);
   t.equal((await haven.app.inject({ method: 'GET', url: '/elsewhere' })).statusCode, 200);
 });

@@ -46,7 +46,11 @@ t.test('reads and histories leave their audit rows', async (t) => {
 
   const unknown = await get('Patient/nobody');
   t.equal(unknown.res.status, 404);
-  t.match(unknown.rows, [{ interaction: 'read', outcome: 4, entity_refs: ['Patient/nobody'], result_count: 0, compartments: [] }], 'a read that finds nothing is a minor failure');
+  t.match(
+    unknown.rows,
+    [{ interaction: 'read', outcome: 4, entity_refs: ['Patient/nobody'], result_count: 0, compartments: [] }],
+    'a read that finds nothing is a minor failure',
+  );
 
   await fhir('DELETE', `Observation/${o.id}`);
   const gone = await get(`Observation/${o.id}`);
@@ -92,17 +96,30 @@ t.test('addAccessAudit: one row for what a statement returns, in the same statem
   for (const asyncCommit of [true, false]) {
     const stmt = new Statement();
     stmt.with('matches', `SELECT resource_type, id, version_id, deleted, compartments FROM resource r WHERE r.resource_type = ${stmt.param('Patient')}`);
-    addAccessAudit(stmt, { requestId: `search-${asyncCommit}`, clientId: 'ehr' }, 'matches', {
-      interaction: 'search-type',
-      resourceType: 'Patient',
-      query: 'Patient?gender=female,male,other',
-    }, { asyncCommit });
+    addAccessAudit(
+      stmt,
+      { requestId: `search-${asyncCommit}`, clientId: 'ehr' },
+      'matches',
+      {
+        interaction: 'search-type',
+        resourceType: 'Patient',
+        query: 'Patient?gender=female,male,other',
+      },
+      { asyncCommit },
+    );
     const { rows } = await db.query<{ id: string }>(stmt.build('SELECT id FROM matches'), stmt.params);
     t.equal(rows.length, 3);
     const audit = await auditRows(db, `search-${asyncCommit}`);
     t.equal(audit.length, 3, 'one row per patient found');
     for (const row of audit) {
-      t.match(row, { action: 'E', interaction: 'search-type', entity_type: 'Patient', result_count: 1, query: 'Patient?gender=female,male,other', client_id: 'ehr' });
+      t.match(row, {
+        action: 'E',
+        interaction: 'search-type',
+        entity_type: 'Patient',
+        result_count: 1,
+        query: 'Patient?gender=female,male,other',
+        client_id: 'ehr',
+      });
       t.same(row.compartments, row.entity_refs, 'each names its patient, and only that one');
     }
     t.same(audit.flatMap((r) => r.entity_refs).sort(), rows.map((r) => `Patient/${r.id}`).sort(), 'together: the ids returned');
@@ -111,5 +128,9 @@ t.test('addAccessAudit: one row for what a statement returns, in the same statem
   none.with('matches', `SELECT resource_type, id, version_id, deleted, compartments FROM resource r WHERE r.id = ${none.param('none')}`);
   addAccessAudit(none, { requestId: 'search-none' }, 'matches', { interaction: 'search-system', query: '?_id=none' });
   await db.query(none.build('SELECT id FROM matches'), none.params);
-  t.match(await auditRows(db, 'search-none'), [{ action: 'E', interaction: 'search-system', outcome: 0, result_count: 0, entity_refs: [], compartments: [] }], 'a search that finds nothing: one row');
+  t.match(
+    await auditRows(db, 'search-none'),
+    [{ action: 'E', interaction: 'search-system', outcome: 0, result_count: 0, entity_refs: [], compartments: [] }],
+    'a search that finds nothing: one row',
+  );
 });

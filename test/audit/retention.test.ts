@@ -44,7 +44,9 @@ t.test('retention exports and removes old partitions, and the chains verify from
   t.notOk(partitions.includes(thisMonth), 'removed');
   t.ok(partitions.includes(`audit_log_${month(later, 2)}`), 'partitions made ahead of the job date');
 
-  const lines = readFileSync(path.join(exportDir, `${thisMonth}.ndjson`), 'utf8').trim().split('\n');
+  const lines = readFileSync(path.join(exportDir, `${thisMonth}.ndjson`), 'utf8')
+    .trim()
+    .split('\n');
   t.equal(lines.length, 4, 'every row exported');
   const exported = lines.map((l) => JSON.parse(l) as { request_id: string; hash: string; chain: number; seq: number });
   t.same(exported.map((r) => r.request_id).sort(), ['old-0', 'old-1', 'old-2', 'old-3']);
@@ -85,8 +87,17 @@ t.test('a partition left detached by an interrupted run is finished by the next'
 
   const later = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 15));
   const report = await runAuditMaintenance(db, { now: later, retentionMonths: 1, exportDir });
-  t.same(report.removed.map((r) => [r.partition, r.rows]), [[thisMonth, 1]], 'the detached partition is exported and removed');
-  t.same(readFileSync(path.join(exportDir, `${thisMonth}.ndjson`), 'utf8').trim().split('\n').length, 1);
+  t.same(
+    report.removed.map((r) => [r.partition, r.rows]),
+    [[thisMonth, 1]],
+    'the detached partition is exported and removed',
+  );
+  t.same(
+    readFileSync(path.join(exportDir, `${thisMonth}.ndjson`), 'utf8')
+      .trim()
+      .split('\n').length,
+    1,
+  );
   t.same((await verifyAuditChains(db)).failure, undefined, 'and the chain verifies from its anchor');
 });
 
@@ -119,7 +130,10 @@ t.test('scheduleJobs runs the job on its schedule and stops cleanly', async (t) 
   t.teardown(() => rmSync(exportDir, { recursive: true, force: true }));
   const { services } = await testApp(t, { AUDIT_SCHEDULE: '* * * * * *', AUDIT_EXPORT_DIR: exportDir });
   const messages: string[] = [];
-  const log = { info: (o: unknown, m?: string) => messages.push(`${m ?? ''} ${JSON.stringify(o)}`), error: (o: unknown) => messages.push(`error ${String(o)}`) };
+  const log = {
+    info: (o: unknown, m?: string) => messages.push(`${m ?? ''} ${JSON.stringify(o)}`),
+    error: (o: unknown) => messages.push(`error ${String(o)}`),
+  };
   const jobs = scheduleJobs(services, log as never);
   const deadline = Date.now() + 10_000;
   while (!messages.some((m) => m.includes('audit-maintenance')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -16,8 +16,9 @@ const status = (query: string, strict = false) => {
 };
 
 t.test('date values: precision becomes a span, zones are kept, prefixes normalised for instants', async (t) => {
-  const dates = parse('date=2026&date=2026-02&date=ge2026-02-28&date=lt2026-02-28T10:15&date=sa2026-02-28T10:15:30Z&date=eb2026-02-28T10:15:30.25%2B02:00&date=ap2026-03-01&date=2026-02-28T10:15+02:00')
-    .filters.flatMap((f) => (f.param === 'date' ? f.values : []));
+  const dates = parse(
+    'date=2026&date=2026-02&date=ge2026-02-28&date=lt2026-02-28T10:15&date=sa2026-02-28T10:15:30Z&date=eb2026-02-28T10:15:30.25%2B02:00&date=ap2026-03-01&date=2026-02-28T10:15+02:00',
+  ).filters.flatMap((f) => (f.param === 'date' ? f.values : []));
   t.same(dates, [
     { prefix: 'eq', local: '2026-01-01T00:00:00.000', span: '1 year' },
     { prefix: 'eq', local: '2026-02-01T00:00:00.000', span: '1 month' },
@@ -60,7 +61,13 @@ t.test('unknown parameters: ignored, or 400 with handling=strict; empty values i
 t.test('configuration of the audit trail', async (t) => {
   const config = loadConfig({ DATA_DIR: '/srv/haven' });
   t.same(config.audit, { retentionMonths: 84, exportDir: '/srv/haven/audit-export', schedule: '17 3 * * *', readCommit: 'async' });
-  const custom = loadConfig({ DATA_DIR: '/srv/haven', AUDIT_RETENTION_MONTHS: '72', AUDIT_EXPORT_DIR: '/archive', AUDIT_SCHEDULE: '0 2 * * 0', AUDIT_READ_COMMIT: 'sync' });
+  const custom = loadConfig({
+    DATA_DIR: '/srv/haven',
+    AUDIT_RETENTION_MONTHS: '72',
+    AUDIT_EXPORT_DIR: '/archive',
+    AUDIT_SCHEDULE: '0 2 * * 0',
+    AUDIT_READ_COMMIT: 'sync',
+  });
   t.same(custom.audit, { retentionMonths: 72, exportDir: '/archive', schedule: '0 2 * * 0', readCommit: 'sync' });
   t.throws(() => loadConfig({ AUDIT_RETENTION_MONTHS: '0' }), /AUDIT_RETENTION_MONTHS/);
   t.throws(() => loadConfig({ AUDIT_SCHEDULE: 'every day' }), /AUDIT_SCHEDULE/);

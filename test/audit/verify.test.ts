@@ -56,14 +56,17 @@ t.test('append-only, tamper-evident', async (t) => {
   const asSuperuser = (sql: string, params: unknown[] = []) =>
     db.transaction((tx) => tx.query(sql, params), { settings: { session_replication_role: 'replica' } });
   const rowAt = async (q: Queryable, offset: number) =>
-    (await q.query<{ id: string; chain: number; seq: number }>(
-      `SELECT id::text AS id, chain, seq FROM audit_log ORDER BY chain, seq OFFSET $1 LIMIT 1`,
-      [offset],
-    )).rows[0];
+    (
+      await q.query<{ id: string; chain: number; seq: number }>(`SELECT id::text AS id, chain, seq FROM audit_log ORDER BY chain, seq OFFSET $1 LIMIT 1`, [
+        offset,
+      ])
+    ).rows[0];
   const lastOfChain = async () =>
-    (await db.query<{ id: string; chain: number; seq: number }>(
-      `SELECT a.id::text AS id, a.chain, a.seq FROM audit_log a JOIN audit_chain c ON c.chain = a.chain AND c.seq = a.seq ORDER BY a.chain LIMIT 1`,
-    )).rows[0];
+    (
+      await db.query<{ id: string; chain: number; seq: number }>(
+        `SELECT a.id::text AS id, a.chain, a.seq FROM audit_log a JOIN audit_chain c ON c.chain = a.chain AND c.seq = a.seq ORDER BY a.chain LIMIT 1`,
+      )
+    ).rows[0];
 
   await t.test('an altered row is named', async (t) => {
     const target = await rowAt(db, 5);
@@ -126,21 +129,25 @@ t.test('append-only, tamper-evident', async (t) => {
     t.same((await verifyAuditChains(db)).failure, undefined);
   });
 
-  await t.test('haven audit verify: exit 1 naming the row, exit 0 when intact', { skip: engine === 'pglite' && 'the CLI needs a database another process can open; PostgreSQL runs test it' }, async (t) => {
-    const target = await rowAt(db, 3);
-    const cli = () =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', 'verify'], {
-        cwd: packageRoot,
-        env: { ...process.env, DATABASE_URL: databaseUrl },
-        encoding: 'utf8',
-      });
-    const ok = cli();
-    t.equal(ok.status, 0, ok.stderr);
-    t.match(ok.stdout, /audit log intact: 13 rows in 32 chains/);
-    await asSuperuser(`UPDATE audit_log SET entity_refs = '{Patient/other}' WHERE id = $1`, [target.id]);
-    const failed = cli();
-    t.equal(failed.status, 1);
-    t.match(failed.stderr, `AuditEvent/${target.id}`);
-    t.match(failed.stderr, 'was altered');
-  });
+  await t.test(
+    'haven audit verify: exit 1 naming the row, exit 0 when intact',
+    { skip: engine === 'pglite' && 'the CLI needs a database another process can open; PostgreSQL runs test it' },
+    async (t) => {
+      const target = await rowAt(db, 3);
+      const cli = () =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', 'verify'], {
+          cwd: packageRoot,
+          env: { ...process.env, DATABASE_URL: databaseUrl },
+          encoding: 'utf8',
+        });
+      const ok = cli();
+      t.equal(ok.status, 0, ok.stderr);
+      t.match(ok.stdout, /audit log intact: 13 rows in 32 chains/);
+      await asSuperuser(`UPDATE audit_log SET entity_refs = '{Patient/other}' WHERE id = $1`, [target.id]);
+      const failed = cli();
+      t.equal(failed.status, 1);
+      t.match(failed.stderr, `AuditEvent/${target.id}`);
+      t.match(failed.stderr, 'was altered');
+    },
+  );
 });

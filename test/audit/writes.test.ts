@@ -120,7 +120,10 @@ t.test('transactions: one row per changed resource, the same actor, nothing when
     ],
     'four changes, four rows, in order',
   );
-  t.ok(rows.every((r) => r.client_id === 'ehr' && r.source_address === '10.0.0.9'), 'all with the transaction actor');
+  t.ok(
+    rows.every((r) => r.client_id === 'ehr' && r.source_address === '10.0.0.9'),
+    'all with the transaction actor',
+  );
   t.equal(new Set(rows.map((r) => r.chain)).size, 1, 'one transaction writes to one chain');
   t.same(
     rows.map((r) => r.seq - rows[0].seq),
@@ -153,8 +156,11 @@ t.test('a create outside a transaction (one statement) carries its actor, and on
   t.match(rows[0], { action: 'C', interaction: 'create', client_id: 'cuff', source_address: '10.0.0.7', entity_type: 'Basic', entity_id: created.id });
   const { rows: left } = await db.query<{ actor: string | null }>(`SELECT current_setting('haven.actor', true) AS actor`);
   t.notOk(left[0].actor, 'the actor does not outlive the statement');
-  await t.rejects(single.update('Basic', created.id, { resourceType: 'Basic', id: created.id, code: { text: 'y' } } as never), /without audit context/,
-    'any other write outside a transaction is refused by the database');
+  await t.rejects(
+    single.update('Basic', created.id, { resourceType: 'Basic', id: created.id, code: { text: 'y' } } as never),
+    /without audit context/,
+    'any other write outside a transaction is refused by the database',
+  );
 });
 
 t.test('the database refuses a change without audit context', async (t) => {
@@ -193,7 +199,11 @@ t.test('no way of writing stores an AuditEvent: 405 whatever the route, refused 
     t.equal(res.json.resourceType, 'OperationOutcome');
   }
   const ctx: StoreContext = { actor: { requestId: 'direct' }, access: ALL_ACCESS };
-  const status = (promise: Promise<unknown>) => promise.then(() => 'no error', (error: FhirError) => error.status);
+  const status = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'no error',
+      (error: FhirError) => error.status,
+    );
   t.equal(await status(services.store.transaction(ctx, (s) => s.create(event as never))), 405, 'store create');
   t.equal(await status(services.store.transaction(ctx, (s) => s.update('AuditEvent', 'a1', { ...event, id: 'a1' } as never))), 405, 'store update');
   t.equal(await status(services.store.transaction(ctx, (s) => s.delete('AuditEvent', 'a1'))), 405, 'store delete');

@@ -76,39 +76,47 @@ t.test('while listening, a warm request asks nothing; a rotation or revocation f
   t.equal(await one.status(fresh), 401, 'the client revoked through another connection: refused at the next request');
 });
 
-t.test('the listening connection lost: every request asks the database, and after reconnecting the state is read afresh', { skip: engine !== 'postgres' && 'PGlite listens in its own session, which cannot be lost' }, async (t) => {
-  const { db, url } = await testDatabase(t);
-  const { db: watched, asked } = counting(db);
-  const other = await openPostgres(url as string, 1);
-  t.teardown(() => other.close());
-  const one = await instance(t, watched);
-  const state = authStateOf(watched);
-  await until('the listening connection', () => state.listening);
-  await insertClient(other, { clientId: 'feed', clientName: 'feed', scope: 'system/*.rs', jwks: { keys: [] } });
-  const token = await mintAccessToken(one.services.auth.keys, one.services.auth.settings, { scope: 'system/*.rs', ttlSeconds: 600, clientId: 'feed' });
-  t.equal(await one.status(token), 200);
-  t.equal(await one.status(token), 200, 'remembered');
+t.test(
+  'the listening connection lost: every request asks the database, and after reconnecting the state is read afresh',
+  { skip: engine !== 'postgres' && 'PGlite listens in its own session, which cannot be lost' },
+  async (t) => {
+    const { db, url } = await testDatabase(t);
+    const { db: watched, asked } = counting(db);
+    const other = await openPostgres(url as string, 1);
+    t.teardown(() => other.close());
+    const one = await instance(t, watched);
+    const state = authStateOf(watched);
+    await until('the listening connection', () => state.listening);
+    await insertClient(other, { clientId: 'feed', clientName: 'feed', scope: 'system/*.rs', jwks: { keys: [] } });
+    const token = await mintAccessToken(one.services.auth.keys, one.services.auth.settings, { scope: 'system/*.rs', ttlSeconds: 600, clientId: 'feed' });
+    t.equal(await one.status(token), 200);
+    t.equal(await one.status(token), 200, 'remembered');
 
-  // Cut the listening connection, and keep it from coming back while the client is revoked: with
-  // its notification missed, only asking the database refuses the token.
-  const cut = async () =>
-    (await other.query<{ ok: boolean }>(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'haven-listen' AND datname = current_database()`)).rows.length;
-  t.equal(await cut(), 1, 'the one listening connection of this process is cut');
-  await until('the loss to be noticed', () => !state.listening);
-  const before = asked();
-  t.equal(await one.status(token), 200, 'still accepted while not listening');
-  t.ok(asked() - before >= 2, 'and the keys and the client were asked of the database');
-  await other.query('ALTER TABLE auth_client DISABLE TRIGGER auth_client_notify');
-  t.teardown(() => other.query('ALTER TABLE auth_client ENABLE TRIGGER auth_client_notify'));
-  t.ok(await revokeClient(other, 'feed'), 'revoked without a notification');
-  t.equal(await one.status(token), 401, 'refused at once: asked of the database while not listening');
+    // Cut the listening connection, and keep it from coming back while the client is revoked: with
+    // its notification missed, only asking the database refuses the token.
+    const cut = async () =>
+      (
+        await other.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'haven-listen' AND datname = current_database()`,
+        )
+      ).rows.length;
+    t.equal(await cut(), 1, 'the one listening connection of this process is cut');
+    await until('the loss to be noticed', () => !state.listening);
+    const before = asked();
+    t.equal(await one.status(token), 200, 'still accepted while not listening');
+    t.ok(asked() - before >= 2, 'and the keys and the client were asked of the database');
+    await other.query('ALTER TABLE auth_client DISABLE TRIGGER auth_client_notify');
+    t.teardown(() => other.query('ALTER TABLE auth_client ENABLE TRIGGER auth_client_notify'));
+    t.ok(await revokeClient(other, 'feed'), 'revoked without a notification');
+    t.equal(await one.status(token), 401, 'refused at once: asked of the database while not listening');
 
-  await until('the listening connection to come back', () => state.listening);
-  t.equal(await one.status(token), 401, 'still refused after reconnecting (the state was read afresh)');
-  await other.query('ALTER TABLE auth_client ENABLE TRIGGER auth_client_notify');
-  await other.query(`UPDATE auth_client SET revoked_at = NULL WHERE client_id = 'feed'`);
-  t.equal(await one.status(token), 200, 'un-revoked (by hand, with a notification): accepted again');
-  const warm = asked();
-  t.equal(await one.status(token), 200);
-  t.equal(asked() - warm, 0, 'and remembered again once listening');
-});
+    await until('the listening connection to come back', () => state.listening);
+    t.equal(await one.status(token), 401, 'still refused after reconnecting (the state was read afresh)');
+    await other.query('ALTER TABLE auth_client ENABLE TRIGGER auth_client_notify');
+    await other.query(`UPDATE auth_client SET revoked_at = NULL WHERE client_id = 'feed'`);
+    t.equal(await one.status(token), 200, 'un-revoked (by hand, with a notification): accepted again');
+    const warm = asked();
+    t.equal(await one.status(token), 200);
+    t.equal(asked() - warm, 0, 'and remembered again once listening');
+  },
+);

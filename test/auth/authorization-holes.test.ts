@@ -31,7 +31,13 @@ t.test('authorization holes', async (t) => {
     { resourceType: 'Patient', id: 'a', name: [{ family: 'Ashford' }] },
     { resourceType: 'Patient', id: 'b', name: [{ family: 'Brightwater' }] },
     { resourceType: 'Practitioner', id: 'doc' },
-    { resourceType: 'CareTeam', id: 'team-a', status: 'active', subject: { reference: 'Patient/a' }, participant: [{ member: { reference: 'Practitioner/doc' } }] },
+    {
+      resourceType: 'CareTeam',
+      id: 'team-a',
+      status: 'active',
+      subject: { reference: 'Patient/a' },
+      participant: [{ member: { reference: 'Practitioner/doc' } }],
+    },
     {
       resourceType: 'Consent',
       id: 'consent-a',
@@ -62,7 +68,11 @@ t.test('authorization holes', async (t) => {
       const queries = (res.json?.entry ?? []).flatMap((e: { resource: { entity?: Array<{ query?: string }> } }) =>
         (e.resource.entity ?? []).filter((x) => x.query).map((x) => Buffer.from(x.query as string, 'base64').toString()),
       );
-      t.same(queries.filter((q: string) => /Patient(\/|%2F)b/i.test(q)), [], `${fhirUser}: no recorded query names B`);
+      t.same(
+        queries.filter((q: string) => /Patient(\/|%2F)b/i.test(q)),
+        [],
+        `${fhirUser}: no recorded query names B`,
+      );
     }
   });
 
@@ -72,7 +82,9 @@ t.test('authorization holes', async (t) => {
       const requestId = `history-${path.replace(/\W/g, '-')}`;
       const res = await vitals('GET', path, undefined, { 'x-request-id': requestId });
       t.equal(res.status, 200, path);
-      const returned = (res.json.entry ?? []).map((e: { resource: { id: string; meta: { versionId: string } } }) => `Observation/${e.resource.id}/${e.resource.meta.versionId}`);
+      const returned = (res.json.entry ?? []).map(
+        (e: { resource: { id: string; meta: { versionId: string } } }) => `Observation/${e.resource.id}/${e.resource.meta.versionId}`,
+      );
       t.notOk(returned.includes('Observation/oh/1'), `${path}: the survey version is not returned`);
       t.ok(returned.includes('Observation/oh/2'), `${path}: the vital-signs version is`);
       const rows = await auditRows(app.db, requestId);
@@ -104,19 +116,34 @@ t.test('authorization holes', async (t) => {
     t.equal(oneOfEach.json?.id, 'oa');
     const existing = await fhir('POST', 'Observation', { ...observation('y', 'a', 'vital-signs'), id: undefined }, { 'if-none-exist': both });
     t.equal(existing.status, 200, 'If-None-Exist finds A’s one match');
-    const chained = await fhir('POST', 'Observation', { ...observation('z', 'a', 'vital-signs'), id: undefined }, { 'if-none-exist': 'subject:Patient.name=Brightwater' });
+    const chained = await fhir(
+      'POST',
+      'Observation',
+      { ...observation('z', 'a', 'vital-signs'), id: undefined },
+      { 'if-none-exist': 'subject:Patient.name=Brightwater' },
+    );
     t.equal(chained.status, 201, 'a chain into B matches nothing');
     // A conditional reference in a transaction resolves only within reach.
     const tx = await fhir('POST', '', {
       resourceType: 'Bundle',
       type: 'transaction',
-      entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { ...observation('r', 'a', 'vital-signs'), id: undefined, hasMember: [{ reference: 'Observation?identifier=http://haven.test/obs|ob' }] } }],
+      entry: [
+        {
+          request: { method: 'POST', url: 'Observation' },
+          resource: { ...observation('r', 'a', 'vital-signs'), id: undefined, hasMember: [{ reference: 'Observation?identifier=http://haven.test/obs|ob' }] },
+        },
+      ],
     });
     t.not(tx.status, 200, 'a conditional reference to B does not resolve');
     const txNone = await fhir('POST', '', {
       resourceType: 'Bundle',
       type: 'transaction',
-      entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { ...observation('r', 'a', 'vital-signs'), id: undefined, hasMember: [{ reference: 'Observation?identifier=http://haven.test/obs|zz' }] } }],
+      entry: [
+        {
+          request: { method: 'POST', url: 'Observation' },
+          resource: { ...observation('r', 'a', 'vital-signs'), id: undefined, hasMember: [{ reference: 'Observation?identifier=http://haven.test/obs|zz' }] },
+        },
+      ],
     });
     t.equal(tx.status, txNone.status);
     t.equal(tx.body.replace(/\|ob\b/g, '|zz'), txNone.body, 'answers as a reference that matches nothing');

@@ -6,7 +6,11 @@ import { authorizeEntry, entryInteraction } from '../../src/auth/bundle-entry.js
 import { grantFromClaims } from '../../src/auth/grant.js';
 import { FhirError } from '../../src/errors.js';
 
-const authorizer = new Authorizer({ userAccess: 'care-team', openTypes: new Set(['Practitioner', 'Questionnaire']), criteria: { criteriaMatcher: () => undefined } });
+const authorizer = new Authorizer({
+  userAccess: 'care-team',
+  openTypes: new Set(['Practitioner', 'Questionnaire']),
+  criteria: { criteriaMatcher: () => undefined },
+});
 const grant = (scope: string, claims: Record<string, string> = {}) => grantFromClaims('haven', { scope, ...claims }, 'http://haven.test/fhir');
 
 t.test('system-level search with _type needs s on every type, each keeping its own rule', async (t) => {
@@ -15,11 +19,18 @@ t.test('system-level search with _type needs s on every type, each keeping its o
     kind: 'byType',
     types: { Observation: { kind: 'all' }, Patient: { kind: 'compartments', compartments: ['Patient/a'] } },
   });
-  t.throws(() => authorizer.authorize(g, { interaction: 'search-system', types: ['Observation', 'Condition'] }), { status: 403, message: /search-system of Condition/ });
-  t.same(authorizer.authorize(g, { interaction: 'history-system' }), {
-    kind: 'byType',
-    types: { Observation: { kind: 'all' }, Patient: { kind: 'compartments', compartments: ['Patient/a'] } },
-  }, 'without _type: the types the scopes name, and nothing else');
+  t.throws(() => authorizer.authorize(g, { interaction: 'search-system', types: ['Observation', 'Condition'] }), {
+    status: 403,
+    message: /search-system of Condition/,
+  });
+  t.same(
+    authorizer.authorize(g, { interaction: 'history-system' }),
+    {
+      kind: 'byType',
+      types: { Observation: { kind: 'all' }, Patient: { kind: 'compartments', compartments: ['Patient/a'] } },
+    },
+    'without _type: the types the scopes name, and nothing else',
+  );
   t.same(authorizer.authorize(grant('system/*.rs'), { interaction: 'history-system' }), { kind: 'all' });
 });
 
@@ -27,7 +38,10 @@ t.test('scopes of several contexts add up', async (t) => {
   const g = grant('patient/Observation.rs user/Observation.r system/Observation.s', { patient: 'a', fhirUser: 'Practitioner/d' });
   t.same(authorizer.authorize(g, { interaction: 'read', resourceType: 'Observation' }), {
     kind: 'anyOf',
-    of: [{ kind: 'careTeam', member: 'Practitioner/d' }, { kind: 'compartments', compartments: ['Patient/a'] }],
+    of: [
+      { kind: 'careTeam', member: 'Practitioner/d' },
+      { kind: 'compartments', compartments: ['Patient/a'] },
+    ],
   });
   t.same(authorizer.authorize(g, { interaction: 'search-type', resourceType: 'Observation' }), { kind: 'all' }, 'all absorbs the rest');
 });
@@ -49,7 +63,10 @@ t.test('conditional interactions also need s; tryAuthorize answers undefined ins
 t.test('authorizeTypes: an app record spanning several resource types', async (t) => {
   const g = grant('patient/QuestionnaireResponse.cr patient/Observation.cr', { patient: 'a' });
   const a = { kind: 'compartments', compartments: ['Patient/a'] };
-  t.same(authorizer.authorizeTypes(g, 'create', ['QuestionnaireResponse', 'Observation']), { kind: 'byType', types: { QuestionnaireResponse: a, Observation: a } });
+  t.same(authorizer.authorizeTypes(g, 'create', ['QuestionnaireResponse', 'Observation']), {
+    kind: 'byType',
+    types: { QuestionnaireResponse: a, Observation: a },
+  });
   t.throws(() => authorizer.authorizeTypes(g, 'create', ['QuestionnaireResponse', 'Flag']), { status: 403, message: /./ });
 });
 

@@ -132,7 +132,7 @@ t.test('backend services', async (t) => {
     const other = await clientKey('RS384');
     const faults: Record<string, string> = {
       'wrong aud': await assertion(clientId, rsa, { aud: `${TEST_BASE_URL}/fhir` }),
-      'expired': await assertion(clientId, rsa, { exp: now - 60 }),
+      expired: await assertion(clientId, rsa, { exp: now - 60 }),
       'exp more than 5 minutes ahead': await assertion(clientId, rsa, { exp: now + 3600 }),
       'iss is not sub': await assertion(clientId, rsa, { sub: 'someone-else' }),
       'unknown client': await assertion('no-such-client', rsa),
@@ -145,7 +145,12 @@ t.test('backend services', async (t) => {
         .setAudience(TOKEN_URL)
         .sign((await generateKeyPair('RS256')).privateKey),
       'jku not registered': await assertion(clientId, rsa, {}, { jku: 'https://evil.test/jwks' }),
-      'no jti': await new SignJWT({ exp: now + 60 }).setProtectedHeader({ alg: 'RS384', kid: rsa.kid }).setIssuer(clientId).setSubject(clientId).setAudience(TOKEN_URL).sign(rsa.privateKey),
+      'no jti': await new SignJWT({ exp: now + 60 })
+        .setProtectedHeader({ alg: 'RS384', kid: rsa.kid })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience(TOKEN_URL)
+        .sign(rsa.privateKey),
     };
     for (const [fault, jwt] of Object.entries(faults)) {
       const res = await requestToken(app, tokenForm(jwt, 'system/Patient.rs'));
@@ -178,7 +183,10 @@ t.test('backend services', async (t) => {
     const list = await app.app.inject({ method: 'GET', url: '/auth/clients', headers: admin });
     t.equal(list.statusCode, 200);
     t.ok(list.json().clients.some((c: { client_id: string }) => c.client_id === clientId));
-    t.equal((await app.app.inject({ method: 'GET', url: '/auth/clients', headers: { authorization: `Bearer ${await app.token('system/*.rs')}` } })).statusCode, 403);
+    t.equal(
+      (await app.app.inject({ method: 'GET', url: '/auth/clients', headers: { authorization: `Bearer ${await app.token('system/*.rs')}` } })).statusCode,
+      403,
+    );
     const issued = await requestToken(app, tokenForm(await assertion(clientId, rsa), 'system/Patient.rs'));
     const fhir = app.as(issued.json.access_token);
     t.equal((await fhir('GET', 'Patient/p1')).status, 200);
@@ -210,7 +218,11 @@ t.test('backend services', async (t) => {
 
 t.test('discovery: smart-configuration and JWKS, open to any origin', async (t) => {
   const app = await testApp(t, { CORS_ORIGINS: 'https://app.example' });
-  const res = await app.app.inject({ method: 'GET', url: '/fhir/.well-known/smart-configuration', headers: { accept: 'text/html', origin: 'https://anyone.example' } });
+  const res = await app.app.inject({
+    method: 'GET',
+    url: '/fhir/.well-known/smart-configuration',
+    headers: { accept: 'text/html', origin: 'https://anyone.example' },
+  });
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /^application\/json/);
   t.equal(res.headers['access-control-allow-origin'], '*');

@@ -20,9 +20,7 @@ t.test('token faults answer 401 with WWW-Authenticate: Bearer', async (t) => {
   const key = await app.services.auth.keys.signingKey();
   const now = Math.floor(Date.now() / 1000);
   const sign = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
-    new SignJWT({ scope: 'system/*.rs', ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header })
-      .sign(key.privateKey);
+    new SignJWT({ scope: 'system/*.rs', ...claims }).setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header }).sign(key.privateKey);
   const valid = { iss: FHIR_BASE, aud: FHIR_BASE, exp: now + 600 };
   t.equal((await app.as(await sign(valid))('GET', 'Patient/p1')).status, 200, 'a well-formed token passes');
 
@@ -65,7 +63,13 @@ t.test('what needs no token, and what does', async (t) => {
   t.equal((await open('GET', '.well-known/smart-configuration')).status, 200);
   t.equal((await open('GET', '.well-known/jwks.json')).status, 200);
   t.equal((await app.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-  for (const [method, path] of [['GET', 'Patient/x'], ['GET', '_history'], ['POST', 'Patient'], ['GET', 'Unknown/x/y/z'], ['DELETE', 'Patient?identifier=x']] as const) {
+  for (const [method, path] of [
+    ['GET', 'Patient/x'],
+    ['GET', '_history'],
+    ['POST', 'Patient'],
+    ['GET', 'Unknown/x/y/z'],
+    ['DELETE', 'Patient?identifier=x'],
+  ] as const) {
     t.equal((await open(method, path, method === 'POST' ? { resourceType: 'Patient' } : undefined)).status, 401, `${method} ${path}`);
   }
   t.equal((await app.app.inject({ method: 'GET', url: '/api/v1/patients/a/mood-entries' })).statusCode, 401, '/api needs a token');
@@ -102,7 +106,10 @@ t.test('rotated keys: new tokens use the new key, tokens of the previous key sti
   const jwks = await app.as(undefined)('GET', '.well-known/jwks.json');
   t.equal(jwks.json.keys.length, 2, 'current and previous key are published');
   t.equal(jwks.json.keys[0].kid, after.kid);
-  t.notOk(jwks.json.keys.some((k: JWK) => 'd' in k), 'no private parts');
+  t.notOk(
+    jwks.json.keys.some((k: JWK) => 'd' in k),
+    'no private parts',
+  );
   t.equal((await app.as(before)('GET', '_history')).status, 200, 'a token of the previous key passes');
   const fresh = await app.token('system/*.rs');
   t.equal(JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).kid, after.kid);
@@ -157,11 +164,21 @@ t.test('an unknown kid makes the verifier fetch the outside JWKS again', async (
   const issuer = 'https://ehr.test/oauth';
   const dir = mkdtempSync(path.join(tmpdir(), 'haven-keys-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const verifier = new TokenVerifier(new KeyRing(new FileKeySource(dir)), { issuer: FHIR_BASE, audience: FHIR_BASE, external: { issuer, jwksUrl: served.url } }, async () => true, {
-    jwksCooldownMs: 0,
-  });
+  const verifier = new TokenVerifier(
+    new KeyRing(new FileKeySource(dir)),
+    { issuer: FHIR_BASE, audience: FHIR_BASE, external: { issuer, jwksUrl: served.url } },
+    async () => true,
+    {
+      jwksCooldownMs: 0,
+    },
+  );
   const token = (key: typeof k1) =>
-    new SignJWT({ scope: 'system/*.rs' }).setProtectedHeader({ alg: 'ES256', kid: key.kid }).setIssuer(issuer).setAudience(FHIR_BASE).setExpirationTime('5m').sign(key.privateKey);
+    new SignJWT({ scope: 'system/*.rs' })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+      .setIssuer(issuer)
+      .setAudience(FHIR_BASE)
+      .setExpirationTime('5m')
+      .sign(key.privateKey);
   t.equal((await verifier.verify(await token(k1))).issuer, 'external');
   t.equal((await verifier.verify(await token(k1))).issuer, 'external');
   t.equal(served.fetches(), 1, 'keys are cached');

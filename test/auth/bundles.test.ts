@@ -57,7 +57,9 @@ t.test('Bundles under a patient/ token for A', async (t) => {
     const res = await fhir(
       'POST',
       '',
-      transaction([{ resource: { ...observation('a'), subject: { reference: 'Patient?identifier=urn:mrn|B' } }, request: { method: 'POST', url: 'Observation' } }]),
+      transaction([
+        { resource: { ...observation('a'), subject: { reference: 'Patient?identifier=urn:mrn|B' } }, request: { method: 'POST', url: 'Observation' } },
+      ]),
     );
     t.equal(res.status, 404, 'B is not a match for A');
     t.equal(await count(), before);
@@ -89,12 +91,12 @@ t.test('Bundles under a patient/ token for A', async (t) => {
     const res = await createOnly(
       'POST',
       '',
-      batch([
-        { resource: observation('a'), request: { method: 'POST', url: 'Observation' } },
-        { request: { method: 'GET', url: 'Observation/oa' } },
-      ]),
+      batch([{ resource: observation('a'), request: { method: 'POST', url: 'Observation' } }, { request: { method: 'GET', url: 'Observation/oa' } }]),
     );
-    t.same(res.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)), ['201', '403']);
+    t.same(
+      res.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)),
+      ['201', '403'],
+    );
   });
 
   t.test('no token, no Bundle', async (t) => {
@@ -109,7 +111,14 @@ t.test('a search inside a Bundle under a patient/ token finds nothing of B, not 
     { resourceType: 'Patient', id: 'b' },
     observation('a', 'oa'),
     observation('b', 'ob'),
-    { resourceType: 'Observation', id: 'oab', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/a' }, performer: [{ reference: 'Patient/b' }] },
+    {
+      resourceType: 'Observation',
+      id: 'oab',
+      status: 'final',
+      code: { text: 'x' },
+      subject: { reference: 'Patient/a' },
+      performer: [{ reference: 'Patient/b' }],
+    },
   ]) {
     await app.fhir('PUT', `${body.resourceType}/${body.id}`, body);
   }

@@ -57,7 +57,13 @@ function record(p: string, patient: string, name: string): Array<Record<string, 
     },
     { resourceType: 'CarePlan', id: `${p}-plan`, status: 'active', intent: 'plan', title: text('plan'), subject },
     { resourceType: 'Flag', id: `${p}-flag`, status: 'active', code: { text: text('risk') }, subject },
-    { resourceType: 'Encounter', id: `${p}-enc`, status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject },
+    {
+      resourceType: 'Encounter',
+      id: `${p}-enc`,
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject,
+    },
     { resourceType: 'Condition', id: `${p}-cond`, code: { text: text('depression') }, subject },
     { resourceType: 'Goal', id: `${p}-goal`, lifecycleStatus: 'active', description: { text: text('sleep') }, subject },
   ];
@@ -112,7 +118,13 @@ t.test('isolation matrix: a token for patient A never receives anything of B', a
   // B's history: a second version, a deleted resource, and B's data pointing at A's (derived-from,
   // focus), which _revinclude from A's side must not bring in.
   await put(app, { ...B_RECORD[1], valueQuantity: { value: 99, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } });
-  await put(app, { resourceType: 'Observation', id: 'qxb-gone', status: 'final', code: { text: 'Quixotebright gone' }, subject: { reference: 'Patient/qxb-pat' } });
+  await put(app, {
+    resourceType: 'Observation',
+    id: 'qxb-gone',
+    status: 'final',
+    code: { text: 'Quixotebright gone' },
+    subject: { reference: 'Patient/qxb-pat' },
+  });
   t.equal((await app.fhir('DELETE', 'Observation/qxb-gone')).status, 204);
   await put(app, {
     resourceType: 'Observation',
@@ -130,7 +142,13 @@ t.test('isolation matrix: a token for patient A never receives anything of B', a
   t.equal((await app.fhir('GET', 'Observation/qxb-vital')).status, 200);
 
   // The care relationships to A alone: a CareTeam listing a Practitioner, a Consent for a relative.
-  await put(app, { resourceType: 'CareTeam', id: 'team-a', status: 'active', subject: { reference: 'Patient/pat-a' }, participant: [{ member: { reference: 'Practitioner/shared-doc' } }] });
+  await put(app, {
+    resourceType: 'CareTeam',
+    id: 'team-a',
+    status: 'active',
+    subject: { reference: 'Patient/pat-a' },
+    participant: [{ member: { reference: 'Practitioner/shared-doc' } }],
+  });
   await put(app, {
     resourceType: 'Consent',
     id: 'consent-a',
@@ -145,7 +163,13 @@ t.test('isolation matrix: a token for patient A never receives anything of B', a
   // to A try to open B's record to A's own Practitioner and relative with forged CareTeam subjects
   // and Consent patients (every form and write path: test/security/widening.test.ts); each is
   // refused, and the matrix below then shows those two tokens still see nothing of B.
-  const forged = ['Patient/pat-a/../../Patient/qxb-pat', 'http://other.example/fhir/Patient/qxb-pat', 'Patient/qxb-pat/_history/1', `${BASE}Patient/qxb-pat`, '#x'];
+  const forged = [
+    'Patient/pat-a/../../Patient/qxb-pat',
+    'http://other.example/fhir/Patient/qxb-pat',
+    'Patient/qxb-pat/_history/1',
+    `${BASE}Patient/qxb-pat`,
+    '#x',
+  ];
   const writers: Array<Record<string, string>> = [{ patient: 'pat-a' }, { fhirUser: 'Practitioner/shared-doc' }, { fhirUser: 'RelatedPerson/rel-a' }];
   for (const claims of writers) {
     const writer = app.as(await app.token(claims.patient ? 'patient/*.cruds' : 'user/*.cruds', claims));
@@ -261,7 +285,9 @@ async function matrix(t: Test, app: TestApp, fhir: FhirClient, self?: string): P
     const includes = (type: string, name: string) => references(type).map((p) => `${name}=${type}:${p.code}`);
     const revincludes = (type: string, name: string) =>
       [...types, 'CareTeam', 'AuditEvent'].flatMap((source) =>
-        references(source).filter((p) => !p.targets.length || p.targets.includes(type)).map((p) => `${name}=${source}:${p.code}`),
+        references(source)
+          .filter((p) => !p.targets.length || p.targets.includes(type))
+          .map((p) => `${name}=${source}:${p.code}`),
       );
     for (const type of types) {
       const params = [
@@ -336,9 +362,14 @@ async function matrix(t: Test, app: TestApp, fhir: FhirClient, self?: string): P
 
   t.test('batch and transaction GET entries', async (t) => {
     for (const type of ['batch', 'transaction']) {
-      const entries = [...bIds, 'Observation?subject=Patient/qxb-pat&_summary=count', 'Observation?_revinclude=Observation:derived-from', 'Patient?name=Quixotebright', `${bIds[1]}/_history`, '_history'].map(
-        (url) => ({ request: { method: 'GET', url } }),
-      );
+      const entries = [
+        ...bIds,
+        'Observation?subject=Patient/qxb-pat&_summary=count',
+        'Observation?_revinclude=Observation:derived-from',
+        'Patient?name=Quixotebright',
+        `${bIds[1]}/_history`,
+        '_history',
+      ].map((url) => ({ request: { method: 'GET', url } }));
       const named = await fhir('POST', '', { resourceType: 'Bundle', type, entry: entries });
       const unknown = await fhir('POST', '', JSON.parse(standIn(JSON.stringify({ resourceType: 'Bundle', type, entry: entries }))));
       t.ok(named.status < 500, `${type}: ${named.status}`);
@@ -359,7 +390,12 @@ async function matrix(t: Test, app: TestApp, fhir: FhirClient, self?: string): P
 
   t.test('the AuditEvent view', async (t) => {
     const own = (entry: AuditEntry) => self !== undefined && (entry.resource.agent ?? []).some((a) => a.who?.reference === self);
-    const paths = ['AuditEvent?_count=100', 'AuditEvent?patient=Patient/pat-a&_count=100', 'AuditEvent?action=R,E&_count=100', 'AuditEvent?subtype=search-type&_count=100'];
+    const paths = [
+      'AuditEvent?_count=100',
+      'AuditEvent?patient=Patient/pat-a&_count=100',
+      'AuditEvent?action=R,E&_count=100',
+      'AuditEvent?subtype=search-type&_count=100',
+    ];
     for (const path of paths) {
       for (const page of await pages(fhir, path)) {
         const entries = (page.json?.entry ?? []) as AuditEntry[];
@@ -371,12 +407,19 @@ async function matrix(t: Test, app: TestApp, fhir: FhirClient, self?: string): P
     }
     const seen = await fhir('GET', 'AuditEvent?_count=100');
     t.ok(seen.json.entry?.length, 'A sees the events about A');
-    for (const path of ['AuditEvent?patient=Patient/qxb-pat&_count=100', 'AuditEvent?entity=Observation/qxb-vital&_count=100', 'AuditEvent?entity=Patient/qxb-pat&_count=100']) {
+    for (const path of [
+      'AuditEvent?patient=Patient/qxb-pat&_count=100',
+      'AuditEvent?entity=Observation/qxb-vital&_count=100',
+      'AuditEvent?entity=Patient/qxb-pat&_count=100',
+    ]) {
       const named = await fhir('GET', path);
       const unknown = await fhir('GET', standIn(path));
       t.equal(named.status, 200, path);
       t.same(auditShapes(named.json.entry ?? []).map(standIn), auditShapes(unknown.json.entry ?? []), `${path} shows what naming nothing shows`);
-      t.notOk((named.json.entry ?? []).some((entry: AuditEntry) => !own(entry)), `${path}: only the token's own requests`);
+      t.notOk(
+        (named.json.entry ?? []).some((entry: AuditEntry) => !own(entry)),
+        `${path}: only the token's own requests`,
+      );
     }
     // An event about B, read by id, answers as an unknown event.
     const { rows } = await app.db.query<{ id: string }>(`SELECT id::text AS id FROM audit_log WHERE compartments @> ARRAY['Patient/qxb-pat'] LIMIT 1`);

@@ -20,7 +20,10 @@ const TIER = 'urn:haven:test:app-tier';
 
 type Json = Record<string, unknown> & { resourceType: string; id: string };
 
-const observation = (id: string, o: { category: string; status: string; tag: string; idSystem: string; patient: string; date: string; mmHg: number; profile: string }): Json => ({
+const observation = (
+  id: string,
+  o: { category: string; status: string; tag: string; idSystem: string; patient: string; date: string; mmHg: number; profile: string },
+): Json => ({
   resourceType: 'Observation',
   id,
   meta: { tag: [{ system: TAGS, code: o.tag }], profile: [o.profile] },
@@ -33,9 +36,27 @@ const observation = (id: string, o: { category: string; status: string; tag: str
   valueQuantity: { value: o.mmHg, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' },
   component: [{ code: { coding: [{ system: LOINC, code: '8480-6' }] }, valueQuantity: { value: o.mmHg, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' } }],
 });
-const vitals = { category: 'vital-signs', status: 'final', tag: 'a', idSystem: 'urn:sys-a', patient: 'p1', date: '2024-03-15', mmHg: 120, profile: 'http://x.org/vitals' };
+const vitals = {
+  category: 'vital-signs',
+  status: 'final',
+  tag: 'a',
+  idSystem: 'urn:sys-a',
+  patient: 'p1',
+  date: '2024-03-15',
+  mmHg: 120,
+  profile: 'http://x.org/vitals',
+};
 // The near miss: every value one step off (another system, another code, the edge of the range).
-const nearMiss = { category: 'laboratory', status: 'amended', tag: 'b', idSystem: 'urn:sys-b', patient: 'p2', date: '2023-12-31', mmHg: 100, profile: 'http://x.org/vitals-other' };
+const nearMiss = {
+  category: 'laboratory',
+  status: 'amended',
+  tag: 'b',
+  idSystem: 'urn:sys-b',
+  patient: 'p2',
+  date: '2023-12-31',
+  mmHg: 100,
+  profile: 'http://x.org/vitals-other',
+};
 
 const patient = (id: string, p: { active?: boolean; family: string; gender?: string }): Json => ({
   resourceType: 'Patient',
@@ -44,7 +65,13 @@ const patient = (id: string, p: { active?: boolean; family: string; gender?: str
   ...(p.gender ? { gender: p.gender } : {}),
   name: [{ family: p.family }],
 });
-const risk = (id: string, probability: number): Json => ({ resourceType: 'RiskAssessment', id, status: 'final', subject: { reference: 'Patient/p1' }, prediction: [{ probabilityDecimal: probability }] });
+const risk = (id: string, probability: number): Json => ({
+  resourceType: 'RiskAssessment',
+  id,
+  status: 'final',
+  subject: { reference: 'Patient/p1' },
+  prediction: [{ probabilityDecimal: probability }],
+});
 
 interface Case {
   what: string;
@@ -56,7 +83,13 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { what: 'Coding (_tag)', type: 'Observation', restriction: `_tag=${TAGS}|a`, admitted: [observation('o1', vitals)], refused: [observation('o2', { ...vitals, tag: 'b' })] },
+  {
+    what: 'Coding (_tag)',
+    type: 'Observation',
+    restriction: `_tag=${TAGS}|a`,
+    admitted: [observation('o1', vitals)],
+    refused: [observation('o2', { ...vitals, tag: 'b' })],
+  },
   {
     what: 'CodeableConcept (category)',
     type: 'Observation',
@@ -71,7 +104,13 @@ const cases: Case[] = [
     admitted: [observation('o1', vitals)],
     refused: [observation('o2', { ...vitals, idSystem: 'urn:sys-b' })],
   },
-  { what: 'code (status)', type: 'Observation', restriction: 'status=final', admitted: [observation('o1', vitals)], refused: [observation('o2', { ...vitals, status: 'amended' })] },
+  {
+    what: 'code (status)',
+    type: 'Observation',
+    restriction: 'status=final',
+    admitted: [observation('o1', vitals)],
+    refused: [observation('o2', { ...vitals, status: 'amended' })],
+  },
   {
     what: 'code with :not',
     type: 'Observation',
@@ -100,7 +139,13 @@ const cases: Case[] = [
     admitted: [patient('p1', { family: 'Muñoz' })],
     refused: [patient('p2', { family: 'Mun' })],
   },
-  { what: 'date (date, prefix)', type: 'Observation', restriction: 'date=ge2024-01-01', admitted: [observation('o1', vitals)], refused: [observation('o2', { ...vitals, date: '2023-12-31' })] },
+  {
+    what: 'date (date, prefix)',
+    type: 'Observation',
+    restriction: 'date=ge2024-01-01',
+    admitted: [observation('o1', vitals)],
+    refused: [observation('o2', { ...vitals, date: '2023-12-31' })],
+  },
   {
     what: 'quantity (value-quantity, prefix and unit)',
     type: 'Observation',
@@ -109,8 +154,20 @@ const cases: Case[] = [
     refused: [observation('o2', { ...vitals, mmHg: 100 })],
   },
   { what: 'number (probability)', type: 'RiskAssessment', restriction: 'probability=gt0.5', admitted: [risk('r1', 0.8)], refused: [risk('r2', 0.5)] },
-  { what: 'reference (subject)', type: 'Observation', restriction: 'subject=Patient/p1', admitted: [observation('o1', vitals)], refused: [observation('o2', { ...vitals, patient: 'p2' })] },
-  { what: 'uri (_profile)', type: 'Observation', restriction: '_profile=http://x.org/vitals', admitted: [observation('o1', vitals)], refused: [observation('o2', { ...vitals, profile: 'http://x.org/vitals-other' })] },
+  {
+    what: 'reference (subject)',
+    type: 'Observation',
+    restriction: 'subject=Patient/p1',
+    admitted: [observation('o1', vitals)],
+    refused: [observation('o2', { ...vitals, patient: 'p2' })],
+  },
+  {
+    what: 'uri (_profile)',
+    type: 'Observation',
+    restriction: '_profile=http://x.org/vitals',
+    admitted: [observation('o1', vitals)],
+    refused: [observation('o2', { ...vitals, profile: 'http://x.org/vitals-other' })],
+  },
   {
     what: 'composite (component-code-value-quantity)',
     type: 'Observation',
@@ -128,7 +185,10 @@ const cases: Case[] = [
 ];
 
 const idsOf = (bundle: { entry?: Array<{ resource: { id: string }; search?: { mode: string } }> }) =>
-  (bundle.entry ?? []).filter((e) => e.search?.mode !== 'outcome').map((e) => e.resource.id).sort();
+  (bundle.entry ?? [])
+    .filter((e) => e.search?.mode !== 'outcome')
+    .map((e) => e.resource.id)
+    .sort();
 
 t.test('restrictions on each kind of value decide reads, searches and writes', async (t) => {
   const app = await testApp(t);
@@ -183,7 +243,11 @@ t.test('a restriction on a SearchParameter activated by haven reindex is honoure
   });
   t.equal(sp.status, 201);
   const scope = 'system/Patient.cruds?app-tier=gold';
-  t.equal((await app.as(await app.token(scope))('GET', 'Patient/a')).status, 403, 'before the reindex the parameter is not active: the restriction grants nothing');
+  t.equal(
+    (await app.as(await app.token(scope))('GET', 'Patient/a')).status,
+    403,
+    'before the reindex the parameter is not active: the restriction grants nothing',
+  );
 
   const custom = await storedSearchParameters(app.db);
   const engine = createSearchEngine({ baseUrl: app.config.fhirBaseUrl, zone: 'UTC', defaultCount: 20, maxCount: 100, custom });

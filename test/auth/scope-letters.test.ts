@@ -60,7 +60,10 @@ t.test('every interaction needs exactly its letters, in v2 and v1 scopes', async
       if (interaction === 'history-system' && scope.startsWith('system/Observation')) {
         // System history needs s on each type it shows: here Observation only, so no Patient.
         t.equal(res.status, 200, `${scope}: system history of what it may search`);
-        t.notOk(res.json.entry?.some((e: { fullUrl: string }) => e.fullUrl.includes('/Patient/')), 'without Patients');
+        t.notOk(
+          res.json.entry?.some((e: { fullUrl: string }) => e.fullUrl.includes('/Patient/')),
+          'without Patients',
+        );
       } else if (allowed) {
         t.ok(res.status >= 200 && res.status < 300, `${scope} allows ${interaction} (${res.status})`);
       } else {
@@ -96,7 +99,11 @@ t.test('write does not imply read: a create-only token cannot read back what it 
 
 t.test('no token may update or delete an AuditEvent, whatever its scopes', async (t) => {
   const app = await testApp(t);
-  for (const [method, path] of [['PUT', 'AuditEvent/a1'], ['DELETE', 'AuditEvent/a1'], ['PATCH', 'AuditEvent/a1']] as const) {
+  for (const [method, path] of [
+    ['PUT', 'AuditEvent/a1'],
+    ['DELETE', 'AuditEvent/a1'],
+    ['PATCH', 'AuditEvent/a1'],
+  ] as const) {
     const res = await app.fhir(method, path, method === 'DELETE' ? undefined : method === 'PATCH' ? [] : { resourceType: 'AuditEvent', id: 'a1' });
     t.equal(res.status, 405, `${method} ${path}: AuditEvent is read-only whatever the scope (issue 6)`);
   }

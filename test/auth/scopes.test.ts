@@ -17,7 +17,16 @@ t.test('v2 letters are a subsequence of cruds; v1 read, write and * map to rs, c
   t.match(parseScope('system/Patient.write'), { letters: ['c', 'u', 'd'], v1: true });
   t.match(parseScope('system/Patient.*'), { letters: ['c', 'r', 'u', 'd', 's'], v1: true });
   t.match(parseScope('http://smarthealthit.org/fhir/scopes/patient/*.r'), { context: 'patient', resourceType: '*', letters: ['r'] });
-  for (const bad of ['patient/Observation.sr', 'patient/Observation.dus', 'patient/Observation.', 'patient/Observation.rr', 'patient/.rs', 'user/Observation.read?code=x', 'patient/Observation.rs?code', 'patient/Observation.rs?=x']) {
+  for (const bad of [
+    'patient/Observation.sr',
+    'patient/Observation.dus',
+    'patient/Observation.',
+    'patient/Observation.rr',
+    'patient/.rs',
+    'user/Observation.read?code=x',
+    'patient/Observation.rs?code',
+    'patient/Observation.rs?=x',
+  ]) {
     t.equal(parseScope(bad), 'invalid', bad);
   }
   for (const other of ['admin', 'launch/patient', 'openid', 'fhirUser', 'offline_access', '__extension.scope']) t.equal(parseScope(other), undefined, other);
@@ -29,8 +38,16 @@ t.test('v2 letters are a subsequence of cruds; v1 read, write and * map to rs, c
 
 t.test('restrictions are v2 only and keep their pairs', async (t) => {
   const scope = parseScope('patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs&status=final');
-  t.match(scope, { restriction: [['category', 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs'], ['status', 'final']] });
-  t.equal(formatScope(scope as Exclude<typeof scope, 'invalid' | undefined>), 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs&status=final');
+  t.match(scope, {
+    restriction: [
+      ['category', 'http://terminology.hl7.org/CodeSystem/observation-category|vital-signs'],
+      ['status', 'final'],
+    ],
+  });
+  t.equal(
+    formatScope(scope as Exclude<typeof scope, 'invalid' | undefined>),
+    'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|vital-signs&status=final',
+  );
 });
 
 t.test('granted scope is requested ∩ registered, in its shortest form', async (t) => {
@@ -39,12 +56,20 @@ t.test('granted scope is requested ∩ registered, in its shortest form', async 
   t.same(mediateScopes('system/Observation.cruds', 'system/Observation.r system/*.s', types).granted, ['system/Observation.r', 'system/Observation.s']);
   t.same(mediateScopes('system/*.rs', 'system/Patient.rs', types).granted, ['system/Patient.rs']);
   t.same(mediateScopes('system/Patient.rs system/*.rs', 'system/*.rs', types).granted, ['system/*.rs'], 'covered scopes factor away');
-  t.same(mediateScopes('system/Observation.rs', 'system/Observation.rs?category=vital-signs', types).granted, ['system/Observation.rs?category=vital-signs'], 'the registered restriction stays');
+  t.same(
+    mediateScopes('system/Observation.rs', 'system/Observation.rs?category=vital-signs', types).granted,
+    ['system/Observation.rs?category=vital-signs'],
+    'the registered restriction stays',
+  );
   t.same(mediateScopes('system/*.rs?category=laboratory', 'system/*.rs', types).granted, [], 'a wildcard restriction cannot be evaluated: dropped');
   t.same(mediateScopes('system/Observation.rs?nonsense=5', 'system/*.rs', types).granted, [], 'a parameter Haven does not know: dropped');
   t.same(mediateScopes('system/Observation.rs?subject.name=x', 'system/*.rs', types).granted, [], 'a chain cannot be evaluated on one resource: dropped');
   t.same(mediateScopes('system/Observation.rs?_sort=date', 'system/*.rs', types).granted, [], 'a result parameter selects nothing: dropped');
-  t.same(mediateScopes('system/Observation.rs?value-quantity=5', 'system/*.rs', types).granted, ['system/Observation.rs?value-quantity=5'], 'any parameter the search evaluates is kept');
+  t.same(
+    mediateScopes('system/Observation.rs?value-quantity=5', 'system/*.rs', types).granted,
+    ['system/Observation.rs?value-quantity=5'],
+    'any parameter the search evaluates is kept',
+  );
   t.same(mediateScopes('admin system/Patient.r', 'system/Patient.r', types).granted, ['system/Patient.r'], 'admin only when registered');
   t.same(mediateScopes('admin', 'admin', types).granted, ['admin']);
   t.same(mediateScopes('patient/*.rs user/*.rs', 'patient/*.rs user/*.rs', types).granted, [], 'no patient or user without launch context');
@@ -66,8 +91,21 @@ t.test('restriction filters evaluate search criteria on a resource', async (t) =
   t.equal(matches([['category', '|vital-signs']]), false, 'no system wanted, but it has one');
   t.equal(matches([['category', 'http://terminology.hl7.org/CodeSystem/observation-category|']]), true);
   t.equal(matches([['category', 'survey,vital-signs']]), true, 'comma is OR');
-  t.equal(matches([['category', 'vital-signs'], ['code', 'http://loinc.org|8867-4']]), true, 'pairs are AND');
-  t.equal(matches([['category', 'vital-signs'], ['status', 'amended']]), false);
+  t.equal(
+    matches([
+      ['category', 'vital-signs'],
+      ['code', 'http://loinc.org|8867-4'],
+    ]),
+    true,
+    'pairs are AND',
+  );
+  t.equal(
+    matches([
+      ['category', 'vital-signs'],
+      ['status', 'amended'],
+    ]),
+    false,
+  );
   t.equal(matches([['subject', 'Patient/a']]), true);
   t.equal(matches([['subject', 'Patient/b']]), false);
   t.equal(matches([['code:not', 'http://loinc.org|8867-4']]), false, 'modifiers the search supports are evaluated');

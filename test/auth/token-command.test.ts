@@ -14,7 +14,10 @@ const BASE_URL = 'http://haven-cli.test';
 t.test(`haven token while the server runs (${engine === 'pglite' ? 'embedded database, keys in DATA_DIR' : 'PostgreSQL, keys in the database'})`, async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'haven-cli-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const env: Record<string, string> = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BASE_URL, LOG_LEVEL: 'info' } as Record<string, string>;
+  const env: Record<string, string> = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', BASE_URL, LOG_LEVEL: 'info' } as Record<
+    string,
+    string
+  >;
   delete env.DATABASE_URL;
   delete env.KEYS_DIR;
   if (engine === 'postgres') env.DATABASE_URL = await createPostgresDatabase(t);

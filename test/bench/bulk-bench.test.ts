@@ -7,7 +7,10 @@ const databaseUrl = process.env.DATABASE_URL;
 
 t.test('the bulk benchmark runs', { skip: !databaseUrl && 'the benchmark runs on PostgreSQL only (DATABASE_URL)' }, async (t) => {
   const rows = await runBulkBench({ databaseUrl: databaseUrl as string, resources: 200 });
-  t.same(rows.map((r) => r.what), ['import', 'export']);
+  t.same(
+    rows.map((r) => r.what),
+    ['import', 'export'],
+  );
   for (const row of rows) t.ok(row.haven > 0 && row.baseline > 0 && row.ratio > 0, `${row.what}: both measured`);
   t.match(formatBulkTable(rows), /\| import \|/);
 });

@@ -40,7 +40,11 @@ t.test('Patient $everything', async (t) => {
     await app.fhir('PUT', 'Observation/oa2', { ...observation('oa2', 'a', '29463-7'), status: 'amended' });
     t.same(refs((await app.fhir('GET', `Patient/a/$everything?_since=${encodeURIComponent(before)}`)).json), ['Observation/oa2']);
     const windowed = await app.fhir('GET', 'Patient/a/$everything?start=2021-01-01&end=2025-01-01');
-    t.same(refs(windowed.json), ['Group/g1', 'Observation/oa1', 'Observation/oa2', 'Observation/oa4', 'Patient/a'], 'undated resources stay, dated ones outside the window go');
+    t.same(
+      refs(windowed.json),
+      ['Group/g1', 'Observation/oa1', 'Observation/oa2', 'Observation/oa4', 'Patient/a'],
+      'undated resources stay, dated ones outside the window go',
+    );
     t.equal((await app.fhir('GET', 'Patient/a/$everything?_type=Practitioner')).status, 400);
     t.equal((await app.fhir('GET', 'Patient/a/$everything?start=soon')).status, 400);
     t.equal((await app.fhir('GET', 'Patient/a/$everything?code=x')).status, 400);
@@ -55,6 +59,10 @@ t.test('Patient $everything', async (t) => {
     t.equal(other.status, 404);
     t.notMatch(other.body, /ob1/);
     const observationsOnly = app.as(await app.token('patient/Observation.rs patient/Patient.r', { patient: 'a' }));
-    t.same(refs((await observationsOnly('GET', 'Patient/a/$everything')).json), ['Observation/oa1', 'Observation/oa2', 'Observation/oa3', 'Observation/oa4'], 'types it may not search are left out');
+    t.same(
+      refs((await observationsOnly('GET', 'Patient/a/$everything')).json),
+      ['Observation/oa1', 'Observation/oa2', 'Observation/oa3', 'Observation/oa4'],
+      'types it may not search are left out',
+    );
   });
 });

@@ -41,7 +41,11 @@ t.test('export flow', async (t) => {
     t.equal(manifest.request, 'http://haven.test/fhir/$export?_type=Patient,Observation');
     t.equal(manifest.requiresAccessToken, true);
     t.same(manifest.error, []);
-    t.same(manifest.output.map((o: { type: string }) => o.type), ['Patient', 'Observation'], 'Patient first, no empty types');
+    t.same(
+      manifest.output.map((o: { type: string }) => o.type),
+      ['Patient', 'Observation'],
+      'Patient first, no empty types',
+    );
     t.ok(!Number.isNaN(Date.parse(manifest.transactionTime)));
 
     for (const item of manifest.output) {
@@ -69,7 +73,9 @@ t.test('export flow', async (t) => {
     t.equal((await other('GET', statusPath(location))).status, 404, 'another client cannot see the job');
     t.equal((await other('GET', manifest.output[0].url.replace('http://haven.test/fhir/', ''))).status, 404, 'nor its files');
 
-    const audit = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE 'Observation/ob1' = ANY(entity_refs) AND query LIKE '%$export%'`);
+    const audit = await app.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE 'Observation/ob1' = ANY(entity_refs) AND query LIKE '%$export%'`,
+    );
     t.ok(audit.rows[0].n >= 1, 'exported resources are in the audit trail');
     const downloads = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE query LIKE 'bulk/files/%'`);
     t.ok(downloads.rows[0].n >= 2, 'downloads are audited');
@@ -104,7 +110,7 @@ t.test('export flow', async (t) => {
     t.same(ids(ored.Observation), ['oa2', 'oc1'], 'queries of one type are ORed');
   });
 
-  t.test('Group export: exactly the active members\' compartments', async (t) => {
+  t.test("Group export: exactly the active members' compartments", async (t) => {
     const { manifest } = await runExport(app, app.fhir, 'Group/g1/$export');
     const files = await download(app.fhir, manifest);
     t.same(ids(files.Patient), ['a', 'c']);
@@ -141,7 +147,11 @@ t.test('export flow', async (t) => {
 
     const observations = app.as(await app.token('system/Observation.rs', { subject: 'obs-only' }));
     const { manifest } = await runExport(app, observations, '$export');
-    t.same(manifest.output.map((o) => o.type), ['Observation'], 'without _type, only covered types');
+    t.same(
+      manifest.output.map((o) => o.type),
+      ['Observation'],
+      'without _type, only covered types',
+    );
     t.equal(manifest.error.length, 1, 'what was left out is reported');
     const outcome = (await observations('GET', manifest.error[0].url.replace('http://haven.test/fhir/', ''))).body;
     t.match(outcome, /Patient/);

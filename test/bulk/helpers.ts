@@ -24,7 +24,12 @@ export async function bulkApp(t: TestLike, env: Record<string, string> = {}): Pr
     ...app,
     worker: (options = {}) => {
       // No grace period: the tests write, then export, from one process (timing is never asserted).
-      const worker = new BulkWorker(app.services, { graceMs: 0, pageSize: 1000, log: { info: () => undefined, error: (obj, msg) => console.error(msg, obj) }, ...options });
+      const worker = new BulkWorker(app.services, {
+        graceMs: 0,
+        pageSize: 1000,
+        log: { info: () => undefined, error: (obj, msg) => console.error(msg, obj) },
+        ...options,
+      });
       workers.push(worker);
       return worker;
     },

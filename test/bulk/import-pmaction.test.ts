@@ -41,11 +41,28 @@ function phaseOneExport() {
     programs: [{ id: 'anxiety-30', title: '30 days', currentDay: 2 }],
     appreciations: [{ id: 1736755200004, timestamp: '2025-01-13T08:00:00.000Z', text: 'I appreciate my neighbour' }],
     accomplishments: [{ id: 1736841600005, timestamp: '2025-01-14T08:00:00.000Z', icon: '🚶', type: 'Went for a walk', details: '40 minutes by the river' }],
-    boundaries: [{ id: 1736928000006, timestamp: '2025-01-15T08:00:00.000Z', description: 'I said no to working late', person: 'My manager', outcome: 'He accepted it', rating: 4 }],
+    boundaries: [
+      {
+        id: 1736928000006,
+        timestamp: '2025-01-15T08:00:00.000Z',
+        description: 'I said no to working late',
+        person: 'My manager',
+        outcome: 'He accepted it',
+        rating: 4,
+      },
+    ],
     quotes: [{ id: 1737014400007, timestamp: '2025-01-16T08:00:00.000Z', text: 'Still I rise.', author: 'Maya Angelou' }],
     history: [
       // PHQ-9 with item 9 (the last) at 2: total 10, moderate, and the suicide-risk Flag.
-      { id: 1737100800008, screeningId: 'depression-phq9', title: 'Depression', answers: [1, 1, 1, 1, 1, 1, 1, 1, 2], score: 10, date: '2025-01-17T08:00:00.000Z', type: 'simple' },
+      {
+        id: 1737100800008,
+        screeningId: 'depression-phq9',
+        title: 'Depression',
+        answers: [1, 1, 1, 1, 1, 1, 1, 1, 2],
+        score: 10,
+        date: '2025-01-17T08:00:00.000Z',
+        type: 'simple',
+      },
       { id: 1737187200009, type: 'GAD-7', answers: { 0: 2, 1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2 }, timestamp: '2025-01-18T08:00:00.000Z' },
       { id: 1737273600010, screeningId: 'depression-phq9', answers: [1, 2, 3], date: '2025-01-19T08:00:00.000Z' },
       { id: 1737360000011, screeningId: 'ptsd-pcl5', score: 5, date: '2025-01-20T08:00:00.000Z' },
@@ -79,12 +96,20 @@ t.test('a phase-1 export becomes the records of the Patient', async (t) => {
   t.equal(summary.refused, 3);
   t.same(
     summary.notImported.map((n) => [n.key, n.count]),
-    [['userName', 1], ['habits', 3], ['topics', 1], ['programs', 1]],
+    [
+      ['userName', 1],
+      ['habits', 3],
+      ['topics', 1],
+      ['programs', 1],
+    ],
     'habits, topics, programs and the name counted, with reasons',
   );
   t.ok(summary.notImported.every((n) => n.reason.length > 0));
 
-  const refusals = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const refusals = readFileSync(report, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.match(refusals, [
     { file, section: 'history', index: 2, pmactionId: '1737273600010', status: 400, reason: /responses of a PHQ-9 must be 9 item scores, not 3/ },
     { file, section: 'history', index: 3, pmactionId: '1737360000011', status: 400, reason: /Unknown instrument "ptsd-pcl5"/ },
@@ -104,7 +129,10 @@ t.test('a phase-1 export becomes the records of the Patient', async (t) => {
   const scored = (await api('GET', 'pma-1/assessments')).json.records;
   t.match(
     scored.map((a: { type: string; score: number; severity: string; responses: number[] }) => [a.type, a.score, a.severity, a.responses.length]),
-    [['GAD-7', 14, 'moderate', 7], ['PHQ-9', 10, 'moderate', 9]],
+    [
+      ['GAD-7', 14, 'moderate', 7],
+      ['PHQ-9', 10, 'moderate', 9],
+    ],
   );
   const responses = (await app.fhir('GET', 'QuestionnaireResponse?subject=Patient/pma-1')).json.entry.map((e: { resource: unknown }) => e.resource);
   t.equal(responses.length, 2);
@@ -117,7 +145,9 @@ t.test('a phase-1 export becomes the records of the Patient', async (t) => {
   t.equal(flags[0].resource.code.coding[0].code, '225444004');
 
   // Journal entries: DocumentReferences with the confidentiality label and the text the app showed.
-  const documents = ((await app.fhir('GET', 'DocumentReference?subject=Patient/pma-1&_count=50')).json.entry ?? []).map((e: { resource: Record<string, never> }) => e.resource);
+  const documents = ((await app.fhir('GET', 'DocumentReference?subject=Patient/pma-1&_count=50')).json.entry ?? []).map(
+    (e: { resource: Record<string, never> }) => e.resource,
+  );
   t.equal(documents.length, 5);
   for (const d of documents) {
     t.same(d.meta.security, [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R', display: 'restricted' }]);
@@ -126,7 +156,11 @@ t.test('a phase-1 export becomes the records of the Patient', async (t) => {
   }
   const byCategory = Object.fromEntries(documents.map((d: { category: Array<{ text: string }> }) => [d.category[0].text, d]));
   t.same(Object.keys(byCategory).sort(), ['Accomplishment', 'Appreciation', 'Boundary', 'Feelings check-in', 'Quote']);
-  t.equal(decode(byCategory['Feelings check-in']), 'Feeling: Sad\nMore specifically: Lonely\nNotes: Missed my sister today', 'a check-in without a rating keeps all it says');
+  t.equal(
+    decode(byCategory['Feelings check-in']),
+    'Feeling: Sad\nMore specifically: Lonely\nNotes: Missed my sister today',
+    'a check-in without a rating keeps all it says',
+  );
   t.equal(byCategory['Feelings check-in'].date, '2025-01-10T08:00:00.000Z');
   t.equal(decode(byCategory.Appreciation), 'I appreciate my neighbour');
   t.equal(decode(byCategory.Accomplishment), 'Icon: 🚶\nType: Went for a walk\nDetails: 40 minutes by the river');
@@ -180,8 +214,15 @@ t.test('the export wrapped as { pmaction } or as a localStorage dump of JSON tex
   const data = { checkIns: [checkIn, { ...checkIn, feeling: 'Sad' }], habits: [] };
   writeFileSync(path.join(dir, 'wrapped.json'), JSON.stringify({ pmaction: data }));
   writeFileSync(path.join(dir, 'dump.json'), JSON.stringify({ theme: 'dark', pmactionData: JSON.stringify(data) }));
-  for (const [name, patient] of [['wrapped.json', 'pma-w'], ['dump.json', 'pma-d']]) {
-    const summary = await importPmaction(path.join(dir, name), app.services, { patientId: patient, reportPath: path.join(dir, `${name}.report`), progressOut: quiet });
+  for (const [name, patient] of [
+    ['wrapped.json', 'pma-w'],
+    ['dump.json', 'pma-d'],
+  ]) {
+    const summary = await importPmaction(path.join(dir, name), app.services, {
+      patientId: patient,
+      reportPath: path.join(dir, `${name}.report`),
+      progressOut: quiet,
+    });
     t.same(summary.stored, { 'journal entry': 1 }, name);
     t.equal(summary.refused, 1, `${name}: the second entry with the same id is refused`);
     t.match(readFileSync(path.join(dir, `${name}.report`), 'utf8'), /"index":1,"pmactionId":"1".*Another checkIns entry before it has the id 1/);
@@ -197,13 +238,21 @@ t.test('the export wrapped as { pmaction } or as a localStorage dump of JSON tex
 t.test('--dry-run validates and stores nothing; an unknown Patient is refused', async (t) => {
   const { app, dir, file } = await setUp(t, 'pma-2');
   const versions = await versionCount(app);
-  const summary = await importPmaction(file, app.services, { patientId: 'pma-2', reportPath: path.join(dir, 'report.ndjson'), dryRun: true, progressOut: quiet });
+  const summary = await importPmaction(file, app.services, {
+    patientId: 'pma-2',
+    reportPath: path.join(dir, 'report.ndjson'),
+    dryRun: true,
+    progressOut: quiet,
+  });
   t.same(summary.stored, { 'mood entry': 1, 'journal entry': 5, assessment: 2 });
   t.equal(summary.refused, 3);
   t.equal(await versionCount(app), versions, 'nothing stored');
   t.equal((await app.fhir('GET', 'DocumentReference?subject=Patient/pma-2&_total=accurate&_count=0')).json.total, 0);
 
-  await t.rejects(importPmaction(file, app.services, { patientId: 'nobody', reportPath: path.join(dir, 'r2.ndjson'), progressOut: quiet }), { status: 404, message: /Patient\/nobody is not known/ });
+  await t.rejects(importPmaction(file, app.services, { patientId: 'nobody', reportPath: path.join(dir, 'r2.ndjson'), progressOut: quiet }), {
+    status: 404,
+    message: /Patient\/nobody is not known/,
+  });
   t.equal(await versionCount(app), versions);
 });
 

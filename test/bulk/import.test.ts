@@ -26,10 +26,17 @@ t.test('a Synthea folder of 100 patients', async (t) => {
   const app = await testApp(t, { BUNDLE_MAX_ENTRIES: '100000' });
   const dir = tmp(t);
   const { resources } = writeSyntheaFolder(path.join(dir, 'fhir'), 100);
-  const summary = await importPaths([path.join(dir, 'fhir')], new StoreWriter(app.services), { batchSize: 50, reportPath: path.join(dir, 'report.ndjson'), progressOut: quiet });
+  const summary = await importPaths([path.join(dir, 'fhir')], new StoreWriter(app.services), {
+    batchSize: 50,
+    reportPath: path.join(dir, 'report.ndjson'),
+    progressOut: quiet,
+  });
   t.equal(summary.refused, 0, readFileSync(path.join(dir, 'report.ndjson'), 'utf8'));
   t.same(summary.stored, { Organization: 1, Practitioner: 1, Patient: 100, Encounter: 100, Observation: 100, Condition: 100 });
-  t.equal(Object.values(summary.stored).reduce((a, b) => a + b, 0), resources);
+  t.equal(
+    Object.values(summary.stored).reduce((a, b) => a + b, 0),
+    resources,
+  );
 
   const count = async (query: string) => (await app.fhir('GET', `${query}${query.includes('?') ? '&' : '?'}_total=accurate&_count=0`)).json.total;
   t.equal(await count('Patient'), 100);
@@ -42,22 +49,48 @@ t.test('a Synthea folder of 100 patients', async (t) => {
   t.ok(audited.rows[0].n >= 100, 'the writes are in the audit trail under the import run');
 });
 
-t.test("imported resources run the after-write hooks; a line a hook refuses is refused alone", async (t) => {
+t.test('imported resources run the after-write hooks; a line a hook refuses is refused alone', async (t) => {
   const app = await testApp(t);
   const dir = tmp(t);
   const file = path.join(dir, 'mixed.ndjson');
   const reading = (id: string, systolic: number) => ({
-    resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, subject: { reference: 'Patient/imp-1' },
-    effectiveDateTime: new Date().toISOString(), valueQuantity: { value: systolic, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+    subject: { reference: 'Patient/imp-1' },
+    effectiveDateTime: new Date().toISOString(),
+    valueQuantity: { value: systolic, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
   });
-  const subscription = { resourceType: 'Subscription', id: 'imp-sub', status: 'requested', reason: 'x', criteria: 'Observation', channel: { type: 'rest-hook', endpoint: 'https://example.org/hook' } };
-  writeFileSync(file, [{ resourceType: 'Patient', id: 'imp-1' }, reading('imp-o1', 120), reading('imp-o2', 200), subscription].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const subscription = {
+    resourceType: 'Subscription',
+    id: 'imp-sub',
+    status: 'requested',
+    reason: 'x',
+    criteria: 'Observation',
+    channel: { type: 'rest-hook', endpoint: 'https://example.org/hook' },
+  };
+  writeFileSync(
+    file,
+    [{ resourceType: 'Patient', id: 'imp-1' }, reading('imp-o1', 120), reading('imp-o2', 200), subscription].map((r) => JSON.stringify(r)).join('\n') + '\n',
+  );
   const report = path.join(dir, 'report.ndjson');
   const summary = await importPaths([file], new StoreWriter(app.services), { batchSize: 10, reportPath: report, progressOut: quiet });
   t.same(summary.stored, { Patient: 1, Observation: 2 });
-  t.match(readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), [{ line: 4, resourceType: 'Subscription', status: 422 }], 'the Subscription alone is refused');
+  t.match(
+    readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [{ line: 4, resourceType: 'Subscription', status: 422 }],
+    'the Subscription alone is refused',
+  );
   const flags = (await app.fhir('GET', 'Flag?patient=Patient/imp-1&status=active')).json.entry ?? [];
-  t.same(flags.map((e: { resource: { code: { coding: Array<{ code: string }> } } }) => e.resource.code.coding[0].code), ['bp-crisis'], 'the alert rules ran on the imported reading');
+  t.same(
+    flags.map((e: { resource: { code: { coding: Array<{ code: string }> } } }) => e.resource.code.coding[0].code),
+    ['bp-crisis'],
+    'the alert rules ran on the imported reading',
+  );
 });
 
 t.test('malformed NDJSON: the broken lines reported, the rest stored', async (t) => {
@@ -79,7 +112,10 @@ t.test('malformed NDJSON: the broken lines reported, the rest stored', async (t)
   const summary = await importPaths([file], new StoreWriter(app.services), { batchSize: 2, reportPath: report, progressOut: quiet });
   t.same(summary.stored, { Patient: 3 });
   t.equal(summary.refused, 2);
-  const refusals = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const refusals = readFileSync(report, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.match(refusals, [
     { file, line: 3, reason: /Not JSON/ },
     { file, line: 4, resourceType: 'Observation', id: 'bad-obs', status: 422, reason: /^Observation.status/ },
@@ -122,7 +158,10 @@ t.test('importing again updates what exists (the general path) and creates what 
   const options = { batchSize: 10, reportPath: path.join(dir, 'report.ndjson'), progressOut: quiet };
   writeFileSync(file, [JSON.stringify({ resourceType: 'Patient', id: 'again' })].join('\n') + '\n');
   await importPaths([file], new StoreWriter(app.services), options);
-  writeFileSync(file, [JSON.stringify({ resourceType: 'Patient', id: 'again', gender: 'male' }), JSON.stringify({ resourceType: 'Patient', id: 'fresh' })].join('\n') + '\n');
+  writeFileSync(
+    file,
+    [JSON.stringify({ resourceType: 'Patient', id: 'again', gender: 'male' }), JSON.stringify({ resourceType: 'Patient', id: 'fresh' })].join('\n') + '\n',
+  );
   const summary = await importPaths([file], new StoreWriter(app.services), options);
   t.same(summary.stored, { Patient: 2 });
   const again = (await app.fhir('GET', 'Patient/again')).json;
@@ -133,9 +172,15 @@ t.test('importing again updates what exists (the general path) and creates what 
 
 t.test('haven import --dry-run validates only', async (t) => {
   const dir = tmp(t);
-  writeFileSync(path.join(dir, 'a.ndjson'), [JSON.stringify({ resourceType: 'Patient', id: 'x' }), JSON.stringify({ resourceType: 'Observation', status: 42, code: {} })].join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'a.ndjson'),
+    [JSON.stringify({ resourceType: 'Patient', id: 'x' }), JSON.stringify({ resourceType: 'Observation', status: 42, code: {} })].join('\n') + '\n',
+  );
   const report = path.join(dir, 'report.ndjson');
-  const result = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', '--dry-run', '--report', report, dir], { cwd: packageRoot, env: { ...process.env, DATA_DIR: path.join(dir, 'data') } }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  const result = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', '--dry-run', '--report', report, dir], {
+    cwd: packageRoot,
+    env: { ...process.env, DATA_DIR: path.join(dir, 'data') },
+  }).catch((error: { code: number; stdout: string; stderr: string }) => error);
   t.equal((result as { code?: number }).code, 1, 'exit 1 when something was refused');
   t.match(result.stdout, /valid: 1 resources \(Patient 1\)/);
   t.match(result.stdout, /refused: 1/);

@@ -29,7 +29,9 @@ t.test('restart in the middle of an export', async (t) => {
   t.ok(pages >= 3, 'it got as far as Observations');
   const mid = await app.fhir('GET', location, undefined, { accept: 'application/json' });
   t.equal(mid.status, 202, 'still running as far as the client can tell');
-  const { rows: [before] } = await app.db.query<{ transaction_time: Date; done_types: string[] }>('SELECT transaction_time, done_types FROM bulk_export_job WHERE id = $1', [jobId]);
+  const {
+    rows: [before],
+  } = await app.db.query<{ transaction_time: Date; done_types: string[] }>('SELECT transaction_time, done_types FROM bulk_export_job WHERE id = $1', [jobId]);
   t.same(before.done_types, ['Patient']);
 
   const second = app.worker({ pageSize: 2 });
@@ -44,7 +46,9 @@ t.test('restart in the middle of an export', async (t) => {
   const files = await download(app.fhir, done.json);
   t.same(ids(files.Patient), ['a', 'b', 'c'], 'the finished type is kept');
   t.same(ids(files.Observation), ['oa1', 'oa2', 'ob1', 'oc1'], 'the unfinished type is complete, each once');
-  const { rows: [after] } = await app.db.query<{ attempt: number }>('SELECT attempt FROM bulk_export_job WHERE id = $1', [jobId]);
+  const {
+    rows: [after],
+  } = await app.db.query<{ attempt: number }>('SELECT attempt FROM bulk_export_job WHERE id = $1', [jobId]);
   t.equal(after.attempt, 2);
 });
 
@@ -75,7 +79,13 @@ t.test('a job that keeps killing its worker fails with an OperationOutcome', asy
   const location = statusPath(kick.headers['content-location']);
   const jobId = location.split('/').pop() as string;
   for (let i = 0; i < 4; i++) {
-    await app.worker({ afterPage: () => { throw new JobLost('killed'); } }).runOne();
+    await app
+      .worker({
+        afterPage: () => {
+          throw new JobLost('killed');
+        },
+      })
+      .runOne();
     await app.db.query(`UPDATE bulk_export_job SET lease_until = now() - interval '1 second' WHERE id = $1`, [jobId]);
   }
   const res = await app.fhir('GET', location);
@@ -111,8 +121,15 @@ t.test('a resource changed during the export is in it, or changed after transact
     if (exported) t.equal(exported.meta.versionId, current.meta.versionId, `${id}: the export holds its current version`);
     else t.ok(Date.parse(current.meta.lastUpdated) > time, `${id}: left out, and changed after transactionTime`);
   }
-  t.notOk(files.Observation.some((o) => o.id === 'new1'), 'what was created after transactionTime is not in this export');
-  t.same(ids(files.Observation).filter((id) => id !== 'oc1'), ['oa1', 'oa2', 'ob1'], 'the rest as it was');
+  t.notOk(
+    files.Observation.some((o) => o.id === 'new1'),
+    'what was created after transactionTime is not in this export',
+  );
+  t.same(
+    ids(files.Observation).filter((id) => id !== 'oc1'),
+    ['oa1', 'oa2', 'ob1'],
+    'the rest as it was',
+  );
 });
 
 t.test('two workers, each job once', async (t) => {
@@ -131,5 +148,9 @@ t.test('two workers, each job once', async (t) => {
   const [ranA, ranB] = await Promise.all([a.drain(), b.drain()]);
   t.equal(ranA + ranB, 6, 'every job ran, once');
   const { rows } = await app.db.query<{ state: string; attempt: number }>('SELECT state, attempt FROM bulk_export_job');
-  t.same(rows.map((r) => [r.state, r.attempt]), rows.map(() => ['completed', 1]), 'each claimed once');
+  t.same(
+    rows.map((r) => [r.state, r.attempt]),
+    rows.map(() => ['completed', 1]),
+    'each claimed once',
+  );
 });

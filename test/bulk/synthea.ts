@@ -18,18 +18,40 @@ export function writeSyntheaFolder(dir: string, patients: number): { resources: 
   });
   writeFileSync(
     path.join(dir, 'hospitalInformation1700000000000.json'),
-    JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [post({ resourceType: 'Organization', identifier: [{ system: SYNTHEA, value: 'org-1' }], name: 'General Hospital' }, `identifier=${SYNTHEA}|org-1`)] }),
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        post({ resourceType: 'Organization', identifier: [{ system: SYNTHEA, value: 'org-1' }], name: 'General Hospital' }, `identifier=${SYNTHEA}|org-1`),
+      ],
+    }),
   );
   writeFileSync(
     path.join(dir, 'practitionerInformation1700000000000.json'),
-    JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [post({ resourceType: 'Practitioner', identifier: [{ system: NPI, value: '9999912345' }], name: [{ family: 'Osler' }] }, `identifier=${NPI}|9999912345`)] }),
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        post({ resourceType: 'Practitioner', identifier: [{ system: NPI, value: '9999912345' }], name: [{ family: 'Osler' }] }, `identifier=${NPI}|9999912345`),
+      ],
+    }),
   );
   let resources = 2;
   for (let i = 0; i < patients; i++) {
     const patient = `urn:uuid:${randomUUID()}`;
     const encounter = `urn:uuid:${randomUUID()}`;
     const entry = [
-      { fullUrl: patient, resource: { resourceType: 'Patient', identifier: [{ system: SYNTHEA, value: `p-${i}` }], name: [{ family: `Test${i}`, given: ['Pat'] }], gender: i % 2 ? 'male' : 'female', birthDate: '1970-01-01' }, request: { method: 'POST', url: 'Patient' } },
+      {
+        fullUrl: patient,
+        resource: {
+          resourceType: 'Patient',
+          identifier: [{ system: SYNTHEA, value: `p-${i}` }],
+          name: [{ family: `Test${i}`, given: ['Pat'] }],
+          gender: i % 2 ? 'male' : 'female',
+          birthDate: '1970-01-01',
+        },
+        request: { method: 'POST', url: 'Patient' },
+      },
       {
         fullUrl: encounter,
         resource: {
@@ -45,7 +67,14 @@ export function writeSyntheaFolder(dir: string, patients: number): { resources: 
       },
       {
         fullUrl: `urn:uuid:${randomUUID()}`,
-        resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: patient }, encounter: { reference: encounter }, valueQuantity: { value: 60 + (i % 40), unit: '/min' } },
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+          subject: { reference: patient },
+          encounter: { reference: encounter },
+          valueQuantity: { value: 60 + (i % 40), unit: '/min' },
+        },
         request: { method: 'POST', url: 'Observation' },
       },
       {

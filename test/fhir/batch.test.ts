@@ -14,7 +14,10 @@ const reading = (id: string, value: number, extra: Record<string, unknown> = {})
   valueQuantity: { value, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
   ...extra,
 });
-const post = (resource: unknown, ifNoneExist?: string) => ({ resource, request: { method: 'POST', url: 'Observation', ...(ifNoneExist ? { ifNoneExist } : {}) } });
+const post = (resource: unknown, ifNoneExist?: string) => ({
+  resource,
+  request: { method: 'POST', url: 'Observation', ...(ifNoneExist ? { ifNoneExist } : {}) },
+});
 const batch = (entry: unknown[]) => ({ resourceType: 'Bundle', type: 'batch', entry });
 
 async function observations(app: TestApp): Promise<number> {
@@ -38,7 +41,10 @@ t.test('a batch with one bad entry stores the others, and answers each entry wit
   t.equal(res.status, 200, 'a processed batch is 200 whatever its entries did');
   t.equal(res.json.type, 'batch-response');
   t.same(app.services.validator.validate(res.json), []);
-  t.same(res.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)), ['201', '422', '404', '201', '400']);
+  t.same(
+    res.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)),
+    ['201', '422', '404', '201', '400'],
+  );
   t.equal(res.json.entry[1].response.outcome.resourceType, 'OperationOutcome');
   t.equal(await observations(app), 2, 'the two good readings are stored');
 });
@@ -54,7 +60,10 @@ t.test('a failing entry is undone alone: its partial work does not survive', asy
       { resource: { resourceType: 'Patient', id: 'p', gender: 'male' }, request: { method: 'PUT', url: 'Patient/p', ifMatch: 'W/"1"' } },
     ]),
   );
-  t.same(res.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)), ['200', '412']);
+  t.same(
+    res.json.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3)),
+    ['200', '412'],
+  );
   const patient = (await app.fhir('GET', 'Patient/p')).json;
   t.equal(patient.gender, 'female');
   t.equal(patient.meta.versionId, '2');
@@ -70,7 +79,11 @@ t.test('device retries: a conditional create keyed on Observation.identifier nev
   t.ok(first.json.entry.every((e: { response: { status: string } }) => e.response.status.startsWith('201')));
   // The gateway did not see the answer and sends the same burst again, twice at once.
   const retries = await Promise.all([app.fhir('POST', '', batch(burst)), app.fhir('POST', '', batch(burst))]);
-  for (const retry of retries) t.ok(retry.json.entry.every((e: { response: { status: string } }) => e.response.status.startsWith('200')), 'each retry finds its readings');
+  for (const retry of retries)
+    t.ok(
+      retry.json.entry.every((e: { response: { status: string } }) => e.response.status.startsWith('200')),
+      'each retry finds its readings',
+    );
   t.equal(await observations(app), 10, 'still ten readings');
 });
 

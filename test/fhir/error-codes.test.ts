@@ -19,7 +19,11 @@ function sourceFiles(dir: string): string[] {
 t.test('docs/api.md lists exactly the codes of src/error-codes.ts, with their status and meaning', async (t) => {
   const docs = readFileSync(path.join(packageRoot, 'docs', 'api.md'), 'utf8');
   const section = docs.slice(docs.indexOf('### Error codes'), docs.indexOf('\n## ', docs.indexOf('### Error codes')));
-  const rows = [...section.matchAll(/^\| `([a-z-]+)` \| ([^|]+) \| (.+) \|$/gm)].map(([, code, status, meaning]) => ({ code, status: status.trim(), meaning: meaning.replace(/\\\|/g, '|') }));
+  const rows = [...section.matchAll(/^\| `([a-z-]+)` \| ([^|]+) \| (.+) \|$/gm)].map(([, code, status, meaning]) => ({
+    code,
+    status: status.trim(),
+    meaning: meaning.replace(/\\\|/g, '|'),
+  }));
   const listed = Object.entries(ERROR_CODES).map(([code, d]) => ({ code, status: d.status, meaning: d.meaning }));
   t.same(rows, listed, 'the table is the list, in order');
   t.match(docs, ERROR_CODE_SYSTEM, 'and names the CodeSystem');

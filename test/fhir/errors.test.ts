@@ -27,15 +27,36 @@ t.test('bad bodies are refused with a 4xx OperationOutcome and nothing is stored
     { name: 'an unknown element', status: 422, body: { resourceType: 'Patient', favouriteColour: 'blue' }, expression: 'Patient.favouriteColour' },
     { name: 'a bad date', status: 422, body: { resourceType: 'Patient', birthDate: '1990-02-30' }, expression: 'Patient.birthDate' },
     { name: 'a malformed date', status: 422, body: { resourceType: 'Patient', birthDate: '02/03/1990' }, expression: 'Patient.birthDate' },
-    { name: 'a dateTime without a zone', type: 'Observation', status: 422, body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, effectiveDateTime: '2026-01-01T10:00:00' }, expression: 'Observation.effectiveDateTime' },
+    {
+      name: 'a dateTime without a zone',
+      type: 'Observation',
+      status: 422,
+      body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, effectiveDateTime: '2026-01-01T10:00:00' },
+      expression: 'Observation.effectiveDateTime',
+    },
     { name: 'a wrong type', status: 422, body: { resourceType: 'Patient', active: 'yes' }, expression: 'Patient.active' },
     { name: 'a code outside the value set', status: 422, body: { resourceType: 'Patient', gender: 'unknown-gender' }, expression: 'Patient.gender' },
     { name: 'an empty array', status: 422, body: { resourceType: 'Patient', name: [] }, expression: 'Patient.name' },
     { name: 'an empty object', status: 422, body: { resourceType: 'Patient', name: [{}] }, expression: 'Patient.name[0]' },
     { name: 'an empty string', status: 422, body: { resourceType: 'Patient', name: [{ family: '' }] }, expression: 'Patient.name[0].family' },
-    { name: 'a decimal where an integer belongs', status: 422, body: { resourceType: 'Patient', multipleBirthInteger: 1.5 }, expression: 'Patient.multipleBirthInteger' },
-    { name: 'a script in the narrative', status: 422, body: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></div>' } }, expression: 'Patient.text.div' },
-    { name: 'an invalid contained resource', status: 422, body: { resourceType: 'Patient', contained: [{ resourceType: 'Organization', id: 'o', bogus: true }] }, expression: 'Patient.contained[0].bogus' },
+    {
+      name: 'a decimal where an integer belongs',
+      status: 422,
+      body: { resourceType: 'Patient', multipleBirthInteger: 1.5 },
+      expression: 'Patient.multipleBirthInteger',
+    },
+    {
+      name: 'a script in the narrative',
+      status: 422,
+      body: { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></div>' } },
+      expression: 'Patient.text.div',
+    },
+    {
+      name: 'an invalid contained resource',
+      status: 422,
+      body: { resourceType: 'Patient', contained: [{ resourceType: 'Organization', id: 'o', bogus: true }] },
+      expression: 'Patient.contained[0].bogus',
+    },
     { name: 'a prototype-polluting key', status: 400, body: '{"resourceType":"Patient","__proto__":{"x":1}}' },
     { name: 'text/plain', status: 415, body: 'hello', headers: { 'content-type': 'text/plain' } },
     { name: 'XML', status: 415, body: '<Patient/>', headers: { 'content-type': 'application/fhir+xml' } },
@@ -44,7 +65,11 @@ t.test('bad bodies are refused with a 4xx OperationOutcome and nothing is stored
     const res = await fhir('POST', c.type ?? 'Patient', c.body, c.headers);
     t.equal(res.status, c.status, `${c.name}: ${c.status}`);
     isOutcome(t, res.json);
-    if (c.expression) t.ok(res.json.issue.some((i: { expression?: string[] }) => i.expression?.includes(c.expression as string)), `${c.name}: names ${c.expression}`);
+    if (c.expression)
+      t.ok(
+        res.json.issue.some((i: { expression?: string[] }) => i.expression?.includes(c.expression as string)),
+        `${c.name}: names ${c.expression}`,
+      );
   }
   t.equal(await storedCount(app), 0, 'nothing was stored');
   t.equal((await fhir('POST', 'Patient', { resourceType: 'Patient' })).status, 201, 'the server keeps serving');

@@ -38,11 +38,17 @@ t.test('instance history lists every version newest first, deletion included', a
   t.equal(res.json.type, 'history');
   t.same(services.validator.validate(res.json), [], 'the Bundle validates against the R4 schema');
   const entries: Entry[] = res.json.entry;
-  t.same(entries.map((e) => e.request.method), ['DELETE', 'PUT', 'POST']);
+  t.same(
+    entries.map((e) => e.request.method),
+    ['DELETE', 'PUT', 'POST'],
+  );
   t.equal(entries[0].resource, undefined, 'a deletion has no resource');
   t.equal(entries[0].request.url, `Patient/${json.id}`);
   t.equal(entries[2].request.url, 'Patient', 'a create is a POST to the type');
-  t.same(entries.map((e) => e.response.etag), ['W/"3"', 'W/"2"', 'W/"1"']);
+  t.same(
+    entries.map((e) => e.response.etag),
+    ['W/"3"', 'W/"2"', 'W/"1"'],
+  );
   t.equal(entries[1].resource?.meta.versionId, '2');
   t.equal(entries[1].fullUrl, `http://haven.test/fhir/Patient/${json.id}`);
   t.ok(res.json.link.find((l: { relation: string }) => l.relation === 'self'));
@@ -66,7 +72,11 @@ t.test('type and system history include only their scope and honour _since', asy
   await new Promise((r) => setTimeout(r, 5));
   const b = await fhir('PUT', `Patient/${a.json.id}`, { ...patient('A2'), id: a.json.id });
   const since = await fhir('GET', `Patient/_history?_since=${encodeURIComponent(cut)}`);
-  t.same(since.json.entry.map((e: Entry) => e.response.etag), [b.headers.etag], 'only versions at or after _since');
+  t.same(
+    since.json.entry.map((e: Entry) => e.response.etag),
+    [b.headers.etag],
+    'only versions at or after _since',
+  );
   t.equal((await fhir('GET', '_history?_since=yesterday')).status, 400, 'a malformed _since is 400');
   t.equal((await fhir('GET', '_history?_since=2026-01-01T00:00:00Z&_since=2026-01-02T00:00:00Z')).status, 400, 'repeated _since is 400');
 });
@@ -97,7 +107,10 @@ t.test('instance history pages by version', async (t) => {
   const { json } = await fhir('POST', 'Patient', patient('V1'));
   for (let v = 2; v <= 5; v++) await fhir('PUT', `Patient/${json.id}`, { ...patient(`V${v}`), id: json.id });
   const { entries, pages } = await walk(fhir, `Patient/${json.id}/_history?_count=2`);
-  t.same(entries.map((e) => e.resource?.meta.versionId), ['5', '4', '3', '2', '1']);
+  t.same(
+    entries.map((e) => e.resource?.meta.versionId),
+    ['5', '4', '3', '2', '1'],
+  );
   t.equal(pages, 3);
 });
 

@@ -108,7 +108,10 @@ t.test('processing order: DELETE, then POST, then PUT, then GET; responses in re
     ]),
   );
   t.equal(res.status, 200);
-  t.same(res.json.entry.map((e: { response: { status: string } }) => e.response.status), ['200 OK', '200 OK', '201 Created', '204 No Content']);
+  t.same(
+    res.json.entry.map((e: { response: { status: string } }) => e.response.status),
+    ['200 OK', '200 OK', '201 Created', '204 No Content'],
+  );
   t.equal(res.json.entry[0].resource.gender, 'female', 'the GET ran after the PUT');
   t.equal((await app.fhir('GET', 'Patient/old')).status, 410);
 });
@@ -147,13 +150,25 @@ t.test('conditional create, update and delete inside a transaction', async (t) =
 t.test('conditional references resolve to their one match; none is 404, several are 412', async (t) => {
   const app = await testApp(t);
   const patient = await app.fhir('POST', 'Patient', { resourceType: 'Patient', identifier: [{ system: MRN, value: 'ref' }] });
-  const ok = await app.fhir('POST', '', transaction([{ resource: vital(60, `Patient?identifier=${MRN}|ref`), request: { method: 'POST', url: 'Observation' } }]));
+  const ok = await app.fhir(
+    'POST',
+    '',
+    transaction([{ resource: vital(60, `Patient?identifier=${MRN}|ref`), request: { method: 'POST', url: 'Observation' } }]),
+  );
   t.equal(ok.status, 200);
   t.equal(ok.json.entry[0].resource.subject.reference, `Patient/${patient.json.id}`);
-  const none = await app.fhir('POST', '', transaction([{ resource: vital(60, `Patient?identifier=${MRN}|nobody`), request: { method: 'POST', url: 'Observation' } }]));
+  const none = await app.fhir(
+    'POST',
+    '',
+    transaction([{ resource: vital(60, `Patient?identifier=${MRN}|nobody`), request: { method: 'POST', url: 'Observation' } }]),
+  );
   t.equal(none.status, 404);
   await app.fhir('POST', 'Patient', { resourceType: 'Patient', identifier: [{ system: MRN, value: 'ref' }] });
-  const several = await app.fhir('POST', '', transaction([{ resource: vital(60, `Patient?identifier=${MRN}|ref`), request: { method: 'POST', url: 'Observation' } }]));
+  const several = await app.fhir(
+    'POST',
+    '',
+    transaction([{ resource: vital(60, `Patient?identifier=${MRN}|ref`), request: { method: 'POST', url: 'Observation' } }]),
+  );
   t.equal(several.status, 412);
   t.equal(await count(app, 'Observation'), 1);
 });
@@ -170,7 +185,10 @@ t.test('two concurrent transactions conditionally creating one Patient leave exa
       { resource: vital(value, 'urn:uuid:5a7f7a3e-2f4b-4a55-9d55-4f1e7d6f0b11'), request: { method: 'POST', url: 'Observation' } },
     ]);
   const answers = await Promise.all([app.fhir('POST', '', bundle(61)), app.fhir('POST', '', bundle(62)), app.fhir('POST', '', bundle(63))]);
-  t.same(answers.map((a) => a.status), [200, 200, 200]);
+  t.same(
+    answers.map((a) => a.status),
+    [200, 200, 200],
+  );
   t.equal(await count(app, 'Patient'), 1, 'one Patient');
   const patientIds = new Set(answers.map((a) => a.json.entry[0].resource.id));
   t.equal(patientIds.size, 1);
@@ -200,7 +218,9 @@ t.test('PATCH inside a transaction carries a JSON Patch in a Binary', async (t) 
   const res = await app.fhir(
     'POST',
     '',
-    transaction([{ resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: patch }, request: { method: 'PATCH', url: 'Patient/pp' } }]),
+    transaction([
+      { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: patch }, request: { method: 'PATCH', url: 'Patient/pp' } },
+    ]),
   );
   t.equal(res.status, 200);
   t.equal((await app.fhir('GET', 'Patient/pp')).json.gender, 'other');
@@ -211,18 +231,30 @@ t.test('limits and shape: empty Bundles are fine; too many entries 413; wrong ty
   const empty = await app.fhir('POST', '', { resourceType: 'Bundle', type: 'transaction' });
   t.equal(empty.status, 200);
   t.equal(empty.json.entry, undefined);
-  const tooMany = await app.fhir('POST', '', transaction(Array.from({ length: 4 }, () => ({ resource: vital(1, 'Patient/x'), request: { method: 'POST', url: 'Observation' } }))));
+  const tooMany = await app.fhir(
+    'POST',
+    '',
+    transaction(Array.from({ length: 4 }, () => ({ resource: vital(1, 'Patient/x'), request: { method: 'POST', url: 'Observation' } }))),
+  );
   t.equal(tooMany.status, 413);
   t.equal((await app.fhir('POST', '', { resourceType: 'Bundle', type: 'collection' })).status, 400);
   t.equal((await app.fhir('POST', '', { resourceType: 'Patient' })).status, 400);
   t.equal((await app.fhir('POST', '', transaction([{ resource: { resourceType: 'Patient' } }]))).status, 400, 'an entry without request');
   t.equal((await app.fhir('POST', '', transaction([{ request: { method: 'POST', url: 'Nope' }, resource: { resourceType: 'Patient' } }]))).status, 404);
   t.equal(
-    (await app.fhir('POST', '', transaction([{ request: { method: 'POST', url: 'http://elsewhere.example/fhir/Patient' }, resource: { resourceType: 'Patient' } }]))).status,
+    (
+      await app.fhir(
+        'POST',
+        '',
+        transaction([{ request: { method: 'POST', url: 'http://elsewhere.example/fhir/Patient' }, resource: { resourceType: 'Patient' } }]),
+      )
+    ).status,
     400,
     'an absolute URL of another server',
   );
-  const minimal = await app.fhir('POST', '', transaction([{ resource: vital(1, 'Patient/x'), request: { method: 'POST', url: 'Observation' } }]), { prefer: 'return=minimal' });
+  const minimal = await app.fhir('POST', '', transaction([{ resource: vital(1, 'Patient/x'), request: { method: 'POST', url: 'Observation' } }]), {
+    prefer: 'return=minimal',
+  });
   t.equal(minimal.json.entry[0].resource, undefined);
   t.match(minimal.json.entry[0].response.location, /^Observation\//);
 });

@@ -28,10 +28,18 @@ t.test('calendar dates are checked beyond the pattern', async (t) => {
 t.test('integers are integers in range; unsignedInt and positiveInt keep their bounds', async (t) => {
   t.match(firstIssue({ ...observation, valueInteger: 2.5, valueQuantity: undefined }), { expression: ['Observation.valueInteger'] });
   t.match(firstIssue({ resourceType: 'Patient', multipleBirthInteger: 2 ** 31 }), { code: 'value', expression: ['Patient.multipleBirthInteger'] });
-  t.match(firstIssue({ resourceType: 'ImmunizationRecommendation', patient: { reference: 'Patient/1' }, date: '2026', recommendation: [{ targetDisease: { text: 'x' }, forecastStatus: { text: 'x' }, doseNumberPositiveInt: 0 }] }), {
-    code: 'value',
-    expression: ['ImmunizationRecommendation.recommendation[0].doseNumberPositiveInt'],
-  });
+  t.match(
+    firstIssue({
+      resourceType: 'ImmunizationRecommendation',
+      patient: { reference: 'Patient/1' },
+      date: '2026',
+      recommendation: [{ targetDisease: { text: 'x' }, forecastStatus: { text: 'x' }, doseNumberPositiveInt: 0 }],
+    }),
+    {
+      code: 'value',
+      expression: ['ImmunizationRecommendation.recommendation[0].doseNumberPositiveInt'],
+    },
+  );
 });
 
 t.test('nested resources are validated by their own type and errors point into them', async (t) => {

@@ -18,7 +18,8 @@ t.test('hooks see every write of their type, write in the same transaction, and 
     .on('Patient', async (s, written) => {
       seen.push({ interaction: written.interaction, id: written.version.id, versionId: written.version.versionId, resource: written.resource });
       if (written.resource && (written.resource as { gender?: string }).gender === 'unknown') throw FhirError.unprocessable('invalid-resource', 'hook refuses');
-      if (written.interaction !== 'delete') await s.update('Basic', `note-${written.version.id}`, { resourceType: 'Basic', code: { text: `v${written.version.versionId}` } });
+      if (written.interaction !== 'delete')
+        await s.update('Basic', `note-${written.version.id}`, { resourceType: 'Basic', code: { text: `v${written.version.versionId}` } });
     })
     .on('Patient', async (_s, written) => {
       seen.push({ interaction: written.interaction, id: 'second hook', versionId: written.version.versionId });
@@ -28,7 +29,11 @@ t.test('hooks see every write of their type, write in the same transaction, and 
 
   const created = await run((s) => writes.create(s, 'Patient', { resourceType: 'Patient', gender: 'female' }));
   const id = created.version!.id;
-  t.match(seen, [{ interaction: 'create', id, versionId: 1, resource: { resourceType: 'Patient', id, gender: 'female', meta: { versionId: '1' } } }, { id: 'second hook' }], 'called with the stored version and resource, hooks in order');
+  t.match(
+    seen,
+    [{ interaction: 'create', id, versionId: 1, resource: { resourceType: 'Patient', id, gender: 'female', meta: { versionId: '1' } } }, { id: 'second hook' }],
+    'called with the stored version and resource, hooks in order',
+  );
   const reader = services.store.reader(ctx);
   t.match((await reader.read('Basic', `note-${id}`))?.json, /"text":"v1"/, "the hook's write is stored");
 

@@ -67,7 +67,21 @@ export const oddString: fc.Arbitrary<string> = fc.oneof(
 const oddNumberText = fc.oneof(
   fc.double().map((d) => (Number.isFinite(d) ? String(d) : '1e308')),
   fc.integer().map(String),
-  fc.constantFrom('0', '-0', '0.0', '1.50', '1e308', '1e-400', '1e400', '-1e400', '123456789012345678901234567890', '0.12345678901234567890', '1E+2', '2147483648', '-2147483649'),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '0.0',
+    '1.50',
+    '1e308',
+    '1e-400',
+    '1e400',
+    '-1e400',
+    '123456789012345678901234567890',
+    '0.12345678901234567890',
+    '1E+2',
+    '2147483648',
+    '-2147483649',
+  ),
 );
 
 /** A JSON value written as text, numbers included in forms JSON.stringify never writes. */
@@ -79,14 +93,26 @@ export const jsonText: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie)
     oddString.map((s) => JSON.stringify(s)),
     fc.array(tie('value'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
     fc
-      .array(fc.tuple(fc.oneof(oddString, fc.constantFrom('resourceType', 'id', 'meta', 'extension', 'value', 'url', 'reference', '__proto__', 'constructor')), tie('value')), { maxLength: 4 })
+      .array(
+        fc.tuple(
+          fc.oneof(oddString, fc.constantFrom('resourceType', 'id', 'meta', 'extension', 'value', 'url', 'reference', '__proto__', 'constructor')),
+          tie('value'),
+        ),
+        { maxLength: 4 },
+      )
       .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
   ),
 })).value;
 
 /** Valid resources to start from; each case breaks one element (or none). */
 export const BASES: Array<Record<string, unknown>> = [
-  { resourceType: 'Patient', name: [{ family: 'Rivera', given: ['Ana'] }], gender: 'female', birthDate: '1970-03-04', identifier: [{ system: 'urn:fuzz', value: '1' }] },
+  {
+    resourceType: 'Patient',
+    name: [{ family: 'Rivera', given: ['Ana'] }],
+    gender: 'female',
+    birthDate: '1970-03-04',
+    identifier: [{ system: 'urn:fuzz', value: '1' }],
+  },
   {
     resourceType: 'Observation',
     status: 'final',
@@ -103,7 +129,13 @@ export const BASES: Array<Record<string, unknown>> = [
     subject: { reference: 'Patient/p1' },
     item: [{ linkId: '1', answer: [{ valueCoding: { code: '1' } }] }],
   },
-  { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Sertraline' } },
+  {
+    resourceType: 'MedicationRequest',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/p1' },
+    medicationCodeableConcept: { text: 'Sertraline' },
+  },
   { resourceType: 'Basic', code: { text: 'fuzz' }, extension: [{ url: 'http://x', valueDecimal: 1.0 }] },
 ];
 
@@ -125,7 +157,13 @@ function setAt(root: unknown, path: Array<string | number>, replacement: unknown
 
 /** A valid resource with one element replaced by an odd value, or an element added; as JSON text. */
 export const mutatedResource: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom(...BASES), fc.nat(), jsonText, fc.oneof(oddString, fc.constantFrom('text', 'contained', 'meta', 'id', 'extension', 'modifierExtension', '_birthDate')), fc.boolean())
+  .tuple(
+    fc.constantFrom(...BASES),
+    fc.nat(),
+    jsonText,
+    fc.oneof(oddString, fc.constantFrom('text', 'contained', 'meta', 'id', 'extension', 'modifierExtension', '_birthDate')),
+    fc.boolean(),
+  )
   .map(([base, pick, valueText, newKey, add]) => {
     const marker = '"__FUZZ_VALUE__"';
     if (add) return JSON.stringify({ ...base, [newKey]: '__FUZZ_VALUE__' }).replace(marker, valueText);
@@ -139,7 +177,15 @@ export const body: fc.Arbitrary<string> = fc.oneof(
   { weight: 5, arbitrary: mutatedResource },
   { weight: 2, arbitrary: jsonText },
   { weight: 1, arbitrary: fc.nat({ max: 3000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`) },
-  { weight: 1, arbitrary: fc.nat({ max: 2000 }).map((n) => `{"resourceType":"Basic","code":{"text":"w"},"extension":[${Array.from({ length: n }, (_, i) => `{"url":"http://x/${i}","valueString":"v"}`).join(',')}]}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .nat({ max: 2000 })
+      .map(
+        (n) =>
+          `{"resourceType":"Basic","code":{"text":"w"},"extension":[${Array.from({ length: n }, (_, i) => `{"url":"http://x/${i}","valueString":"v"}`).join(',')}]}`,
+      ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
   { weight: 1, arbitrary: mutatedResource.map((text) => text.slice(0, Math.max(1, text.length - 3))) },
 );
@@ -175,7 +221,9 @@ export async function sendAndCheck(app: TestApp, request: InjectOptions & { url:
       throw new Error(`4xx without JSON: ${show()}`);
     }
     const oauth = request.url.startsWith('/auth/');
-    if (oauth ? typeof json?.error !== 'string' && json?.resourceType !== 'OperationOutcome' : json?.resourceType !== 'OperationOutcome' || !json.issue?.length) {
+    if (
+      oauth ? typeof json?.error !== 'string' && json?.resourceType !== 'OperationOutcome' : json?.resourceType !== 'OperationOutcome' || !json.issue?.length
+    ) {
       throw new Error(`4xx without an OperationOutcome: ${show()}`);
     }
     const after = await storedRows(app);

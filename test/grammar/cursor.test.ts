@@ -12,7 +12,16 @@ t.test('a cursor round-trips and is URL-safe', async (t) => {
 });
 
 t.test('anything that does not decode or has the wrong shape is undefined', async (t) => {
-  for (const raw of ['', '!!!', 'not-json', encodeCursor({ y: 1 }), encodeCursor(null), encodeCursor([1]), encodeCursor('x'), Buffer.from('{"x":').toString('base64url')]) {
+  for (const raw of [
+    '',
+    '!!!',
+    'not-json',
+    encodeCursor({ y: 1 }),
+    encodeCursor(null),
+    encodeCursor([1]),
+    encodeCursor('x'),
+    Buffer.from('{"x":').toString('base64url'),
+  ]) {
     t.equal(decodeCursor(raw, isPoint), undefined, raw);
   }
 });

@@ -28,5 +28,7 @@ t.test('types without parameters are left out; Patient always comes first', asyn
   });
   t.same(read.types, ['Patient', 'Observation']);
   t.same([...read.params.keys()], ['Observation', 'Patient']);
-  t.same(readCompartmentDefinition({ resourceType: 'CompartmentDefinition', status: 'active', code: 'Patient', search: true, name: 'x', url: 'x' }).types, ['Patient']);
+  t.same(readCompartmentDefinition({ resourceType: 'CompartmentDefinition', status: 'active', code: 'Patient', search: true, name: 'x', url: 'x' }).types, [
+    'Patient',
+  ]);
 });

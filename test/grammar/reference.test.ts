@@ -9,19 +9,49 @@ t.test('relative references: Type/id and Type/id/_history/version', async (t) =>
   t.same(parseLiteralReference('Patient/1'), { type: 'Patient', id: '1' });
   t.same(parseLiteralReference('Observation/a.b-C'), { type: 'Observation', id: 'a.b-C' });
   t.same(parseLiteralReference('Patient/1/_history/3'), { type: 'Patient', id: '1', version: '3' });
-  t.same(parseLiteralReference('Patient/1/_history/v:3'), { type: 'Patient', id: '1', version: 'v:3' }, 'the version is anything up to a slash, as it always was');
-  for (const bad of ['', 'Patient', 'Patient/', '/Patient/1', 'Patient/1/', 'patient/1', 'P/1', 'Patient1/1', 'Patient/a_b', `Patient/${'a'.repeat(65)}`, 'Patient/1/_history', 'Patient/1/_history/', 'Patient/1/_history/2/3', 'Patient/1/x/2', '#contained', 'urn:uuid:1', 'Patient?identifier=x|1', `${BASE}/Patient/1`, '1']) {
+  t.same(
+    parseLiteralReference('Patient/1/_history/v:3'),
+    { type: 'Patient', id: '1', version: 'v:3' },
+    'the version is anything up to a slash, as it always was',
+  );
+  for (const bad of [
+    '',
+    'Patient',
+    'Patient/',
+    '/Patient/1',
+    'Patient/1/',
+    'patient/1',
+    'P/1',
+    'Patient1/1',
+    'Patient/a_b',
+    `Patient/${'a'.repeat(65)}`,
+    'Patient/1/_history',
+    'Patient/1/_history/',
+    'Patient/1/_history/2/3',
+    'Patient/1/x/2',
+    '#contained',
+    'urn:uuid:1',
+    'Patient?identifier=x|1',
+    `${BASE}/Patient/1`,
+    '1',
+  ]) {
     t.equal(parseLiteralReference(bad), undefined, bad);
   }
   t.same(parseLiteralReference(`Patient/${'a'.repeat(64)}`)?.id.length, 64);
 });
 
-t.test('absolute references read as relative only under this server\'s base', async (t) => {
+t.test("absolute references read as relative only under this server's base", async (t) => {
   t.same(parseLiteralReference(`${BASE}/Patient/1`, { baseUrl: BASE }), { type: 'Patient', id: '1' });
   t.same(parseLiteralReference(`${BASE}/Patient/1/_history/2`, { baseUrl: BASE }), { type: 'Patient', id: '1', version: '2' });
   t.same(parseLiteralReference(`${BASE}/Patient/1`, { baseUrl: `${BASE}/` }), { type: 'Patient', id: '1' }, 'a trailing slash on the base changes nothing');
   t.same(parseLiteralReference('Patient/1', { baseUrl: BASE }), { type: 'Patient', id: '1' }, 'relative stays relative');
-  for (const other of ['https://other.test/fhir/Patient/1', `${BASE}x/Patient/1`, `${BASE}Patient/1`, `${BASE}/fhir/Patient/1`, 'https://haven.test/Patient/1']) {
+  for (const other of [
+    'https://other.test/fhir/Patient/1',
+    `${BASE}x/Patient/1`,
+    `${BASE}Patient/1`,
+    `${BASE}/fhir/Patient/1`,
+    'https://haven.test/Patient/1',
+  ]) {
     t.equal(parseLiteralReference(other, { baseUrl: BASE }), undefined, other);
   }
   t.equal(localPart(`${BASE}/Patient/1`, BASE), 'Patient/1');

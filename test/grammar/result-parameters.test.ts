@@ -10,8 +10,34 @@ t.test('the lists', async (t) => {
 });
 
 t.test('isResultParameter: by base name, modifiers aside', async (t) => {
-  for (const name of ['_count', '_sort', '_total', '_summary', '_elements', '_include', '_include:iterate', '_revinclude:recurse', '_cursor', '_type', '_format', '_pretty']) t.ok(isResultParameter(name), name);
-  for (const name of ['_id', '_lastUpdated', 'identifier', 'patient:Patient', '_contained', '_containedType', '_has:Observation:patient:code', '_count_', 'count', '_since']) t.notOk(isResultParameter(name), name);
+  for (const name of [
+    '_count',
+    '_sort',
+    '_total',
+    '_summary',
+    '_elements',
+    '_include',
+    '_include:iterate',
+    '_revinclude:recurse',
+    '_cursor',
+    '_type',
+    '_format',
+    '_pretty',
+  ])
+    t.ok(isResultParameter(name), name);
+  for (const name of [
+    '_id',
+    '_lastUpdated',
+    'identifier',
+    'patient:Patient',
+    '_contained',
+    '_containedType',
+    '_has:Observation:patient:code',
+    '_count_',
+    'count',
+    '_since',
+  ])
+    t.notOk(isResultParameter(name), name);
   t.equal(baseName('_include:iterate'), '_include');
   t.equal(baseName('code'), 'code');
   t.equal(baseName('a:b:c'), 'a');

@@ -23,7 +23,11 @@ t.test('hardening inputs', async (t) => {
 
   t.test('a body nested 100,000 levels deep answers 400, on FHIR and /api/v1, and the server goes on', async (t) => {
     const before = await storedCount(app);
-    for (const deep of ['['.repeat(100000) + ']'.repeat(100000), `{"resourceType":"Patient","extension":${'['.repeat(100000)}${']'.repeat(100000)}}`, '{"a":'.repeat(100000) + '1' + '}'.repeat(100000)]) {
+    for (const deep of [
+      '['.repeat(100000) + ']'.repeat(100000),
+      `{"resourceType":"Patient","extension":${'['.repeat(100000)}${']'.repeat(100000)}}`,
+      '{"a":'.repeat(100000) + '1' + '}'.repeat(100000),
+    ]) {
       const res = await app.fhir('POST', 'Patient', deep);
       t.equal(res.status, 400);
       isOutcome(t, res.json);
@@ -70,7 +74,9 @@ t.test('hardening inputs', async (t) => {
     res = await app.fhir('POST', '', {
       resourceType: 'Bundle',
       type: 'transaction',
-      entry: [{ resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: patchData }, request: { method: 'PATCH', url: 'Patient/p1' } }],
+      entry: [
+        { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: patchData }, request: { method: 'PATCH', url: 'Patient/p1' } },
+      ],
     });
     t.equal(res.status, 400, 'a PATCH entry of a transaction');
     t.equal(errorCode(res.json), 'nul-character');

@@ -47,7 +47,9 @@ for (const [signal, args] of [
     let output = '';
     npm.stdout.on('data', (c) => (output += c));
     npm.stderr.on('data', (c) => (output += c));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, sig) => resolve({ code, signal: sig })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      npm.once('exit', (code, sig) => resolve({ code, signal: sig })),
+    );
     t.ok(await until(() => /Haven is ready/.test(output), 240_000), 'Haven started under npm');
     const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] as string;
     const token = await cliToken(env, 'system/*.cruds');
@@ -56,9 +58,15 @@ for (const [signal, args] of [
     const batch = {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: Array.from({ length: 300 }, (_, i) => ({ resource: { resourceType: 'Basic', code: { text: `in flight ${i}` } }, request: { method: 'POST', url: 'Basic' } })),
+      entry: Array.from({ length: 300 }, (_, i) => ({
+        resource: { resourceType: 'Basic', code: { text: `in flight ${i}` } },
+        request: { method: 'POST', url: 'Basic' },
+      })),
     };
-    const inFlight = fetch(`${url}/fhir`, { method: 'POST', headers, body: JSON.stringify(batch) }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const inFlight = fetch(`${url}/fhir`, { method: 'POST', headers, body: JSON.stringify(batch) }).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
     await new Promise((r) => setTimeout(r, 150));
     process.kill(pgid, signal);
     const answer = await inFlight;

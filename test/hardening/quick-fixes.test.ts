@@ -35,7 +35,8 @@ t.test('quick fixes', async (t) => {
   });
 
   t.test('the summary covers up to 3650 days, weekly past a year', async (t) => {
-    const summary = (query: string) => app.app.inject({ method: 'GET', url: `/api/v1/patients/a/summary${query}`, headers: { authorization: app.authorization } });
+    const summary = (query: string) =>
+      app.app.inject({ method: 'GET', url: `/api/v1/patients/a/summary${query}`, headers: { authorization: app.authorization } });
     let res = await summary('?days=3650');
     t.equal(res.statusCode, 200, res.body.slice(0, 300));
     t.equal(res.json().days, 3650);

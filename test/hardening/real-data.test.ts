@@ -23,23 +23,59 @@ const RESOURCES: Record<string, string> = {
     '{"url":"http://synthetichealth.github.io/synthea/quality-adjusted-life-years","valueDecimal":49.12345678901234567}]}',
   [ENCOUNTER]:
     '{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},' +
-    '"type":[{"text":"' + PATIENT + '"}],"subject":{"reference":"' + PATIENT + '","display":"' + PATIENT + '"}}',
+    '"type":[{"text":"' +
+    PATIENT +
+    '"}],"subject":{"reference":"' +
+    PATIENT +
+    '","display":"' +
+    PATIENT +
+    '"}}',
   [OBSERVATION]:
     '{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}],"text":"Body Weight"},' +
-    '"subject":{"reference":"' + PATIENT + '"},"encounter":{"reference":"' + ENCOUNTER + '"},"effectiveDateTime":"2020-01-01T10:00:00+00:00",' +
+    '"subject":{"reference":"' +
+    PATIENT +
+    '"},"encounter":{"reference":"' +
+    ENCOUNTER +
+    '"},"effectiveDateTime":"2020-01-01T10:00:00+00:00",' +
     '"valueQuantity":{"value":105.00,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"},' +
     '"component":[{"code":{"text":"a"},"valueQuantity":{"value":0.0,"unit":"1"}},{"code":{"text":"b"},"valueQuantity":{"value":1.00}},' +
     '{"code":{"text":"c"},"valueQuantity":{"value":0.010}},{"code":{"text":"d"},"valueQuantity":{"value":12345678901234567}},' +
-    '{"code":{"text":"e"},"valueQuantity":{"value":1.5E3}},{"code":{"text":"f"},"valueString":"' + REPORT + '"}],' +
-    '"note":[{"text":"' + DOCUMENT + '"}]}',
+    '{"code":{"text":"e"},"valueQuantity":{"value":1.5E3}},{"code":{"text":"f"},"valueString":"' +
+    REPORT +
+    '"}],' +
+    '"note":[{"text":"' +
+    DOCUMENT +
+    '"}]}',
   [REPORT]:
-    '{"resourceType":"DiagnosticReport","status":"final","code":{"text":"' + OBSERVATION + '"},"subject":{"reference":"' + PATIENT + '"},' +
-    '"result":[{"reference":"' + OBSERVATION + '"}],"text":{"status":"generated","div":"<div xmlns=\\"http://www.w3.org/1999/xhtml\\"><a href=\\"' + OBSERVATION + '\\">result</a></div>"}}',
+    '{"resourceType":"DiagnosticReport","status":"final","code":{"text":"' +
+    OBSERVATION +
+    '"},"subject":{"reference":"' +
+    PATIENT +
+    '"},' +
+    '"result":[{"reference":"' +
+    OBSERVATION +
+    '"}],"text":{"status":"generated","div":"<div xmlns=\\"http://www.w3.org/1999/xhtml\\"><a href=\\"' +
+    OBSERVATION +
+    '\\">result</a></div>"}}',
   [DOCUMENT]:
-    '{"resourceType":"DocumentReference","status":"current","identifier":[{"system":"urn:ietf:rfc:3986","value":"' + REPORT + '"}],' +
-    '"subject":{"reference":"' + PATIENT + '"},"content":[{"attachment":{"contentType":"text/plain","url":"' + REPORT + '","title":"' + REPORT + '"}}],' +
-    '"context":{"related":[{"reference":"' + REPORT + '"}]},' +
-    '"extension":[{"url":"http://example.org/source","valueUri":"' + DEVICE + '"},{"url":"http://example.org/label","valueString":"' + DEVICE + '"}]}',
+    '{"resourceType":"DocumentReference","status":"current","identifier":[{"system":"urn:ietf:rfc:3986","value":"' +
+    REPORT +
+    '"}],' +
+    '"subject":{"reference":"' +
+    PATIENT +
+    '"},"content":[{"attachment":{"contentType":"text/plain","url":"' +
+    REPORT +
+    '","title":"' +
+    REPORT +
+    '"}}],' +
+    '"context":{"related":[{"reference":"' +
+    REPORT +
+    '"}]},' +
+    '"extension":[{"url":"http://example.org/source","valueUri":"' +
+    DEVICE +
+    '"},{"url":"http://example.org/label","valueString":"' +
+    DEVICE +
+    '"}]}',
   [DEVICE]: '{"resourceType":"Device","status":"active","distinctIdentifier":"' + DEVICE + '","note":[{"text":"weight 72.50 kg"}]}',
 };
 
@@ -62,10 +98,14 @@ t.test('a Synthea-shaped transaction reads back byte for byte, decimals and look
     let expected = sent;
     for (const [url, target] of assigned) {
       expected = expected
-        .split(`"reference":"${url}"`).join(`"reference":"${target}"`)
-        .split(`"valueUri":"${url}"`).join(`"valueUri":"${target}"`)
-        .split(`"url":"${url}"`).join(`"url":"${target}"`)
-        .split(`href=\\"${url}\\"`).join(`href=\\"${target}\\"`);
+        .split(`"reference":"${url}"`)
+        .join(`"reference":"${target}"`)
+        .split(`"valueUri":"${url}"`)
+        .join(`"valueUri":"${target}"`)
+        .split(`"url":"${url}"`)
+        .join(`"url":"${target}"`)
+        .split(`href=\\"${url}\\"`)
+        .join(`href=\\"${target}\\"`);
     }
     const served = read.body.replace(/^(\{"resourceType":"[A-Za-z]+"),"id":"[^"]+","meta":\{"versionId":"1","lastUpdated":"[^"]+"\}/, '$1');
     t.equal(served, expected, `${location} reads back as sent`);
@@ -109,8 +149,10 @@ t.test('a Synthea-shaped transaction reads back byte for byte, decimals and look
   t.test('an update keeps the decimals too', async (t) => {
     const id = observation.split('/')[1];
     const text = RESOURCES[OBSERVATION].replace('{"resourceType":"Observation",', `{"resourceType":"Observation","id":"${id}",`)
-      .split(`"${PATIENT}"`).join(`"${assigned.get(PATIENT)}"`)
-      .split(`"${ENCOUNTER}"`).join(`"${assigned.get(ENCOUNTER)}"`)
+      .split(`"${PATIENT}"`)
+      .join(`"${assigned.get(PATIENT)}"`)
+      .split(`"${ENCOUNTER}"`)
+      .join(`"${assigned.get(ENCOUNTER)}"`)
       .replace('"value":105.00', '"value":105.10');
     const put = await app.fhir('PUT', observation, text);
     t.equal(put.status, 200, put.body.slice(0, 300));

@@ -93,20 +93,22 @@ export async function testApp(t: TestLike, env: Record<string, string> = {}, opt
   const token: TestApp['token'] = (scope, claims = {}) =>
     mintAccessToken(services.auth.keys, services.auth.settings, { scope, ttlSeconds: claims.ttlSeconds ?? 3600, ...claims });
   const defaultToken = await token(DEFAULT_TEST_SCOPE);
-  const as = (bearer: string | undefined): FhirClient => async (method, path, body, headers = {}) => {
-    const isPatch = method === 'PATCH';
-    const response = await app.inject({
-      method,
-      url: `/fhir${path.startsWith('/') || path === '' ? path : '/' + path}`,
-      headers: {
-        ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}),
-        ...(body !== undefined ? { 'content-type': isPatch ? 'application/json-patch+json' : 'application/fhir+json' } : {}),
-        ...headers,
-      },
-      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    return readResponse(response);
-  };
+  const as =
+    (bearer: string | undefined): FhirClient =>
+    async (method, path, body, headers = {}) => {
+      const isPatch = method === 'PATCH';
+      const response = await app.inject({
+        method,
+        url: `/fhir${path.startsWith('/') || path === '' ? path : '/' + path}`,
+        headers: {
+          ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(body !== undefined ? { 'content-type': isPatch ? 'application/json-patch+json' : 'application/fhir+json' } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      return readResponse(response);
+    };
   return { app, services, db, config, databaseUrl: url, fhir: as(defaultToken), authorization: `Bearer ${defaultToken}`, as, token };
 }
 

@@ -31,7 +31,9 @@ export function observationItems(count: number, patients: number, start = 0, lea
       resourceType: 'Observation',
       status: 'final',
       ...(lean ? {} : { category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }] }),
-      code: lean ? { coding: [{ system: 'http://loinc.org', code: vital.code }] } : { coding: [{ system: 'http://loinc.org', code: vital.code, display: vital.display }], text: vital.display },
+      code: lean
+        ? { coding: [{ system: 'http://loinc.org', code: vital.code }] }
+        : { coding: [{ system: 'http://loinc.org', code: vital.code, display: vital.display }], text: vital.display },
       subject: { reference: `Patient/pat-${i % patients}` },
       effectiveDateTime: when,
       valueQuantity: { value: vital.base + (i % 20), unit: vital.unit, system: 'http://unitsofmeasure.org', code: vital.unit },

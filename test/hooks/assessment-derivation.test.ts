@@ -95,7 +95,9 @@ t.test('updating the response rewrites only what changed and retires what it no 
   t.equal((await fhir('GET', `Observation/${owned(id, 'total')}`)).json.valueQuantity.value, 10);
   t.equal((await fhir('GET', `Observation/${owned(id, 'total')}`)).json.interpretation[0].coding[0].code, 'moderate');
   t.equal((await fhir('GET', `Observation/${owned(id, 'item/69722-7')}`)).status, 410, 'the difficulty answer left: its Observation is retired');
-  t.notOk((await fhir('GET', `Observation/${owned(id, 'panel')}`)).json.hasMember.some((r: { reference: string }) => r.reference.endsWith(owned(id, 'item/69722-7'))));
+  t.notOk(
+    (await fhir('GET', `Observation/${owned(id, 'panel')}`)).json.hasMember.some((r: { reference: string }) => r.reference.endsWith(owned(id, 'item/69722-7'))),
+  );
 
   const item2 = { op: 'replace', path: '/item/1/answer/0/valueCoding', value: { system: 'http://loinc.org', code: 'LA6571-9' } };
   const stale = await fhir('PATCH', `QuestionnaireResponse/${id}`, [item2]);
@@ -107,15 +109,20 @@ t.test('updating the response rewrites only what changed and retires what it no 
   t.equal((await fhir('GET', `Observation/${owned(id, 'total')}`)).json.valueQuantity.value, 12, 'a PATCH rescoring too');
 
   t.equal((await fhir('PUT', `QuestionnaireResponse/${id}`, { ...changed, id, status: 'entered-in-error' })).status, 200);
-  for (const derivedId of derivedObservationIds(id, PHQ9)) t.not((await fhir('GET', `Observation/${derivedId}`)).status, 200, 'entered-in-error retires every score');
+  for (const derivedId of derivedObservationIds(id, PHQ9))
+    t.not((await fhir('GET', `Observation/${derivedId}`)).status, 200, 'entered-in-error retires every score');
   t.equal((await fhir('PUT', `QuestionnaireResponse/${id}`, { ...changed, id })).status, 200);
   t.equal((await fhir('GET', `Observation/${owned(id, 'total')}`)).status, 200, 'completed again: scored again');
 
   t.equal((await fhir('DELETE', `QuestionnaireResponse/${id}`)).status, 204);
-  for (const derivedId of derivedObservationIds(id, PHQ9)) t.not((await fhir('GET', `Observation/${derivedId}`)).status, 200, 'deleting the response retires every score');
+  for (const derivedId of derivedObservationIds(id, PHQ9))
+    t.not((await fhir('GET', `Observation/${derivedId}`)).status, 200, 'deleting the response retires every score');
 
   const { json: gad } = await fhir('POST', 'QuestionnaireResponse', response('GAD-7', [1, 1, 1, 1, 1, 1, 1]));
-  t.equal((await fhir('PUT', `QuestionnaireResponse/${gad.id}`, { ...gad, questionnaire: 'https://example.org/Questionnaire/other', meta: undefined })).status, 200);
+  t.equal(
+    (await fhir('PUT', `QuestionnaireResponse/${gad.id}`, { ...gad, questionnaire: 'https://example.org/Questionnaire/other', meta: undefined })).status,
+    200,
+  );
   for (const derivedId of derivedObservationIds(gad.id, GAD7)) t.not((await fhir('GET', `Observation/${derivedId}`)).status, 200, 'no longer a GAD-7: retired');
 });
 
@@ -165,7 +172,10 @@ t.test('PHQ-9 item 9 above 0 raises a Flag that the response cannot lower; it is
 });
 
 t.test('with active care teams, the alert goes to each in a Communication (injected lookup)', async (t) => {
-  const hooks = new WriteHooks().on('QuestionnaireResponse', assessmentDerivationHook({ validator: services.validator, careTeams: async (_s, patient) => (patient === patientId ? ['team-a', 'team-b'] : []) }));
+  const hooks = new WriteHooks().on(
+    'QuestionnaireResponse',
+    assessmentDerivationHook({ validator: services.validator, careTeams: async (_s, patient) => (patient === patientId ? ['team-a', 'team-b'] : []) }),
+  );
   const writes = new WriteInteractions(services.validator, hooks);
   const outcome = await services.store.transaction({ actor: { requestId: 'test' }, access: ALL_ACCESS }, (s) =>
     writes.create(s, 'QuestionnaireResponse', response('PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 1])),

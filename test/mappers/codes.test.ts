@@ -47,7 +47,10 @@ const vitalSign =
   (loinc: string | null, units: string[] | null, extra?: Rule): Rule =>
   (t, o) => {
     t.ok(OBSERVATION_STATUS.includes(o.status), 'status from observation-status');
-    t.ok(o.category?.some((c) => codings(c).includes(`${OBS_CATEGORY}|vital-signs`)), 'category slice VSCat');
+    t.ok(
+      o.category?.some((c) => codings(c).includes(`${OBS_CATEGORY}|vital-signs`)),
+      'category slice VSCat',
+    );
     if (loinc) t.ok(codings(o.code).includes(`${LOINC}|${loinc}`), `code has the LOINC coding ${loinc}`);
     t.match(o.subject?.reference, /^Patient\//, 'subject is the Patient');
     t.match(o.effectiveDateTime, /^\d{4}-\d{2}-\d{2}/, 'effective[x] to the day at least (vs-1)');
@@ -130,7 +133,11 @@ t.test('mood entry: survey Observation with Haven wellbeing codes, {score} and h
   t.equal(o.referenceRange?.[0].high?.value, 10);
   t.equal(o.note?.[0].text, 'ok');
   const component = (system: string, code: string) => o.component?.filter((c) => codings(c.code).includes(`${system}|${code}`)) ?? [];
-  for (const [code, value] of [['energy-self-rating', 5], ['anxiety-self-rating', 3], ['stress-self-rating', 4]] as const) {
+  for (const [code, value] of [
+    ['energy-self-rating', 5],
+    ['anxiety-self-rating', 3],
+    ['stress-self-rating', 4],
+  ] as const) {
     t.strictSame(component(WELLBEING, code)[0]?.valueQuantity, { value, unit: '{score}', system: UCUM, code: '{score}' }, code);
   }
   const sleep = component(LOINC, '93832-4')[0];
@@ -143,19 +150,34 @@ t.test('mood entry: survey Observation with Haven wellbeing codes, {score} and h
     [{ coding: [{ system: 'https://haven-fhir.org/fhir/CodeSystem/haven-feelings', code: 'happy', display: 'Happy' }], text: 'happy' }, { text: 'hopeful' }],
     'a listed feeling gets its code, every feeling keeps its text',
   );
-  t.strictSame(component(WELLBEING, 'trigger').map((c) => c.valueString), ['deadline']);
+  t.strictSame(
+    component(WELLBEING, 'trigger').map((c) => c.valueString),
+    ['deadline'],
+  );
 });
 
 t.test('vitals: LOINC codes, UCUM units and the R4 vital signs profiles', async (t) => {
   const resources = vitalsToFhir(
-    validateVitals({ recordedAt: '2024-05-01T07:00:00Z', systolicBP: 128, diastolicBP: 82, heartRate: 64, weightLb: 182, oxygenSaturation: 97, temperatureF: 98.6, notes: 'n' }),
+    validateVitals({
+      recordedAt: '2024-05-01T07:00:00Z',
+      systolicBP: 128,
+      diastolicBP: 82,
+      heartRate: 64,
+      weightLb: 182,
+      oxygenSaturation: 97,
+      temperatureF: 98.6,
+      notes: 'n',
+    }),
     ctx,
   );
   const [panel, ...members] = resources;
   t.strictSame(panel.meta?.profile, [`${VS}vitalspanel`]);
   t.strictSame(panel.meta?.tag, [{ system: RECORD_KIND, code: 'vitals' }]);
   t.strictSame(codings(panel.code), [`${LOINC}|85353-1`]);
-  t.strictSame(panel.hasMember?.map((r) => r.reference), members.map((m) => `Observation/${m.id}`));
+  t.strictSame(
+    panel.hasMember?.map((r) => r.reference),
+    members.map((m) => `Observation/${m.id}`),
+  );
   t.equal(panel.note?.[0].text, 'n', 'notes on the panel');
   const expect: Array<[string, string[], string | null, number | null, string]> = [
     ['85354-9', [`${VS}bp`], null, null, 'Blood pressure panel with all children optional'],
@@ -203,7 +225,10 @@ t.test('medication: a reported MedicationRequest with RxNorm, dosage instruction
   t.equal(request.intent, 'plan');
   t.equal(request.reportedBoolean, true);
   t.equal(request.status, 'active');
-  t.strictSame(request.medicationCodeableConcept, { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '866427' }], text: 'Metoprolol succinate 25 mg' });
+  t.strictSame(request.medicationCodeableConcept, {
+    coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '866427' }],
+    text: 'Metoprolol succinate 25 mg',
+  });
   t.strictSame(request.subject, patient);
   t.strictSame(request.requester, patient, 'the patient requests it when no prescriber is named');
   t.equal(request.reasonCode?.[0].text, 'heart rate');
@@ -259,7 +284,9 @@ t.test('PHQ-9: response on Haven form, LOINC answers, US Core screening Observat
   // Items in the instrument's order (clinical-codes.md §1.1), answers LL358-3 (§1.2).
   const items = ['44250-9', '44255-8', '44259-0', '44254-1', '44251-7', '44258-2', '44252-5', '44253-3', '44260-8'];
   const answers = ['LA6568-5', 'LA6569-3', 'LA6570-1', 'LA6571-9', 'LA6568-5', 'LA6569-3', 'LA6570-1', 'LA6571-9', 'LA6569-3'];
-  items.forEach((code, i) => t.strictSame([answerOf(`/${code}`)?.valueCoding?.system, answerOf(`/${code}`)?.valueCoding?.code], [LOINC, answers[i]], `item ${i + 1} ${code}`));
+  items.forEach((code, i) =>
+    t.strictSame([answerOf(`/${code}`)?.valueCoding?.system, answerOf(`/${code}`)?.valueCoding?.code], [LOINC, answers[i]], `item ${i + 1} ${code}`),
+  );
   t.equal(answerOf('/69722-7')?.valueCoding?.code, 'LA6575-0', 'difficulty 2 is "Very difficult" (LA6575-0 comes before LA6574-3)');
   t.equal(answerOf('/44261-6')?.valueInteger, 13);
 
@@ -268,7 +295,10 @@ t.test('PHQ-9: response on Haven form, LOINC answers, US Core screening Observat
   const total = withCode(observations, '44261-6');
   t.equal(panel.code.coding?.[0].display, 'PHQ-9 quick depression assessment panel [Reported.PHQ]');
   t.equal(total.code.coding?.[0].display, 'Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]');
-  t.equal(withCode(observations, '44260-8').code.coding?.[0].display, 'Thoughts that you would be better off dead, or of hurting yourself in some way in last 2 weeks [Reported.PHQ]');
+  t.equal(
+    withCode(observations, '44260-8').code.coding?.[0].display,
+    'Thoughts that you would be better off dead, or of hurting yourself in some way in last 2 weeks [Reported.PHQ]',
+  );
   t.strictSame(total.valueQuantity, { value: 13, unit: '{score}', system: UCUM, code: '{score}' });
   t.strictSame(codings(total.interpretation?.[0]), ['https://haven-fhir.org/fhir/CodeSystem/phq-9-severity|moderate']);
   t.ok(total.interpretation?.[0].text, 'the band name as text');
@@ -280,7 +310,10 @@ t.test('PHQ-9: response on Haven form, LOINC answers, US Core screening Observat
   );
   for (const o of observations) {
     t.strictSame(o.derivedFrom, [{ reference: 'QuestionnaireResponse/rec-1' }], `${o.code.coding?.[0].code} derivedFrom the response`);
-    t.ok(o.category?.some((c) => codings(c).includes(`${OBS_CATEGORY}|survey`)), 'category survey');
+    t.ok(
+      o.category?.some((c) => codings(c).includes(`${OBS_CATEGORY}|survey`)),
+      'category survey',
+    );
     t.equal(o.effectiveDateTime, '2024-05-01T09:00:00Z');
   }
   t.strictSame(withCode(observations, '44260-8').valueCodeableConcept?.coding?.[0].code, 'LA6569-3');
@@ -312,7 +345,10 @@ t.test('GAD-7: item 2 answers LA18938-3 for 2; panel 69737-5, total 70274-6, gad
   const total = withCode(observations, '70274-6');
   t.equal(total.valueQuantity?.value, 14);
   t.strictSame(codings(total.interpretation?.[0]), ['https://haven-fhir.org/fhir/CodeSystem/gad-7-severity|moderate']);
-  t.notOk(resources.some((r) => r.resourceType === 'Flag'), 'no GAD-7 item raises a flag');
+  t.notOk(
+    resources.some((r) => r.resourceType === 'Flag'),
+    'no GAD-7 item raises a flag',
+  );
   checkProfiles(t, observations);
 });
 

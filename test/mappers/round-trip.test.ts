@@ -22,7 +22,11 @@ function checkValid(t: Test, resources: Resource[]): void {
 function checkSame(t: Test, back: { id: string; fhir: string[] } & object, record: object, resources: Resource[], extra: object = {}): void {
   const { id, fhir, ...fields } = back as { id: string; fhir: string[] };
   t.equal(id, resources[0].id, "the record's id is its main resource's id");
-  t.strictSame(fhir, resources.map((r) => `${r.resourceType}/${r.id}`), 'fhir lists every resource, main first');
+  t.strictSame(
+    fhir,
+    resources.map((r) => `${r.resourceType}/${r.id}`),
+    'fhir lists every resource, main first',
+  );
   t.strictSame(fields, { ...record, ...extra }, 'every field comes back unchanged');
 }
 
@@ -139,14 +143,8 @@ t.test('care plan: every field, goals and activities in order, and the minimum',
     status: 'on-hold',
     start: '2024-05-01',
     end: '2024-07-24T17:00:00Z',
-    goals: [
-      { description: 'Walk 30 minutes a day', targetDate: '2024-06-01', status: 'accepted' },
-      { description: 'PHQ-9 below 5' },
-    ],
-    activities: [
-      { description: 'Supervised exercise', schedule: 'Mon, Wed, Fri 10:00', status: 'scheduled' },
-      { description: 'Mood diary' },
-    ],
+    goals: [{ description: 'Walk 30 minutes a day', targetDate: '2024-06-01', status: 'accepted' }, { description: 'PHQ-9 below 5' }],
+    activities: [{ description: 'Supervised exercise', schedule: 'Mon, Wed, Fri 10:00', status: 'scheduled' }, { description: 'Mood diary' }],
   });
   t.equal(full.goals?.[1].status, 'active', 'a goal status defaults to active');
   t.equal(full.activities?.[1].status, 'not-started', 'an activity status defaults to not-started');

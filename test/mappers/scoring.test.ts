@@ -26,7 +26,9 @@ function responsesFor(items: number, total: number, last = 0): number[] {
 function scored(type: 'PHQ-9' | 'GAD-7', responses: number[]) {
   const resources = assessmentToFhir(validateAssessment({ type, responses, takenAt: '2024-05-01T09:00:00Z' }, now), ctx);
   const record = assessmentFromFhir(resources);
-  const total = resources.find((r): r is Observation => r.resourceType === 'Observation' && r.code.coding?.[0].code === (type === 'PHQ-9' ? '44261-6' : '70274-6'));
+  const total = resources.find(
+    (r): r is Observation => r.resourceType === 'Observation' && r.code.coding?.[0].code === (type === 'PHQ-9' ? '44261-6' : '70274-6'),
+  );
   return { record, total, resources };
 }
 
@@ -73,7 +75,10 @@ t.test('GAD-7 bands at every edge: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 
 
 t.test('PHQ-9 item 9 at 0 raises nothing; at 1 raises the Flag even with a low total', async (t) => {
   const none = scored('PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 0]);
-  t.notOk(none.resources.some((r) => r.resourceType === 'Flag' || r.resourceType === 'Communication'), 'item 9 at 0: no Flag');
+  t.notOk(
+    none.resources.some((r) => r.resourceType === 'Flag' || r.resourceType === 'Communication'),
+    'item 9 at 0: no Flag',
+  );
   const one = scored('PHQ-9', [0, 0, 0, 0, 0, 0, 0, 0, 1]);
   t.equal(one.record.score, 1);
   t.equal(one.record.severity, 'none-minimal');
@@ -81,9 +86,15 @@ t.test('PHQ-9 item 9 at 0 raises nothing; at 1 raises the Flag even with a low t
   t.ok(flag, 'item 9 at 1: a Flag, whatever the total');
   t.equal(flag?.code.coding?.[0].code, '225444004');
   t.ok(one.record.fhir.includes(`Flag/${flag?.id}`), "the Flag is in the record's fhir list");
-  t.notOk(one.resources.some((r) => r.resourceType === 'Communication'), 'no care team, no Communication');
+  t.notOk(
+    one.resources.some((r) => r.resourceType === 'Communication'),
+    'no care team, no Communication',
+  );
   const withTeam = assessmentToFhir(validateAssessment({ type: 'PHQ-9', responses: [0, 0, 0, 0, 0, 0, 0, 0, 3] }, now), { ...ctx, careTeamIds: ['t1'] });
-  t.ok(withTeam.some((r) => r.resourceType === 'Communication'), 'with an active care team, a Communication too');
+  t.ok(
+    withTeam.some((r) => r.resourceType === 'Communication'),
+    'with an active care team, a Communication too',
+  );
 });
 
 t.test('GAD-7 item 2 scores LA18938-3 and LA6570-1 both as 2', async (t) => {
@@ -98,7 +109,10 @@ t.test('GAD-7 item 2 scores LA18938-3 and LA6570-1 both as 2', async (t) => {
 });
 
 t.test("a response on LOINC's form scores like one on Haven's, whatever its linkId convention", async (t) => {
-  const haven = assessmentResponse(validateAssessment({ type: 'PHQ-9', responses: [1, 2, 3, 0, 1, 2, 3, 0, 2], takenAt: '2024-05-01T09:00:00Z' }, now), { patientId: 'p', id: 'qr' });
+  const haven = assessmentResponse(validateAssessment({ type: 'PHQ-9', responses: [1, 2, 3, 0, 1, 2, 3, 0, 2], takenAt: '2024-05-01T09:00:00Z' }, now), {
+    patientId: 'p',
+    id: 'qr',
+  });
   const numeric = ['14363', '14364', '14365', '14366', '14367', '14368', '14369', '14370', '14371'];
   const codes = ['44250-9', '44255-8', '44259-0', '44254-1', '44251-7', '44258-2', '44252-5', '44253-3', '44260-8'];
   const answers = haven.item?.slice(0, 9).map((i) => i.answer) ?? [];
@@ -112,13 +126,23 @@ t.test("a response on LOINC's form scores like one on Haven's, whatever its link
       subject: { reference: 'Patient/p' },
       author: { reference: 'Patient/p' },
       authored: '2024-05-01T09:00:00Z',
-      item: [...(wrap ? [{ linkId: 'group', item: items }] : items), { linkId: '14372', answer: [{ valueDecimal: 1 }] }, { linkId: 'something-else', answer: [{ valueString: 'x' }] }],
+      item: [
+        ...(wrap ? [{ linkId: 'group', item: items }] : items),
+        { linkId: '14372', answer: [{ valueDecimal: 1 }] },
+        { linkId: 'something-else', answer: [{ valueString: 'x' }] },
+      ],
     };
   };
   const expected = deriveAssessment(haven, readResponse(haven)!, { now: now.toISOString(), careTeamIds: [] });
   for (const [name, response] of [
     ['numeric LOINC item ids, nested in a group', loincForm(numeric, true)],
-    ['"/<code>" linkIds', loincForm(codes.map((c) => `/${c}`), false)],
+    [
+      '"/<code>" linkIds',
+      loincForm(
+        codes.map((c) => `/${c}`),
+        false,
+      ),
+    ],
     ['bare code linkIds', loincForm(codes, false)],
   ] as const) {
     const reading = readResponse(response);

@@ -127,7 +127,11 @@ t.test('all problems are reported at once; a body that is no object is refused',
     t.same(new Set(fields), new Set(['recordedAt', 'overallMood', 'extra']));
   }
   for (const body of [null, [], 'text', 3]) {
-    t.throws(() => validateMoodEntry(body), { status: 400, code: 'malformed-body', issues: [{ severity: 'error', code: 'structure', errorCode: 'malformed-body' }] }, `${JSON.stringify(body)} is refused`);
+    t.throws(
+      () => validateMoodEntry(body),
+      { status: 400, code: 'malformed-body', issues: [{ severity: 'error', code: 'structure', errorCode: 'malformed-body' }] },
+      `${JSON.stringify(body)} is refused`,
+    );
   }
 });
 

@@ -19,7 +19,10 @@ t.test('the authorization endpoint', async (t) => {
       authorizeUrl({ client_id: 'nobody', scope: 'patient/*.rs', code_challenge: challenge }),
       authorizeUrl({ client_id: clientId, scope: 'patient/*.rs', code_challenge: challenge, redirect_uri: 'http://localhost:9999/callback/' }),
       authorizeUrl({ client_id: clientId, scope: 'patient/*.rs', code_challenge: challenge, redirect_uri: 'http://localhost:9999/evil' }),
-      authorizeUrl({ client_id: clientId, scope: 'patient/*.rs', code_challenge: challenge, redirect_uri: undefined as unknown as string }).replace(/&redirect_uri=[^&]*/, ''),
+      authorizeUrl({ client_id: clientId, scope: 'patient/*.rs', code_challenge: challenge, redirect_uri: undefined as unknown as string }).replace(
+        /&redirect_uri=[^&]*/,
+        '',
+      ),
     ]) {
       const res = await agent.get(url);
       t.equal(res.status, 400, url);
@@ -46,7 +49,13 @@ t.test('the authorization endpoint', async (t) => {
     ];
     for (const [change, error] of cases) {
       const agent = new Agent(app.app);
-      const params: Record<string, string | undefined> = { client_id: clientId, scope: 'launch/patient patient/*.rs', code_challenge: challenge, state: 'st-123', ...change };
+      const params: Record<string, string | undefined> = {
+        client_id: clientId,
+        scope: 'launch/patient patient/*.rs',
+        code_challenge: challenge,
+        state: 'st-123',
+        ...change,
+      };
       const res = await agent.get(authorizeUrl(params as never));
       t.equal(res.status, 302, JSON.stringify(change));
       const to = new URL(res.location!);
@@ -102,23 +111,39 @@ t.test('the authorization endpoint', async (t) => {
 
   t.test('a Practitioner picks among the patients of their care teams; consent narrows', async (t) => {
     const agent = new Agent(app.app);
-    const result = await signIn(agent, { client_id: clientId, scope: 'launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs' }, { patient: 'b', uncheck: ['patient/Patient.rs'] });
+    const result = await signIn(
+      agent,
+      { client_id: clientId, scope: 'launch/patient openid fhirUser patient/Patient.rs patient/Observation.rs' },
+      { patient: 'b', uncheck: ['patient/Patient.rs'] },
+    );
     const picker = result.pages.find((p) => p.includes('name="patient"'))!;
     t.ok(picker, 'a picker was shown');
-    const offered = parseForms(picker)[0].inputs.filter((i) => i.name === 'patient').map((i) => i.value);
+    const offered = parseForms(picker)[0]
+      .inputs.filter((i) => i.name === 'patient')
+      .map((i) => i.value);
     t.same(offered.sort(), ['a', 'b'], 'only the care team patients');
     const consent = result.pages.at(-1)!;
     t.match(consent, /type="checkbox" id="scope-\d+" name="scope" value="patient\/Observation.rs" checked/);
     t.match(consent, /Read and search observations of the selected patient/, 'scopes in plain words');
     t.equal(result.redirect.searchParams.get('state'), result.state);
     const code = result.redirect.searchParams.get('code')!;
-    const token = await tokenRequest(app.app, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: result.verifier, client_id: clientId });
+    const token = await tokenRequest(app.app, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: result.verifier,
+      client_id: clientId,
+    });
     t.equal(token.status, 200);
     t.equal(token.json.patient, 'b');
     t.equal(token.json.scope, 'launch/patient openid fhirUser patient/Observation.rs', 'the unchecked scope is not granted');
     const api = app.as(token.json.access_token);
     const obs = await api('GET', 'Observation');
-    t.same(obs.json.entry.map((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference), ['Patient/b'], 'only the picked patient');
+    t.same(
+      obs.json.entry.map((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference),
+      ['Patient/b'],
+      'only the picked patient',
+    );
     t.equal((await api('GET', 'Observation?subject=Patient/a')).json.total ?? 0, 0, 'not another patient of theirs');
     t.ok([403].includes((await api('GET', 'Patient/b')).status), 'a denied type is 403, not an empty 200');
   });
@@ -162,12 +187,24 @@ t.test('the authorization endpoint', async (t) => {
 
   t.test('a patient signs in as themself and never gets user/ scopes', async (t) => {
     const result = await signIn(new Agent(app.app), { client_id: clientId, scope: 'launch/patient patient/*.rs user/*.rs system/*.rs' }, { username: 'pat.a' });
-    t.notOk(result.pages.some((p) => p.includes('name="patient"')), 'no picker for a patient');
-    const token = await tokenRequest(app.app, { grant_type: 'authorization_code', code: result.redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: result.verifier, client_id: clientId });
+    t.notOk(
+      result.pages.some((p) => p.includes('name="patient"')),
+      'no picker for a patient',
+    );
+    const token = await tokenRequest(app.app, {
+      grant_type: 'authorization_code',
+      code: result.redirect.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      code_verifier: result.verifier,
+      client_id: clientId,
+    });
     t.equal(token.json.patient, 'a');
     t.equal(token.json.scope, 'launch/patient patient/*.rs');
     const obs = await app.as(token.json.access_token)('GET', 'Observation');
-    t.same(obs.json.entry.map((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference), ['Patient/a']);
+    t.same(
+      obs.json.entry.map((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference),
+      ['Patient/a'],
+    );
     t.equal((await app.as(token.json.access_token)('GET', 'Patient/b')).status >= 403, true, 'another patient is out of reach');
   });
 
@@ -180,9 +217,20 @@ t.test('the authorization endpoint', async (t) => {
   });
 
   t.test('scopes the client is not registered for are dropped; nothing grantable is invalid_scope', async (t) => {
-    const narrow = await registerApp(app, { client_name: 'Narrow', scope: 'patient/Observation.rs', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
+    const narrow = await registerApp(app, {
+      client_name: 'Narrow',
+      scope: 'patient/Observation.rs',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+    });
     const result = await signIn(new Agent(app.app), { client_id: narrow.json.client_id, scope: 'patient/*.rs openid' }, { username: 'pat.a' });
-    const token = await tokenRequest(app.app, { grant_type: 'authorization_code', code: result.redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: result.verifier, client_id: narrow.json.client_id });
+    const token = await tokenRequest(app.app, {
+      grant_type: 'authorization_code',
+      code: result.redirect.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      code_verifier: result.verifier,
+      client_id: narrow.json.client_id,
+    });
     t.equal(token.json.scope, 'patient/Observation.rs');
     const nothing = await signIn(new Agent(app.app), { client_id: narrow.json.client_id, scope: 'patient/Condition.rs' }, { username: 'pat.a' });
     t.equal(nothing.redirect.searchParams.get('error'), 'invalid_scope');
@@ -190,23 +238,50 @@ t.test('the authorization endpoint', async (t) => {
 
   t.test('EHR launch: the launch value carries the patient; the user must reach it', async (t) => {
     const admin = `Bearer ${await app.token('admin')}`;
-    const launch = await app.app.inject({ method: 'POST', url: '/auth/launch', headers: { authorization: admin, 'content-type': 'application/json', 'x-request-id': 'ehr-launch-1' }, payload: { patient: 'a' } });
+    const launch = await app.app.inject({
+      method: 'POST',
+      url: '/auth/launch',
+      headers: { authorization: admin, 'content-type': 'application/json', 'x-request-id': 'ehr-launch-1' },
+      payload: { patient: 'a' },
+    });
     t.equal(launch.statusCode, 201);
     const onRecord = await auditRows(app.db, 'ehr-launch-1');
-    t.ok(onRecord.some((row) => row.interaction === 'read' && row.entity_type === 'Patient' && row.entity_id === 'a'), 'the look at the Patient is a read on record');
+    t.ok(
+      onRecord.some((row) => row.interaction === 'read' && row.entity_type === 'Patient' && row.entity_id === 'a'),
+      'the look at the Patient is a read on record',
+    );
     const value = launch.json().launch;
     t.match(value, /^[A-Za-z0-9_-]{43}$/, 'base64url, no +');
     const result = await signIn(new Agent(app.app), { client_id: clientId, scope: 'launch openid fhirUser patient/*.rs', launch: value });
-    t.notOk(result.pages.some((p) => p.includes('name="patient"')), 'no picker: the launch decides');
-    const token = await tokenRequest(app.app, { grant_type: 'authorization_code', code: result.redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: result.verifier, client_id: clientId });
+    t.notOk(
+      result.pages.some((p) => p.includes('name="patient"')),
+      'no picker: the launch decides',
+    );
+    const token = await tokenRequest(app.app, {
+      grant_type: 'authorization_code',
+      code: result.redirect.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      code_verifier: result.verifier,
+      client_id: clientId,
+    });
     t.equal(token.json.patient, 'a');
     const refused = await signIn(new Agent(app.app), { client_id: clientId, scope: 'launch patient/*.rs', launch: value }, { username: 'stranger' });
     t.equal(refused.redirect.searchParams.get('error'), 'access_denied', 'a clinician outside the care team');
     const noToken = await app.app.inject({ method: 'POST', url: '/auth/launch', headers: { 'content-type': 'application/json' }, payload: { patient: 'a' } });
     t.equal(noToken.statusCode, 401);
-    const notAdmin = await app.app.inject({ method: 'POST', url: '/auth/launch', headers: { authorization: `Bearer ${await app.token('system/*.rs')}`, 'content-type': 'application/json' }, payload: { patient: 'a' } });
+    const notAdmin = await app.app.inject({
+      method: 'POST',
+      url: '/auth/launch',
+      headers: { authorization: `Bearer ${await app.token('system/*.rs')}`, 'content-type': 'application/json' },
+      payload: { patient: 'a' },
+    });
     t.equal(notAdmin.statusCode, 403);
-    const unknown = await app.app.inject({ method: 'POST', url: '/auth/launch', headers: { authorization: admin, 'content-type': 'application/json' }, payload: { patient: 'zzz' } });
+    const unknown = await app.app.inject({
+      method: 'POST',
+      url: '/auth/launch',
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      payload: { patient: 'zzz' },
+    });
     t.equal(unknown.statusCode, 400);
   });
 

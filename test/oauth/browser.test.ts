@@ -36,7 +36,12 @@ t.test('signing in and consenting in a browser', async (t) => {
     method: 'POST',
     url: '/auth/register',
     headers: { authorization: `Bearer ${await app.token('admin')}`, 'content-type': 'application/json' },
-    payload: { client_name: 'Heart recovery app', scope: 'launch/patient openid fhirUser offline_access patient/*.rs', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' },
+    payload: {
+      client_name: 'Heart recovery app',
+      scope: 'launch/patient openid fhirUser offline_access patient/*.rs',
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+    },
   });
   const clientId = registered.json().client_id;
 
@@ -70,9 +75,17 @@ t.test('signing in and consenting in a browser', async (t) => {
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 
   t.match(await page.title(), /Allow access/);
-  const boxes = await page.$$eval('input[type=checkbox][name=scope]', (els) => els.map((el) => ({ value: (el as HTMLInputElement).value, checked: (el as HTMLInputElement).checked })));
-  t.same(boxes.map((b) => b.value), ['openid', 'fhirUser', 'offline_access', 'patient/*.rs']);
-  t.ok(boxes.every((b) => b.checked), 'every requested scope is pre-checked');
+  const boxes = await page.$$eval('input[type=checkbox][name=scope]', (els) =>
+    els.map((el) => ({ value: (el as HTMLInputElement).value, checked: (el as HTMLInputElement).checked })),
+  );
+  t.same(
+    boxes.map((b) => b.value),
+    ['openid', 'fhirUser', 'offline_access', 'patient/*.rs'],
+  );
+  t.ok(
+    boxes.every((b) => b.checked),
+    'every requested scope is pre-checked',
+  );
   await page.click('label[for=scope-2]'); // the label toggles its box: no offline access
   await screenshot(page, 'oauth-consent');
   await Promise.all([page.waitForNavigation(), page.click('button[name=decision][value=allow]')]);

@@ -107,7 +107,9 @@ t.test('fhirclient standalone and EHR launch against a running Haven', async (t)
     if (url.pathname === '/launch') {
       client.authorize({ clientId, scope: 'launch openid fhirUser patient/*.rs', redirectUri, pkceMode: 'required' }).catch(fail);
     } else if (url.pathname === '/standalone') {
-      client.authorize({ clientId, scope: 'launch/patient openid fhirUser offline_access patient/*.rs', redirectUri, iss: `${base}/fhir`, pkceMode: 'required' }).catch(fail);
+      client
+        .authorize({ clientId, scope: 'launch/patient openid fhirUser offline_access patient/*.rs', redirectUri, iss: `${base}/fhir`, pkceMode: 'required' })
+        .catch(fail);
     } else if (url.pathname === '/callback') {
       client
         .ready()
@@ -115,7 +117,13 @@ t.test('fhirclient standalone and EHR launch against a running Haven', async (t)
           const patient = await fhir.patient.read();
           const observations = await fhir.request(`Observation?patient=${fhir.patient.id}`);
           const user = await fhir.user.read();
-          const answer = { patient: patient.id, observations: (observations.entry ?? []).map((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference), user: `${user.resourceType}/${user.id}`, scope: fhir.state.tokenResponse?.scope, refresh: Boolean(fhir.state.tokenResponse?.refresh_token) };
+          const answer = {
+            patient: patient.id,
+            observations: (observations.entry ?? []).map((e: { resource: { subject: { reference: string } } }) => e.resource.subject.reference),
+            user: `${user.resourceType}/${user.id}`,
+            scope: fhir.state.tokenResponse?.scope,
+            refresh: Boolean(fhir.state.tokenResponse?.refresh_token),
+          };
           results.push(answer);
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(answer));
@@ -133,7 +141,12 @@ t.test('fhirclient standalone and EHR launch against a running Haven', async (t)
   const registered = await fetch(`${base}/auth/register`, {
     method: 'POST',
     headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: 'fhirclient test app', scope: 'launch launch/patient openid fhirUser offline_access patient/*.rs', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }),
+    body: JSON.stringify({
+      client_name: 'fhirclient test app',
+      scope: 'launch launch/patient openid fhirUser offline_access patient/*.rs',
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+    }),
   });
   t.equal(registered.status, 201);
   clientId = ((await registered.json()) as { client_id: string }).client_id;

@@ -30,7 +30,12 @@ function attributes(tag: string): Record<string, string> {
 }
 
 function decode(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export function parseForms(html: string): Form[] {
@@ -125,7 +130,14 @@ export interface AuthorizeParams {
 
 export function authorizeUrl(params: AuthorizeParams): string {
   const query = new URLSearchParams();
-  const all = { response_type: 'code', redirect_uri: REDIRECT, state: randomBytes(16).toString('hex'), aud: FHIR_BASE, code_challenge_method: 'S256', ...params };
+  const all = {
+    response_type: 'code',
+    redirect_uri: REDIRECT,
+    state: randomBytes(16).toString('hex'),
+    aud: FHIR_BASE,
+    code_challenge_method: 'S256',
+    ...params,
+  };
   for (const [k, v] of Object.entries(all)) if (v !== undefined) query.set(k, v);
   return `/auth/authorize?${query}`;
 }
@@ -209,7 +221,11 @@ export async function publicApp(app: TestApp, extra: Record<string, unknown> = {
  * Practitioner/stranger cares for nobody. Logins: dr.lee, stranger, pat.a (Patient/a).
  */
 export async function seed(app: TestApp): Promise<void> {
-  for (const [id, given] of [['a', 'Ada'], ['b', 'Ben'], ['c', 'Cy']]) {
+  for (const [id, given] of [
+    ['a', 'Ada'],
+    ['b', 'Ben'],
+    ['c', 'Cy'],
+  ]) {
     const put = await app.fhir('PUT', `Patient/${id}`, { resourceType: 'Patient', id, name: [{ given: [given], family: 'Tester' }], birthDate: '1980-01-01' });
     if (put.status >= 300) throw new Error(put.body);
     await app.fhir('POST', 'Observation', {

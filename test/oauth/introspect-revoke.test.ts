@@ -4,9 +4,20 @@ import t from 'tap';
 import { testApp, type TestApp } from '../helpers/app.js';
 import { Agent, APP_SCOPE, FHIR_BASE, publicApp, REDIRECT, registerApp, seed, signIn, tokenRequest } from './helpers.js';
 
-async function tokensFor(app: TestApp, clientId: string, scope = 'launch/patient openid fhirUser offline_access patient/*.rs', headers: Record<string, string> = {}, username = 'pat.a') {
+async function tokensFor(
+  app: TestApp,
+  clientId: string,
+  scope = 'launch/patient openid fhirUser offline_access patient/*.rs',
+  headers: Record<string, string> = {},
+  username = 'pat.a',
+) {
   const result = await signIn(new Agent(app.app), { client_id: clientId, scope }, { username });
-  const form: Record<string, string> = { grant_type: 'authorization_code', code: result.redirect.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: result.verifier };
+  const form: Record<string, string> = {
+    grant_type: 'authorization_code',
+    code: result.redirect.searchParams.get('code')!,
+    redirect_uri: REDIRECT,
+    code_verifier: result.verifier,
+  };
   if (!headers.authorization) form.client_id = clientId;
   const res = await tokenRequest(app.app, form, headers);
   if (res.status !== 200) throw new Error(JSON.stringify(res.json));
@@ -14,7 +25,12 @@ async function tokensFor(app: TestApp, clientId: string, scope = 'launch/patient
 }
 
 const post = async (app: TestApp, url: string, form: Record<string, string>, headers: Record<string, string> = {}) => {
-  const res = await app.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: new URLSearchParams(form).toString() });
+  const res = await app.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: new URLSearchParams(form).toString(),
+  });
   return { status: res.statusCode, headers: res.headers, body: res.body, json: res.body ? res.json() : undefined };
 };
 
@@ -22,7 +38,12 @@ t.test('introspection and revocation', async (t) => {
   const app = await testApp(t);
   await seed(app);
   const clientId = await publicApp(app);
-  const secretApp = await registerApp(app, { client_name: 'Clinic', scope: APP_SCOPE, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' });
+  const secretApp = await registerApp(app, {
+    client_name: 'Clinic',
+    scope: APP_SCOPE,
+    redirect_uris: [REDIRECT],
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
   const basic = `Basic ${Buffer.from(`${secretApp.json.client_id}:${secretApp.json.client_secret}`).toString('base64')}`;
   const admin = `Bearer ${await app.token('admin')}`;
 
@@ -99,7 +120,19 @@ t.test('discovery lists what works', async (t) => {
   t.same(config.code_challenge_methods_supported, ['S256']);
   for (const grant of ['authorization_code', 'refresh_token', 'client_credentials']) t.ok(config.grant_types_supported.includes(grant), grant);
   for (const method of ['client_secret_basic', 'private_key_jwt']) t.ok(config.token_endpoint_auth_methods_supported.includes(method), method);
-  for (const capability of ['launch-ehr', 'launch-standalone', 'client-public', 'client-confidential-symmetric', 'context-ehr-patient', 'context-standalone-patient', 'sso-openid-connect', 'permission-offline', 'permission-online', 'permission-patient', 'permission-user']) {
+  for (const capability of [
+    'launch-ehr',
+    'launch-standalone',
+    'client-public',
+    'client-confidential-symmetric',
+    'context-ehr-patient',
+    'context-standalone-patient',
+    'sso-openid-connect',
+    'permission-offline',
+    'permission-online',
+    'permission-patient',
+    'permission-user',
+  ]) {
     t.ok(config.capabilities.includes(capability), capability);
   }
   t.notOk(config.capabilities.includes('context-standalone-encounter'), 'no standalone encounter picker, so not advertised');
@@ -108,8 +141,19 @@ t.test('discovery lists what works', async (t) => {
   t.match(oidc.headers['content-type'], /^application\/json/);
   const o = oidc.json();
   t.equal(o.issuer, 'http://haven.test/fhir');
-  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported']) t.ok(o[field], field);
+  for (const field of [
+    'authorization_endpoint',
+    'token_endpoint',
+    'jwks_uri',
+    'response_types_supported',
+    'subject_types_supported',
+    'id_token_signing_alg_values_supported',
+  ])
+    t.ok(o[field], field);
   t.ok(o.id_token_signing_alg_values_supported.includes('RS256'));
   const jwks = (await app.app.inject({ method: 'GET', url: '/fhir/.well-known/jwks.json' })).json();
-  t.ok(jwks.keys.some((k: { kty: string; kid?: string }) => k.kty === 'RSA' && k.kid), 'an RSA key with kid');
+  t.ok(
+    jwks.keys.some((k: { kty: string; kid?: string }) => k.kty === 'RSA' && k.kid),
+    'an RSA key with kid',
+  );
 });

@@ -29,7 +29,11 @@ t.test('sign-in failures: one message, disabled users, throttling that spares a 
   const wrong = await attempt(new Agent(app.app), 'dr.lee', 'wrong-password');
   t.equal(unknown.statusCode, 401);
   t.equal(wrong.statusCode, 401);
-  t.equal(unknown.body.match(/role="alert"[^>]*>([^<]*)/)?.[1], wrong.body.match(/role="alert"[^>]*>([^<]*)/)?.[1], 'the same message for an unknown user and a wrong password');
+  t.equal(
+    unknown.body.match(/role="alert"[^>]*>([^<]*)/)?.[1],
+    wrong.body.match(/role="alert"[^>]*>([^<]*)/)?.[1],
+    'the same message for an unknown user and a wrong password',
+  );
 
   await disableUser(app.db, 'pat.a');
   const disabled = await attempt(new Agent(app.app), 'pat.a', PASSWORD);
@@ -48,13 +52,19 @@ t.test('sign-in failures: one message, disabled users, throttling that spares a 
   // Fifty clinicians behind one address, a few typos among them: dr.lee still signs in from there.
   for (let i = 0; i < 10; i++) await attempt(new Agent(app.app), `clinician${i}`, 'typo-password', '10.0.0.9');
   const clinic = await attempt(new Agent(app.app), 'dr.lee', PASSWORD, '10.0.0.9');
-  t.equal(clinic.statusCode, 303, 'the shared address is not blocked by other people\'s failures');
+  t.equal(clinic.statusCode, 303, "the shared address is not blocked by other people's failures");
 
   const { rows } = await app.db.query<{ interaction: string; outcome: number; outcome_desc: string; subject: string | null }>(
     "SELECT interaction, outcome, outcome_desc, subject FROM audit_log WHERE interaction = 'oauth-login' ORDER BY recorded",
   );
-  t.ok(rows.some((r) => r.outcome === 4 && r.subject === 'dr.lee' && /wrong password/.test(r.outcome_desc)), 'failed login audited with the user');
-  t.ok(rows.some((r) => r.outcome === 0 && r.subject === 'dr.lee'), 'successful login audited');
+  t.ok(
+    rows.some((r) => r.outcome === 4 && r.subject === 'dr.lee' && /wrong password/.test(r.outcome_desc)),
+    'failed login audited with the user',
+  );
+  t.ok(
+    rows.some((r) => r.outcome === 0 && r.subject === 'dr.lee'),
+    'successful login audited',
+  );
   const everything = JSON.stringify((await app.db.query('SELECT * FROM audit_log')).rows);
   t.notMatch(everything, new RegExp(PASSWORD), 'no password in the audit trail');
   t.notMatch(everything, /guess-\d-password|typo-password/, 'no attempted password either');

@@ -27,7 +27,9 @@ t.test('a NUL in the authorization request: the error page or a redirect with in
   t.equal(unknownClient.status, 400, 'client_id: the page for an unregistered app');
   t.match(unknownClient.body, /not registered/);
   for (const name of ['state', 'nonce', 'scope']) {
-    const answer = await agent.get(authorizeUrl({ client_id: clientId, scope: 'patient/*.rs', code_challenge: pkce().challenge, state: 's1', [name]: name === 'state' ? 's\0' : 'x\0y' }));
+    const answer = await agent.get(
+      authorizeUrl({ client_id: clientId, scope: 'patient/*.rs', code_challenge: pkce().challenge, state: 's1', [name]: name === 'state' ? 's\0' : 'x\0y' }),
+    );
     t.equal(answer.status, 302, `${name}: redirected to the app`);
     const back = new URL(answer.location!);
     t.equal(`${back.origin}${back.pathname}`, REDIRECT);
@@ -64,15 +66,30 @@ t.test('a NUL or an impossible username in the login form: the login page or the
 });
 
 t.test('a NUL client_id at the token, introspection and revocation endpoints: invalid_client', async (t) => {
-  const token = await tokenRequest(app.app, { grant_type: 'authorization_code', code: 'abc', client_id: 'app\0x', redirect_uri: REDIRECT, code_verifier: pkce().verifier });
+  const token = await tokenRequest(app.app, {
+    grant_type: 'authorization_code',
+    code: 'abc',
+    client_id: 'app\0x',
+    redirect_uri: REDIRECT,
+    code_verifier: pkce().verifier,
+  });
   t.equal(token.status, 401);
   t.equal(token.json.error, 'invalid_client');
-  const basic = await tokenRequest(app.app, { grant_type: 'authorization_code', code: 'abc', redirect_uri: REDIRECT, code_verifier: pkce().verifier }, {
-    authorization: `Basic ${Buffer.from('app%00x:secret').toString('base64')}`,
-  });
+  const basic = await tokenRequest(
+    app.app,
+    { grant_type: 'authorization_code', code: 'abc', redirect_uri: REDIRECT, code_verifier: pkce().verifier },
+    {
+      authorization: `Basic ${Buffer.from('app%00x:secret').toString('base64')}`,
+    },
+  );
   t.equal(basic.status, 401, 'in Basic credentials too');
   for (const url of ['/auth/introspect', '/auth/revoke']) {
-    const res = await app.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=abc&client_id=app%00x' });
+    const res = await app.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'token=abc&client_id=app%00x',
+    });
     t.equal(res.statusCode, 401, url);
     t.equal(res.json().error, 'invalid_client', url);
   }

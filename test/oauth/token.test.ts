@@ -11,7 +11,11 @@ import { sha256 } from '../../src/oauth/secrets.js';
 import { Agent, APP_SCOPE, FHIR_BASE, publicApp, REDIRECT, registerApp, seed, signIn, tokenRequest } from './helpers.js';
 
 async function codeFor(app: TestApp, clientId: string, scope: string, options: { username?: string; nonce?: string; agent?: Agent } = {}) {
-  const result = await signIn(options.agent ?? new Agent(app.app), { client_id: clientId, scope, ...(options.nonce ? { nonce: options.nonce } : {}) }, { username: options.username ?? 'pat.a' });
+  const result = await signIn(
+    options.agent ?? new Agent(app.app),
+    { client_id: clientId, scope, ...(options.nonce ? { nonce: options.nonce } : {}) },
+    { username: options.username ?? 'pat.a' },
+  );
   const code = result.redirect.searchParams.get('code');
   if (!code) throw new Error(`no code: ${result.redirect}`);
   return { code, verifier: result.verifier };
@@ -26,7 +30,10 @@ t.test('authorization_code', async (t) => {
   const clientId = await publicApp(app);
 
   t.test('the response: context, id_token, refresh token, no-store', async (t) => {
-    const { code, verifier } = await codeFor(app, clientId, 'launch/patient openid fhirUser offline_access patient/*.rs', { username: 'dr.lee', nonce: 'n-0S6' });
+    const { code, verifier } = await codeFor(app, clientId, 'launch/patient openid fhirUser offline_access patient/*.rs', {
+      username: 'dr.lee',
+      nonce: 'n-0S6',
+    });
     const res = await exchange(app, clientId, code, verifier);
     t.equal(res.status, 200);
     t.equal(res.headers['cache-control'], 'no-store');
@@ -52,7 +59,12 @@ t.test('authorization_code', async (t) => {
   });
 
   t.test('PKCE: missing, blank, wrong, the challenge itself', async (t) => {
-    for (const [verifier, error] of [[undefined, 'invalid_request'], ['', 'invalid_request'], ['x'.repeat(43), 'invalid_grant'], ['challenge', 'invalid_grant']] as const) {
+    for (const [verifier, error] of [
+      [undefined, 'invalid_request'],
+      ['', 'invalid_request'],
+      ['x'.repeat(43), 'invalid_grant'],
+      ['challenge', 'invalid_grant'],
+    ] as const) {
       const got = await codeFor(app, clientId, 'patient/*.rs');
       const form: Record<string, string> = { grant_type: 'authorization_code', code: got.code, redirect_uri: REDIRECT, client_id: clientId };
       if (verifier !== undefined) form.code_verifier = verifier === 'challenge' ? sha256(got.verifier).toString('base64url') : verifier;
@@ -68,7 +80,10 @@ t.test('authorization_code', async (t) => {
     t.equal(bad.json.error, 'invalid_grant');
 
     const wrongRedirect = await codeFor(app, clientId, 'patient/*.rs');
-    t.equal((await exchange(app, clientId, wrongRedirect.code, wrongRedirect.verifier, { redirect_uri: 'http://localhost:9999/other' })).json.error, 'invalid_grant');
+    t.equal(
+      (await exchange(app, clientId, wrongRedirect.code, wrongRedirect.verifier, { redirect_uri: 'http://localhost:9999/other' })).json.error,
+      'invalid_grant',
+    );
 
     const other = await publicApp(app, { client_name: 'Other app' });
     const wrongClient = await codeFor(app, clientId, 'patient/*.rs');
@@ -97,13 +112,23 @@ t.test('authorization_code', async (t) => {
   });
 
   t.test('only form posts', async (t) => {
-    const res = await app.app.inject({ method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/json' }, payload: '{"grant_type":"authorization_code"}' });
+    const res = await app.app.inject({
+      method: 'POST',
+      url: '/auth/token',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"grant_type":"authorization_code"}',
+    });
     t.equal(res.statusCode, 400);
     t.equal(res.json().error, 'invalid_request');
   });
 
   t.test('confidential clients: client_secret_basic and private_key_jwt', async (t) => {
-    const reg = await registerApp(app, { client_name: 'Clinic app', scope: APP_SCOPE, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' });
+    const reg = await registerApp(app, {
+      client_name: 'Clinic app',
+      scope: APP_SCOPE,
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
     t.equal(reg.status, 201);
     t.match(reg.json.client_secret, /^[A-Za-z0-9_-]{43}$/);
     const id = reg.json.client_id;
@@ -113,18 +138,32 @@ t.test('authorization_code', async (t) => {
     t.equal(onlyId.status, 401, 'a confidential client sending only client_id');
     t.equal(onlyId.json.error, 'invalid_client');
     const got2 = await codeFor(app, id, 'patient/*.rs');
-    const wrong = await tokenRequest(app.app, { grant_type: 'authorization_code', code: got2.code, redirect_uri: REDIRECT, code_verifier: got2.verifier }, { authorization: `Basic ${Buffer.from(`${id}:nope`).toString('base64')}` });
+    const wrong = await tokenRequest(
+      app.app,
+      { grant_type: 'authorization_code', code: got2.code, redirect_uri: REDIRECT, code_verifier: got2.verifier },
+      { authorization: `Basic ${Buffer.from(`${id}:nope`).toString('base64')}` },
+    );
     t.equal(wrong.status, 401);
     t.match(wrong.headers['www-authenticate'], /^Basic/);
     const got3 = await codeFor(app, id, 'patient/*.rs');
-    const ok = await tokenRequest(app.app, { grant_type: 'authorization_code', code: got3.code, redirect_uri: REDIRECT, code_verifier: got3.verifier }, { authorization: basic });
+    const ok = await tokenRequest(
+      app.app,
+      { grant_type: 'authorization_code', code: got3.code, redirect_uri: REDIRECT, code_verifier: got3.verifier },
+      { authorization: basic },
+    );
     t.equal(ok.status, 200);
     t.equal(ok.json.patient, 'a');
 
     const { privateKey, publicKey } = await generateKeyPair('RS384');
     const kid = randomUUID();
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS384' };
-    const jwt = await registerApp(app, { client_name: 'Key app', scope: APP_SCOPE, redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
+    const jwt = await registerApp(app, {
+      client_name: 'Key app',
+      scope: APP_SCOPE,
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+    });
     t.equal(jwt.status, 201);
     const keyId = jwt.json.client_id;
     const got4 = await codeFor(app, keyId, 'patient/*.rs');
@@ -147,11 +186,34 @@ t.test('authorization_code', async (t) => {
   });
 
   t.test('registration of apps', async (t) => {
-    t.equal((await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] })).status, 400, 'redirect_uris required');
-    t.equal((await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', redirect_uris: ['http://example.com/cb'] })).status, 400, 'http only on localhost');
-    t.equal((await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', redirect_uris: ['https://example.com/cb#x'] })).status, 400, 'no fragment');
-    t.equal((await registerApp(app, { client_name: 'x', scope: 'system/*.rs', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] })).status, 400, 'no public backend service');
-    const ok = await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', redirect_uris: ['https://example.com/cb'] });
+    t.equal(
+      (await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] })).status,
+      400,
+      'redirect_uris required',
+    );
+    t.equal(
+      (await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', redirect_uris: ['http://example.com/cb'] }))
+        .status,
+      400,
+      'http only on localhost',
+    );
+    t.equal(
+      (await registerApp(app, { client_name: 'x', scope: 'patient/*.rs', token_endpoint_auth_method: 'none', redirect_uris: ['https://example.com/cb#x'] }))
+        .status,
+      400,
+      'no fragment',
+    );
+    t.equal(
+      (await registerApp(app, { client_name: 'x', scope: 'system/*.rs', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] })).status,
+      400,
+      'no public backend service',
+    );
+    const ok = await registerApp(app, {
+      client_name: 'x',
+      scope: 'patient/*.rs',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['https://example.com/cb'],
+    });
     t.equal(ok.status, 201);
     t.same(ok.json.grant_types, ['authorization_code', 'refresh_token']);
     t.same(ok.json.redirect_uris, ['https://example.com/cb']);
@@ -163,7 +225,8 @@ t.test('refresh_token', async (t) => {
   const app = await testApp(t);
   await seed(app);
   const clientId = await publicApp(app);
-  const refresh = (token: string, extra: Record<string, string> = {}) => tokenRequest(app.app, { grant_type: 'refresh_token', refresh_token: token, client_id: clientId, ...extra });
+  const refresh = (token: string, extra: Record<string, string> = {}) =>
+    tokenRequest(app.app, { grant_type: 'refresh_token', refresh_token: token, client_id: clientId, ...extra });
 
   t.test('rotation: without scope, with the same scope, narrower; wider is invalid_scope', async (t) => {
     const got = await codeFor(app, clientId, 'launch/patient openid fhirUser offline_access patient/*.rs');

@@ -36,7 +36,11 @@ t.test('haven user', async (t) => {
   t.match(added.stdout, /added dr\.lee \(Practitioner\/123\)/);
   t.notMatch(added.stdout + added.stderr, /first password/, 'the password is never printed');
   t.equal((await haven(env, ['user', 'add', '--username', 'dr.lee', '--fhir-user', 'Practitioner/123'], 'another one 22\n')).code, 1, 'a duplicate');
-  t.equal((await haven(env, ['user', 'add', '--username', 'x', '--fhir-user', 'Organization/1'], 'long enough 1\n')).code, 1, 'only Practitioner, Patient, RelatedPerson');
+  t.equal(
+    (await haven(env, ['user', 'add', '--username', 'x', '--fhir-user', 'Organization/1'], 'long enough 1\n')).code,
+    1,
+    'only Practitioner, Patient, RelatedPerson',
+  );
   t.equal((await haven(env, ['user', 'add', '--username', 'short', '--fhir-user', 'Patient/1'], 'short\n')).code, 1, 'a too short password');
   t.equal((await haven(env, ['user', 'add', '--username', 'p', '--fhir-user', 'Patient/1', '--password', 'x'], '')).code, 2, 'no password option');
   const changed = await haven(env, ['user', 'password', '--username', 'dr.lee'], 'second password 2\n');

@@ -23,9 +23,30 @@ t.before(async () => {
   await loadFixtures(app);
   const put = (r: Record<string, unknown>) => app.fhir('PUT', `${r.resourceType}/${r.id}`, r);
   // p1's Observation that points at p2's; p2's Observations that point at p1's data.
-  await put({ resourceType: 'Observation', id: 'o6', status: 'final', code: { text: 'panel' }, subject: { reference: 'Patient/p1' }, hasMember: [{ reference: 'Observation/o3' }] });
-  await put({ resourceType: 'Observation', id: 'o7', status: 'final', code: { text: 'derived' }, subject: { reference: 'Patient/p2' }, derivedFrom: [{ reference: 'Observation/o1' }] });
-  await put({ resourceType: 'Observation', id: 'o8', status: 'final', code: { text: 'about p1' }, subject: { reference: 'Patient/p2' }, focus: [{ reference: 'Patient/p1' }] });
+  await put({
+    resourceType: 'Observation',
+    id: 'o6',
+    status: 'final',
+    code: { text: 'panel' },
+    subject: { reference: 'Patient/p1' },
+    hasMember: [{ reference: 'Observation/o3' }],
+  });
+  await put({
+    resourceType: 'Observation',
+    id: 'o7',
+    status: 'final',
+    code: { text: 'derived' },
+    subject: { reference: 'Patient/p2' },
+    derivedFrom: [{ reference: 'Observation/o1' }],
+  });
+  await put({
+    resourceType: 'Observation',
+    id: 'o8',
+    status: 'final',
+    code: { text: 'about p1' },
+    subject: { reference: 'Patient/p2' },
+    focus: [{ reference: 'Patient/p1' }],
+  });
   asP1 = app.as(await app.token('patient/*.rs', { patient: 'p1' }));
 });
 
@@ -53,7 +74,9 @@ async function searchAs(access: Access, type: string, params: Array<[string, str
   const parsed = app.services.search.parse([type], params);
   let result: SearchResult = { matches: [], included: [], includesTruncated: false };
   const sent = await recorder.during(async () => {
-    result = await app.services.store.reader({ actor: { requestId: 'access-test' }, access }).searchPage(parsed.request, `${type}?${new URLSearchParams(params)}`);
+    result = await app.services.store
+      .reader({ actor: { requestId: 'access-test' }, access })
+      .searchPage(parsed.request, `${type}?${new URLSearchParams(params)}`);
   });
   const ids = (found: Array<{ id: string }>) => found.map((f) => f.id).sort();
   return { matches: ids(result.matches), included: ids(result.included), total: result.total, statements: resourceStatements(sent) };
@@ -97,24 +120,48 @@ t.test('matches: only the caller compartment', async (t) => {
 });
 
 t.test('_include and :iterate never bring in resources outside the compartment', async (t) => {
-  const r = await search(asP1, 'Observation', [['_id', 'o6'], ['_include', 'Observation:has-member']]);
+  const r = await search(asP1, 'Observation', [
+    ['_id', 'o6'],
+    ['_include', 'Observation:has-member'],
+  ]);
   t.same(r.matches, ['o6']);
   t.same(r.included, [], "p2's Observation referenced by p1's is not included");
   t.equal(r.statements.length, 2, 'the page, then one include round');
   confined(t, r, ['Patient/p1']);
-  const open = await search(undefined, 'Observation', [['_id', 'o6'], ['_include', 'Observation:has-member']]);
+  const open = await search(undefined, 'Observation', [
+    ['_id', 'o6'],
+    ['_include', 'Observation:has-member'],
+  ]);
   t.same(open.included, ['o3'], 'it would be without the restriction');
-  const iterate = await search(asP1, 'Observation', [['_id', 'o6'], ['_include', 'Observation:subject'], ['_include:iterate', 'Observation:has-member']]);
+  const iterate = await search(asP1, 'Observation', [
+    ['_id', 'o6'],
+    ['_include', 'Observation:subject'],
+    ['_include:iterate', 'Observation:has-member'],
+  ]);
   t.same(iterate.included, ['p1']);
   confined(t, iterate, ['Patient/p1']);
 });
 
 t.test('_revinclude never brings in resources outside the compartment', async (t) => {
-  const r = await search(asP1, 'Observation', [['_id', 'o1'], ['_revinclude', 'Observation:derived-from']]);
+  const r = await search(asP1, 'Observation', [
+    ['_id', 'o1'],
+    ['_revinclude', 'Observation:derived-from'],
+  ]);
   t.same(r.included, []);
   confined(t, r, ['Patient/p1']);
-  t.same((await search(undefined, 'Observation', [['_id', 'o1'], ['_revinclude', 'Observation:derived-from']])).included, ['o7']);
-  const focus = await search(asP1, 'Patient', [['_id', 'p1'], ['_revinclude', 'Observation:focus']]);
+  t.same(
+    (
+      await search(undefined, 'Observation', [
+        ['_id', 'o1'],
+        ['_revinclude', 'Observation:derived-from'],
+      ])
+    ).included,
+    ['o7'],
+  );
+  const focus = await search(asP1, 'Patient', [
+    ['_id', 'p1'],
+    ['_revinclude', 'Observation:focus'],
+  ]);
   t.same(focus.included, []);
   confined(t, focus, ['Patient/p1']);
 });
@@ -145,16 +192,20 @@ t.test('compartments are computed from the Patient CompartmentDefinition', async
   const { rows } = await app.db.query<{ id: string; compartments: string[] }>(
     `SELECT id, compartments FROM resource WHERE id IN ('p1', 'o1', 'o2', 'o5', 'o8', 'r1', 'org1', 'q1') ORDER BY id`,
   );
-  t.same(Object.fromEntries(rows.map((r) => [r.id, r.compartments])), {
-    o1: ['Patient/p1'],
-    o2: ['Patient/p1'],
-    o5: [],
-    o8: ['Patient/p2'],
-    org1: [],
-    p1: ['Patient/p1'],
-    q1: [],
-    r1: ['Patient/p1'],
-  }, 'subject places an Observation in its patient compartment, focus does not; an absolute URL to this server counts');
+  t.same(
+    Object.fromEntries(rows.map((r) => [r.id, r.compartments])),
+    {
+      o1: ['Patient/p1'],
+      o2: ['Patient/p1'],
+      o5: [],
+      o8: ['Patient/p2'],
+      org1: [],
+      p1: ['Patient/p1'],
+      q1: [],
+      r1: ['Patient/p1'],
+    },
+    'subject places an Observation in its patient compartment, focus does not; an absolute URL to this server counts',
+  );
   const res = await app.fhir('GET', 'Patient/p2/Observation');
   t.same(idsOf(res.json), ['o3', 'o4', 'o7', 'o8']);
 });
@@ -165,8 +216,15 @@ t.test('criteriaCondition turns a scope query restriction into SQL over any alia
   const { criteria } = app.services.search.parse(['Observation'], [['category', 'vital-signs']]).request;
   const stmt = new Statement();
   const condition = criteriaCondition(stmt, criteria, 'h');
-  const { rows } = await app.db.query<{ id: string }>(`SELECT h.id FROM resource h WHERE h.resource_type = 'Observation' AND ${condition} ORDER BY h.id`, stmt.params);
-  t.same(rows.map((r) => r.id), ['o1'], 'only the vital-signs Observation');
+  const { rows } = await app.db.query<{ id: string }>(
+    `SELECT h.id FROM resource h WHERE h.resource_type = 'Observation' AND ${condition} ORDER BY h.id`,
+    stmt.params,
+  );
+  t.same(
+    rows.map((r) => r.id),
+    ['o1'],
+    'only the vital-signs Observation',
+  );
 });
 
 t.test('the engine compiles access query restrictions (FilterCompiler): alternatives ORed, unknown parameters close', async (t) => {
@@ -174,12 +232,24 @@ t.test('the engine compiles access query restrictions (FilterCompiler): alternat
   const run = async (anyOf: Array<Array<[string, string]>>) => {
     const stmt = new Statement();
     const condition = app.services.search.filters({ resourceType: 'Observation', anyOf }, 'x', stmt);
-    const { rows } = await app.db.query<{ id: string }>(`SELECT x.id FROM resource x WHERE x.resource_type = 'Observation' AND NOT x.deleted AND ${condition} ORDER BY x.id`, stmt.params);
+    const { rows } = await app.db.query<{ id: string }>(
+      `SELECT x.id FROM resource x WHERE x.resource_type = 'Observation' AND NOT x.deleted AND ${condition} ORDER BY x.id`,
+      stmt.params,
+    );
     return rows.map((r) => r.id);
   };
   t.same(await run([[['category', 'vital-signs']]]), ['o1']);
   t.same(await run([[['category', 'vital-signs']], [['code', 'http://loinc.org|85354-9']]]), ['o1', 'o2'], 'alternatives OR');
-  t.same(await run([[['code', '8867-4'], ['subject', 'Patient/p2']]]), ['o3', 'o4'], 'parameters of one alternative AND');
+  t.same(
+    await run([
+      [
+        ['code', '8867-4'],
+        ['subject', 'Patient/p2'],
+      ],
+    ]),
+    ['o3', 'o4'],
+    'parameters of one alternative AND',
+  );
   t.same(await run([[['nonsense', '1']]]), [], 'a restriction that cannot be applied admits nothing');
   t.same(await run([[['date', 'not-a-date']], [['category', 'vital-signs']]]), ['o1'], 'only the broken alternative closes');
 });

@@ -51,7 +51,9 @@ t.test('createMany checks the caller may write every resource before writing any
   const { search } = app.services;
   const ctx = { actor: { requestId: 'test' }, access: { kind: 'compartments' as const, compartments: ['Patient/pat-0'] } };
   const items = observationItems(3, 2); // pat-0, pat-1, pat-0
-  const failure = await app.db.transaction((tx) => new ResourceStore(tx, ctx, { indexer: search.indexer, clock: () => new Date(), search }).createMany(items), AS_TEST_LOADER).catch((error: unknown) => error);
+  const failure = await app.db
+    .transaction((tx) => new ResourceStore(tx, ctx, { indexer: search.indexer, clock: () => new Date(), search }).createMany(items), AS_TEST_LOADER)
+    .catch((error: unknown) => error);
   t.match(failure, { status: 403 }, 'refused with 403');
   t.same(idsOf((await app.fhir('GET', 'Observation')).json), [], 'nothing stored');
 });

@@ -26,7 +26,11 @@ t.test('If-None-Exist with any parameters: one match answers 200 with it, none c
 
 t.test('conditional update through a chain and a token', async (t) => {
   const current = (await app.fhir('GET', 'Observation/o1')).json;
-  const res = await app.fhir('PUT', 'Observation?subject:Patient.identifier=urn:sys-a|123&code=http://loinc.org|8867-4', { ...current, id: undefined, status: 'amended' });
+  const res = await app.fhir('PUT', 'Observation?subject:Patient.identifier=urn:sys-a|123&code=http://loinc.org|8867-4', {
+    ...current,
+    id: undefined,
+    status: 'amended',
+  });
   t.equal(res.status, 200);
   t.equal(res.json.id, 'o1');
   t.equal(res.json.status, 'amended');

@@ -21,12 +21,28 @@ t.test('the CapabilityStatement lists the parameters that work, per type, and se
   const byType = (type: string) => cs.rest[0].resource.find((r: { type: string }) => r.type === type);
   const names = (type: string) => byType(type).searchParam.map((p: { name: string }) => p.name);
   const observation = names('Observation');
-  for (const name of ['_id', '_lastUpdated', '_tag', '_profile', 'code', 'date', 'subject', 'patient', 'value-quantity', 'component-code-value-quantity', 'combo-code-value-quantity', 'code-value-quantity']) {
+  for (const name of [
+    '_id',
+    '_lastUpdated',
+    '_tag',
+    '_profile',
+    'code',
+    'date',
+    'subject',
+    'patient',
+    'value-quantity',
+    'component-code-value-quantity',
+    'combo-code-value-quantity',
+    'code-value-quantity',
+  ]) {
     t.ok(observation.includes(name), `Observation ${name}`);
   }
   t.notOk(names('Location').includes('near'), 'special parameters are not supported and not listed');
   t.notOk(observation.includes('_text') || observation.includes('_content'), 'nor full-text ones');
-  t.match(byType('Observation').searchParam.find((p: { name: string }) => p.name === 'code'), { type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/clinical-code' });
+  t.match(
+    byType('Observation').searchParam.find((p: { name: string }) => p.name === 'code'),
+    { type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/clinical-code' },
+  );
   t.ok(byType('Patient').interaction.some((i: { code: string }) => i.code === 'search-type'));
   t.ok(cs.rest[0].interaction.some((i: { code: string }) => i.code === 'search-system'));
 });
@@ -36,11 +52,30 @@ t.test('SearchParameters in conformance/ are loaded (resources and Bundles, in s
   mkdirSync(path.join(dir, 'search'));
   writeFileSync(
     path.join(dir, 'search', 'SearchParameter-mood.json'),
-    JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'SearchParameter', url: 'http://haven.example/fhir/SearchParameter/obs-note', code: 'note', base: ['Observation'], type: 'string', status: 'active', expression: 'Observation.note.text' } }] }),
+    JSON.stringify({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        {
+          resource: {
+            resourceType: 'SearchParameter',
+            url: 'http://haven.example/fhir/SearchParameter/obs-note',
+            code: 'note',
+            base: ['Observation'],
+            type: 'string',
+            status: 'active',
+            expression: 'Observation.note.text',
+          },
+        },
+      ],
+    }),
   );
   writeFileSync(path.join(dir, 'Questionnaire-phq9.json'), JSON.stringify({ resourceType: 'Questionnaire' }));
   const defs = conformanceDefinitions(dir);
-  t.same(defs.map((d) => d.code), ['note']);
+  t.same(
+    defs.map((d) => d.code),
+    ['note'],
+  );
   const engine = createSearchEngine({ baseUrl: 'http://haven.test/fhir', zone: 'UTC', defaultCount: 20, maxCount: 100, conformanceDir: dir });
   t.equal(engine.registry.get('Observation', 'note')?.type, 'string');
   const entry = engine.indexer.extract({ resourceType: 'Observation', id: 'x', status: 'final', code: { text: 'mood' }, note: [{ text: 'Felt Calm' }] });
@@ -67,7 +102,10 @@ t.test('a SearchParameter stored through the API searches an extension after rei
   t.equal(sp.status, 201);
 
   const before = await app.fhir('GET', 'Patient?preferred-app=mindful');
-  t.ok(before.json.entry.some((e: { search: { mode: string } }) => e.search.mode === 'outcome'), 'not active before reindex: reported');
+  t.ok(
+    before.json.entry.some((e: { search: { mode: string } }) => e.search.mode === 'outcome'),
+    'not active before reindex: reported',
+  );
   t.same(idsOf(before.json), ['a', 'b'], 'and ignored');
 
   const custom = await storedSearchParameters(app.db);
@@ -77,7 +115,10 @@ t.test('a SearchParameter stored through the API searches an extension after rei
 
   // A server starting now loads the activated parameter.
   const active = await activeSearchParameters(app.db);
-  t.same(active.map((p) => p.code), ['preferred-app']);
+  t.same(
+    active.map((p) => p.code),
+    ['preferred-app'],
+  );
   const services = createServices(app.config, app.db, { validator: sharedValidator(), customSearchParameters: active });
   const runtime = new Runtime();
   runtime.set(services);
@@ -86,10 +127,18 @@ t.test('a SearchParameter stored through the API searches an extension after rei
   const res = await restarted.inject({ method: 'GET', url: '/fhir/Patient?preferred-app=mindful', headers: { authorization: app.authorization } });
   t.same(idsOf(JSON.parse(res.body)), ['a']);
   const cs = JSON.parse((await restarted.inject({ method: 'GET', url: '/fhir/metadata' })).body);
-  t.ok(cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient').searchParam.some((p: { name: string }) => p.name === 'preferred-app'), 'listed once active');
+  t.ok(
+    cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient').searchParam.some((p: { name: string }) => p.name === 'preferred-app'),
+    'listed once active',
+  );
 
   // New writes are indexed with it too.
-  await restarted.inject({ method: 'PUT', url: '/fhir/Patient/c', headers: { 'content-type': 'application/fhir+json', authorization: app.authorization }, payload: JSON.stringify({ resourceType: 'Patient', id: 'c', extension: [{ url: PREFERRED_APP, valueString: 'Mindfulness Coach' }] }) });
+  await restarted.inject({
+    method: 'PUT',
+    url: '/fhir/Patient/c',
+    headers: { 'content-type': 'application/fhir+json', authorization: app.authorization },
+    payload: JSON.stringify({ resourceType: 'Patient', id: 'c', extension: [{ url: PREFERRED_APP, valueString: 'Mindfulness Coach' }] }),
+  });
   const again = await restarted.inject({ method: 'GET', url: '/fhir/Patient?preferred-app=mindful', headers: { authorization: app.authorization } });
   t.same(idsOf(JSON.parse(again.body)), ['a', 'c']);
 });
@@ -109,8 +158,24 @@ t.test('haven reindex refuses unknown types before touching a database', async (
 
 t.test('a SearchParameter whose expression does not fit is skipped with the reason, never half-active', async (t) => {
   const custom = [
-    { resourceType: 'SearchParameter', url: 'urn:test:wrong-base', code: 'x', base: ['Patient'], type: 'string', status: 'active', expression: 'Observation.code.text' },
-    { resourceType: 'SearchParameter', url: 'urn:test:bad-syntax', code: 'y', base: ['Patient'], type: 'string', status: 'active', expression: 'Patient.name.(((' },
+    {
+      resourceType: 'SearchParameter',
+      url: 'urn:test:wrong-base',
+      code: 'x',
+      base: ['Patient'],
+      type: 'string',
+      status: 'active',
+      expression: 'Observation.code.text',
+    },
+    {
+      resourceType: 'SearchParameter',
+      url: 'urn:test:bad-syntax',
+      code: 'y',
+      base: ['Patient'],
+      type: 'string',
+      status: 'active',
+      expression: 'Patient.name.(((',
+    },
     { resourceType: 'SearchParameter', url: 'urn:test:special', code: 'z', base: ['Patient'], type: 'special', status: 'active', expression: 'Patient.name' },
   ] as never[];
   const engine = createSearchEngine({ baseUrl: 'http://haven.test/fhir', zone: 'UTC', defaultCount: 20, maxCount: 100, custom });

@@ -46,9 +46,25 @@ t.test(`searches over ${OBSERVATIONS.toLocaleString('en')} Observations use inde
     { name: 'reference', path: 'Observation?subject=Patient/pat-7', index: /^search_reference_value$/, minMatches: 20 },
     { name: 'date', path: 'Observation?date=ge2026-05-31', index: /^search_date_(low|high)$/, minMatches: 20 },
     { name: 'string', path: 'Patient?name=given7', index: /^search_string_value$/, minMatches: 11 },
-    { name: '_include', path: 'Observation?subject=Patient/pat-7&_include=Observation:subject', index: /^(search_reference_|resource_type_id)/, minMatches: 20 },
-    { name: 'the benchmark query', path: 'Observation?subject=Patient/pat-5&code=http://loinc.org|8867-4&date=ge2025-01-01&_count=50', index: /^search_date_pat_/, minMatches: 20 },
-    { name: "a patient token's token search", client: asPatient7, path: 'Observation?code=http://loinc.org|8462-4', index: /^search_token_pat/, minMatches: 20 },
+    {
+      name: '_include',
+      path: 'Observation?subject=Patient/pat-7&_include=Observation:subject',
+      index: /^(search_reference_|resource_type_id)/,
+      minMatches: 20,
+    },
+    {
+      name: 'the benchmark query',
+      path: 'Observation?subject=Patient/pat-5&code=http://loinc.org|8867-4&date=ge2025-01-01&_count=50',
+      index: /^search_date_pat_/,
+      minMatches: 20,
+    },
+    {
+      name: "a patient token's token search",
+      client: asPatient7,
+      path: 'Observation?code=http://loinc.org|8462-4',
+      index: /^search_token_pat/,
+      minMatches: 20,
+    },
   ];
   for (const c of cases) {
     let bundle: { entry?: Array<{ search: { mode: string } }> } = {};
@@ -68,10 +84,17 @@ t.test(`searches over ${OBSERVATIONS.toLocaleString('en')} Observations use inde
       const plan = ((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>)[0].Plan;
       const all = nodes(plan);
       const seq = all.filter((n) => n['Node Type'] === 'Seq Scan' && /^(resource|search_)/.test(n['Relation Name'] ?? ''));
-      t.same(seq.map((n) => n['Relation Name']), [], `${c.name} (statement ${i + 1}): no sequential scan`);
+      t.same(
+        seq.map((n) => n['Relation Name']),
+        [],
+        `${c.name} (statement ${i + 1}): no sequential scan`,
+      );
       if (i === statements.length - 1) {
         const indexes = all.map((n) => n['Index Name']).filter((n): n is string => !!n);
-        t.ok(indexes.some((n) => c.index.test(n)), `${c.name}: uses ${c.index} (plan uses ${indexes.join(', ')})`);
+        t.ok(
+          indexes.some((n) => c.index.test(n)),
+          `${c.name}: uses ${c.index} (plan uses ${indexes.join(', ')})`,
+        );
       }
     }
   }

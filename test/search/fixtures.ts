@@ -18,7 +18,10 @@ export async function loadFixtures(app: TestApp): Promise<void> {
     name: [{ family: 'Muñoz', given: ['Ána'] }],
     gender: 'female',
     birthDate: '1984-03-02',
-    identifier: [{ system: 'urn:sys-a', value: '123' }, { system: 'urn:sys-a', value: 'a,b' }],
+    identifier: [
+      { system: 'urn:sys-a', value: '123' },
+      { system: 'urn:sys-a', value: 'a,b' },
+    ],
     telecom: [{ system: 'email', value: 'ana@example.org' }],
     managingOrganization: { reference: 'Organization/org1' },
   } as never);
@@ -28,9 +31,7 @@ export async function loadFixtures(app: TestApp): Promise<void> {
     name: [{ family: 'Smith', given: ['Anabel'] }],
     gender: 'male',
     birthDate: '1984-03-03',
-    identifier: [
-      { system: 'urn:sys-b', value: '123', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] } },
-    ],
+    identifier: [{ system: 'urn:sys-b', value: '123', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] } }],
   } as never);
   await put({ resourceType: 'Patient', id: 'p3', name: [{ family: 'Anderson', given: ['Bob'] }], birthDate: '1990', identifier: [{ value: '123' }] } as never);
   await put({ resourceType: 'Patient', id: 'p4', name: [{ family: 'Old', given: ['Ana'] }], gender: 'female' } as never);
@@ -76,9 +77,27 @@ export async function loadFixtures(app: TestApp): Promise<void> {
     subject: { identifier: { system: 'urn:mrn', value: 'M1' } },
     effectiveDateTime: '2025-12-24T08:00:00+01:00',
   });
-  await put({ resourceType: 'RiskAssessment', id: 'r1', status: 'final', subject: { reference: 'Patient/p1' }, prediction: [{ probabilityDecimal: 0.5 }] } as never);
-  await put({ resourceType: 'RiskAssessment', id: 'r2', status: 'final', subject: { reference: 'Patient/p1' }, prediction: [{ probabilityDecimal: 0.54 }] } as never);
-  await put({ resourceType: 'RiskAssessment', id: 'r3', status: 'final', subject: { reference: 'Patient/p2' }, prediction: [{ probabilityDecimal: 0.7 }] } as never);
+  await put({
+    resourceType: 'RiskAssessment',
+    id: 'r1',
+    status: 'final',
+    subject: { reference: 'Patient/p1' },
+    prediction: [{ probabilityDecimal: 0.5 }],
+  } as never);
+  await put({
+    resourceType: 'RiskAssessment',
+    id: 'r2',
+    status: 'final',
+    subject: { reference: 'Patient/p1' },
+    prediction: [{ probabilityDecimal: 0.54 }],
+  } as never);
+  await put({
+    resourceType: 'RiskAssessment',
+    id: 'r3',
+    status: 'final',
+    subject: { reference: 'Patient/p2' },
+    prediction: [{ probabilityDecimal: 0.7 }],
+  } as never);
   await put({ resourceType: 'Questionnaire', id: 'q1', status: 'active', url: 'http://haven.example/fhir/Questionnaire/phq-9' } as never);
   await put({ resourceType: 'Questionnaire', id: 'q2', status: 'active', url: 'http://haven.example/fhir/Questionnaire/phq-9/v2' } as never);
   await put({ resourceType: 'Questionnaire', id: 'q3', status: 'active', url: 'http://elsewhere.example/Questionnaire/gad-7' } as never);

@@ -44,9 +44,16 @@ function clean(value: unknown): unknown {
 // ---- stored values ----
 const codes = ['8867-4', '8480-6', '1234', 'A-1'];
 const coding = (systems: string[], values: string[]) =>
-  fc.record({ system: opt(fc.constantFrom(...systems)), code: fc.constantFrom(...values), display: opt(fc.constantFrom('Heart rate', 'Pulse', 'Blood Pressure')) });
+  fc.record({
+    system: opt(fc.constantFrom(...systems)),
+    code: fc.constantFrom(...values),
+    display: opt(fc.constantFrom('Heart rate', 'Pulse', 'Blood Pressure')),
+  });
 const concept = (systems: string[], values: string[]) =>
-  fc.record({ coding: fc.array(coding(systems, values), { minLength: 1, maxLength: 2 }), text: opt(fc.constantFrom('Heart rate', 'Ánxiety score', 'blood  pressure')) });
+  fc.record({
+    coding: fc.array(coding(systems, values), { minLength: 1, maxLength: 2 }),
+    text: opt(fc.constantFrom('Heart rate', 'Ánxiety score', 'blood  pressure')),
+  });
 const dateTime = fc.constantFrom(
   '2024',
   '2024-03',
@@ -71,7 +78,14 @@ const quantity = fc.record({
   system: opt(fc.constantFrom(UCUM, 'urn:other-units')),
   code: opt(fc.constantFrom('mm[Hg]', 'mg', 'kg')),
 });
-const reference = fc.constantFrom('Patient/p1', 'Patient/p2', `${BASE}/Patient/p1`, 'http://other.example/fhir/Patient/p1', 'Group/g1', 'Patient/p1/_history/2');
+const reference = fc.constantFrom(
+  'Patient/p1',
+  'Patient/p2',
+  `${BASE}/Patient/p1`,
+  'http://other.example/fhir/Patient/p1',
+  'Group/g1',
+  'Patient/p1/_history/2',
+);
 const subject = fc.oneof(
   fc.record({ reference }),
   fc.record({ identifier: fc.record({ system: opt(fc.constantFrom(...IDS)), value: fc.constantFrom('v1', 'v2') }) }),
@@ -83,7 +97,9 @@ const identifier = fc.record({
 });
 const meta = fc.record({
   tag: opt(fc.array(coding([TAGS, 'urn:other-tags'], ['a', 'b']), { minLength: 1, maxLength: 2 })),
-  profile: opt(fc.tuple(fc.constantFrom('http://x.org/fhir/StructureDefinition/vitals', 'http://x.org/fhir/StructureDefinition/vitals/bp', 'http://y.org/profile'))),
+  profile: opt(
+    fc.tuple(fc.constantFrom('http://x.org/fhir/StructureDefinition/vitals', 'http://x.org/fhir/StructureDefinition/vitals/bp', 'http://y.org/profile')),
+  ),
 });
 
 const observation = fc.record({
@@ -113,7 +129,14 @@ const patient = fc.record({
   gender: opt(fc.constantFrom('male', 'female', 'other', 'unknown')),
   birthDate: opt(date),
   deceasedBoolean: opt(fc.boolean()),
-  name: opt(fc.tuple(fc.record({ family: fc.constantFrom('Muñoz', 'munoz', 'Smith', "O'Brien", 'Anderson'), given: opt(fc.tuple(fc.constantFrom('Ána María', 'Anabel', 'Bob'))) }))),
+  name: opt(
+    fc.tuple(
+      fc.record({
+        family: fc.constantFrom('Muñoz', 'munoz', 'Smith', "O'Brien", 'Anderson'),
+        given: opt(fc.tuple(fc.constantFrom('Ána María', 'Anabel', 'Bob'))),
+      }),
+    ),
+  ),
   identifier: opt(fc.array(identifier, { minLength: 1, maxLength: 2 })),
   telecom: opt(fc.tuple(fc.record({ system: fc.constantFrom('phone', 'email'), value: fc.constantFrom('555-1234', 'ana@example.org') }))),
   address: opt(fc.tuple(fc.record({ city: fc.constantFrom('Zürich', 'Boston', 'zurich') }))),
@@ -160,10 +183,16 @@ const tokenValue = (systems: string[], values: string[]) =>
 /** The key of a composite value needs a code. */
 const keyValue = (systems: string[], values: string[]) => tokenValue(systems, values).filter((v) => !v.endsWith('|'));
 const ors = (arb: fc.Arbitrary<string>) => fc.array(arb, { minLength: 1, maxLength: 2 }).map((vs) => vs.join(','));
-const token = (name: string, systems: string[], values: string[]) =>
-  fc.tuple(fc.constantFrom(name, `${name}:not`), ors(tokenValue(systems, values)));
-const searchDate = fc.tuple(prefix, fc.constantFrom('2024', '2024-03', '2024-03-15', '2024-03-16', '2023-12-31', '2024-03-15T10:30', '2024-03-15T10:30:00Z', '2024-03-15T12:30+02:00', '1984')).map(([p, d]) => p + d);
-const searchNumber = fc.tuple(prefix, fc.constantFrom('100', '1e2', '100.0', '99.5', '0.001', '-3', '5', '1.50', '120', '0.5', '0.25', '1')).map(([p, n]) => p + n);
+const token = (name: string, systems: string[], values: string[]) => fc.tuple(fc.constantFrom(name, `${name}:not`), ors(tokenValue(systems, values)));
+const searchDate = fc
+  .tuple(
+    prefix,
+    fc.constantFrom('2024', '2024-03', '2024-03-15', '2024-03-16', '2023-12-31', '2024-03-15T10:30', '2024-03-15T10:30:00Z', '2024-03-15T12:30+02:00', '1984'),
+  )
+  .map(([p, d]) => p + d);
+const searchNumber = fc
+  .tuple(prefix, fc.constantFrom('100', '1e2', '100.0', '99.5', '0.001', '-3', '5', '1.50', '120', '0.5', '0.25', '1'))
+  .map(([p, n]) => p + n);
 const searchQuantity = fc.oneof(
   searchNumber,
   fc.tuple(searchNumber, fc.constantFrom(UCUM, 'urn:other-units', ''), fc.constantFrom('mm[Hg]', 'mg', 'mmHg', 'kg')).map(([n, s, c]) => `${n}|${s}|${c}`),
@@ -175,12 +204,27 @@ const refParam = (name: string) =>
     fc.tuple(fc.constant(`${name}:Patient`), fc.constantFrom('p1', 'p2', 'Patient/p1')),
     fc.tuple(fc.constant(`${name}:identifier`), tokenValue(IDS, ['v1', 'v2'])),
   );
-const missing = (...names: string[]) => fc.tuple(fc.constantFrom(...names).map((n) => `${n}:missing`), fc.constantFrom('true', 'false'));
+const missing = (...names: string[]) =>
+  fc.tuple(
+    fc.constantFrom(...names).map((n) => `${n}:missing`),
+    fc.constantFrom('true', 'false'),
+  );
 const stringParam = (name: string, values: string[]) => fc.tuple(fc.constantFrom(name, `${name}:exact`, `${name}:contains`), ors(fc.constantFrom(...values)));
 const common = [
   token('_tag', [TAGS, 'urn:other-tags'], ['a', 'b']),
-  fc.tuple(fc.constantFrom('_profile', '_profile:below', '_profile:above'), fc.constantFrom('http://x.org/fhir/StructureDefinition/vitals', 'http://x.org/fhir/StructureDefinition/vitals/bp/x', 'http://x.org/fhir', 'http://y.org/profile')),
-  fc.tuple(fc.constantFrom('_lastUpdated'), fc.tuple(prefix, fc.constantFrom('2020-01-01', '2099', new Date().toISOString().slice(0, 10))).map(([p, d]) => p + d)),
+  fc.tuple(
+    fc.constantFrom('_profile', '_profile:below', '_profile:above'),
+    fc.constantFrom(
+      'http://x.org/fhir/StructureDefinition/vitals',
+      'http://x.org/fhir/StructureDefinition/vitals/bp/x',
+      'http://x.org/fhir',
+      'http://y.org/profile',
+    ),
+  ),
+  fc.tuple(
+    fc.constantFrom('_lastUpdated'),
+    fc.tuple(prefix, fc.constantFrom('2020-01-01', '2099', new Date().toISOString().slice(0, 10))).map(([p, d]) => p + d),
+  ),
   missing('_tag', '_profile'),
 ];
 
@@ -197,8 +241,14 @@ const criteria: Record<string, fc.Arbitrary<[string, string]>[]> = {
     fc.tuple(fc.constant('date'), searchDate),
     fc.tuple(fc.constant('value-quantity'), ors(searchQuantity)),
     stringParam('value-string', ['felt calm', 'FELT', 'calm', 'animo', 'Felt calm']),
-    fc.tuple(fc.constant('component-code-value-quantity'), fc.tuple(keyValue([LOINC], ['8480-6', '8462-4']), searchQuantity).map(([k, q]) => `${k}$${q}`)),
-    fc.tuple(fc.constant('combo-code-value-quantity'), fc.tuple(keyValue([LOINC], ['8480-6', '8867-4']), searchNumber).map(([k, q]) => `${k}$${q}`)),
+    fc.tuple(
+      fc.constant('component-code-value-quantity'),
+      fc.tuple(keyValue([LOINC], ['8480-6', '8462-4']), searchQuantity).map(([k, q]) => `${k}$${q}`),
+    ),
+    fc.tuple(
+      fc.constant('combo-code-value-quantity'),
+      fc.tuple(keyValue([LOINC], ['8480-6', '8867-4']), searchNumber).map(([k, q]) => `${k}$${q}`),
+    ),
     missing('code', 'category', 'subject', 'date', 'value-quantity', 'identifier', 'component-code-value-quantity', 'performer'),
   ],
   Patient: [
@@ -211,7 +261,10 @@ const criteria: Record<string, fc.Arbitrary<[string, string]>[]> = {
     stringParam('name', ['ana', 'Ána María', 'maria', 'bob']),
     stringParam('address-city', ['zur', 'Zürich', 'boston']),
     token('identifier', IDS, ['123', 'a-1']),
-    fc.tuple(fc.constant('identifier:of-type'), fc.tuple(fc.constantFrom('MR', 'SS'), fc.constantFrom('123', '456')).map(([c, v]) => `${V2}|${c}|${v}`)),
+    fc.tuple(
+      fc.constant('identifier:of-type'),
+      fc.tuple(fc.constantFrom('MR', 'SS'), fc.constantFrom('123', '456')).map(([c, v]) => `${V2}|${c}|${v}`),
+    ),
     token('telecom', ['phone', 'email'], ['555-1234', 'ana@example.org']),
     token('email', [], ['ana@example.org']),
     fc.tuple(fc.constant('general-practitioner'), ors(fc.constantFrom('Practitioner/d1', 'd2'))),
@@ -266,10 +319,16 @@ t.test('the Node matcher and the SQL search select the same resources', async (t
   const check = async ([type, pairs]: [string, Pairs]) => {
     const res = await app.fhir('GET', `${type}?${query(pairs)}&_count=200&_elements=id`, undefined, { prefer: 'handling=strict' });
     if (res.status !== 200) throw new Error(`${type}?${query(pairs)}: ${res.status} ${res.body}`);
-    const bySql = (res.json.entry ?? []).filter((e: { search: { mode: string } }) => e.search.mode === 'match').map((e: { resource: { id: string } }) => e.resource.id).sort();
+    const bySql = (res.json.entry ?? [])
+      .filter((e: { search: { mode: string } }) => e.search.mode === 'match')
+      .map((e: { resource: { id: string } }) => e.resource.id)
+      .sort();
     const matcher = search.criteriaMatcher(type, pairs);
     if (!matcher) throw new Error(`${type}?${query(pairs)}: the Node matcher cannot evaluate what the search did`);
-    const byNode = stored[type].filter((r) => matcher(r as never)).map((r) => r.id as string).sort();
+    const byNode = stored[type]
+      .filter((r) => matcher(r as never))
+      .map((r) => r.id as string)
+      .sort();
     compared++;
     if (bySql.length) nonEmpty++;
     if (JSON.stringify(bySql) !== JSON.stringify(byNode)) {
@@ -281,21 +340,33 @@ t.test('the Node matcher and the SQL search select the same resources', async (t
   let single = 0;
   for (const [type, arbs] of Object.entries(criteria)) {
     for (const arb of arbs) {
-      await fc.assert(fc.asyncProperty(arb.map((pair) => [type, [pair]] as [string, Pairs]), check), options(PER_KIND));
+      await fc.assert(
+        fc.asyncProperty(
+          arb.map((pair) => [type, [pair]] as [string, Pairs]),
+          check,
+        ),
+        options(PER_KIND),
+      );
       single += PER_KIND;
     }
   }
   // ...every prefix on numbers, quantities and dates, at a value some resource holds (the edges)...
   for (const p of PREFIXES) {
     for (const [type, name, values] of EDGES) {
-      await fc.assert(fc.asyncProperty(fc.constantFrom(...values).map((v) => [type, [[name, p + v]]] as [string, Pairs]), check), options(1));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...values).map((v) => [type, [[name, p + v]]] as [string, Pairs]),
+          check,
+        ),
+        options(1),
+      );
       single++;
     }
   }
   // ...then random combinations (ANDed) of up to three.
-  const combined = fc.constantFrom(...Object.keys(criteria)).chain((type) =>
-    fc.tuple(fc.constant(type), fc.array(fc.oneof(...criteria[type]), { minLength: 2, maxLength: 3 })),
-  );
+  const combined = fc
+    .constantFrom(...Object.keys(criteria))
+    .chain((type) => fc.tuple(fc.constant(type), fc.array(fc.oneof(...criteria[type]), { minLength: 2, maxLength: 3 })));
   await fc.assert(fc.asyncProperty(combined, check), options(RUNS));
   t.equal(compared, single + RUNS, `${compared} searches compared`);
   t.ok(nonEmpty > compared / 4, `enough of them select something (${nonEmpty})`);
@@ -314,7 +385,10 @@ t.test('a composite quantity searched by unit code without a system (the table h
   t.equal((await app.fhir('PUT', 'Observation/low', bp('low', 110))).status, 201);
   const res = await app.fhir('GET', `Observation?component-code-value-quantity=${encodeURIComponent('8480-6$gt140||mm[Hg]')}`);
   t.equal(res.status, 200, 'answered, not a 500');
-  t.same(res.json.entry.map((e: { resource: { id: string } }) => e.resource.id), ['high']);
+  t.same(
+    res.json.entry.map((e: { resource: { id: string } }) => e.resource.id),
+    ['high'],
+  );
   const matcher = app.services.search.criteriaMatcher('Observation', [['component-code-value-quantity', '8480-6$gt140||mm[Hg]']]);
   t.equal(matcher?.(bp('high', 150) as never), true, 'and Node agrees');
   t.equal(matcher?.(bp('low', 110) as never), false);

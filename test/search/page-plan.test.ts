@@ -74,39 +74,72 @@ t.test("a patient's searches by code or tag and date read the date window, not t
   const inWindow = mine.filter((item) => ((item.resource as Observation).effectiveDateTime ?? '') >= FROM);
   const heartRates = inWindow.filter((item) => (item.resource as Observation).code.coding?.[0].code === '8867-4').length;
   const tagged = inWindow.filter((item) => item.resource.meta?.tag).length;
-  t.ok(mine.length > 5 * inWindow.length && heartRates > 10 && tagged > 10, `pat-3: ${mine.length} Observations, ${inWindow.length} in the window, ${heartRates} heart rates, ${tagged} tagged`);
+  t.ok(
+    mine.length > 5 * inWindow.length && heartRates > 10 && tagged > 10,
+    `pat-3: ${mine.length} Observations, ${inWindow.length} in the window, ${heartRates} heart rates, ${tagged} tagged`,
+  );
   const cases: Array<{ name: string; params: Array<[string, string]>; matches: number }> = [
     {
       name: 'the benchmark search (code without system, rid order)',
-      params: [['subject', 'Patient/pat-3'], ['code', '8867-4'], ['date', `ge${FROM}`], ['_count', '50']],
+      params: [
+        ['subject', 'Patient/pat-3'],
+        ['code', '8867-4'],
+        ['date', `ge${FROM}`],
+        ['_count', '50'],
+      ],
       matches: heartRates,
     },
     {
       name: 'code and date, newest first',
-      params: [['subject', 'Patient/pat-3'], ['code', 'http://loinc.org|8867-4'], ['date', `ge${FROM}`], ['_sort', '-date'], ['_count', '10']],
+      params: [
+        ['subject', 'Patient/pat-3'],
+        ['code', 'http://loinc.org|8867-4'],
+        ['date', `ge${FROM}`],
+        ['_sort', '-date'],
+        ['_count', '10'],
+      ],
       matches: 10,
     },
     {
       name: 'tag and date, newest first',
-      params: [['subject', 'Patient/pat-3'], ['_tag', `${TAG.system}|${TAG.code}`], ['date', `ge${FROM}`], ['_sort', '-date'], ['_count', '100']],
+      params: [
+        ['subject', 'Patient/pat-3'],
+        ['_tag', `${TAG.system}|${TAG.code}`],
+        ['date', `ge${FROM}`],
+        ['_sort', '-date'],
+        ['_count', '100'],
+      ],
       matches: tagged,
     },
   ];
   for (const c of cases) {
-    const { ids, plans: [plan, ...others] } = await plans(db, engine, c.params);
+    const {
+      ids,
+      plans: [plan, ...others],
+    } = await plans(db, engine, c.params);
     t.equal(others.length, 0, `${c.name}: one statement`);
     t.equal(ids.length, c.matches, `${c.name}: ${c.matches} matches`);
     const all = nodes(plan);
     const windowIndexes = all.map((n) => n['Index Name'] ?? '').filter((name) => name.startsWith('search_date_pat'));
-    t.ok(windowIndexes.length > 0 && windowIndexes.every((name) => /^search_date_pat_(high|low)$/.test(name)), `${c.name}: starts from search_date_pat's range indexes (${windowIndexes.join(', ')})`);
+    t.ok(
+      windowIndexes.length > 0 && windowIndexes.every((name) => /^search_date_pat_(high|low)$/.test(name)),
+      `${c.name}: starts from search_date_pat's range indexes (${windowIndexes.join(', ')})`,
+    );
     const windowRows = rowsRead(all, /^search_date_pat$/);
     // Each of the window's two branches (ends after FROM, starts after FROM) reads it once.
     t.ok(windowRows <= 2 * inWindow.length, `${c.name}: reads the window's rows (${windowRows}), not the patient's ${mine.length}`);
     // Every probe (code, tag, subject, the sort key) runs on the window's rows only.
     const probed = all.filter((n) => /^search_(token|token_pat|reference|date)$/.test(n['Relation Name'] ?? ''));
     t.ok(probed.length > 0, `${c.name}: the other criteria are probes`);
-    for (const n of probed) t.ok(n['Actual Loops'] <= inWindow.length, `${c.name}: ${n['Relation Name']} probed ${n['Actual Loops']} times (at most the window's ${inWindow.length})`);
-    t.notOk(all.some((n) => n['Node Type'] === 'Seq Scan' && /^(resource|search_)/.test(n['Relation Name'] ?? '')), `${c.name}: no sequential scan`);
+    for (const n of probed)
+      t.ok(
+        n['Actual Loops'] <= inWindow.length,
+        `${c.name}: ${n['Relation Name']} probed ${n['Actual Loops']} times (at most the window's ${inWindow.length})`,
+      );
+    t.notOk(
+      all.some((n) => n['Node Type'] === 'Seq Scan' && /^(resource|search_)/.test(n['Relation Name'] ?? '')),
+      `${c.name}: no sequential scan`,
+    );
   }
 });
 
@@ -122,7 +155,16 @@ t.test("a search driven from the patient's date window returns exactly what the 
     { effectivePeriod: { start: '2026-05-25', end: '2026-05-03' } },
     { effectiveTiming: { event: ['2025-01-01T08:00:00Z', '2026-05-30T08:00:00Z'] } },
     { effectiveDateTime: '2026-05-15' },
-  ].map((effective) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: 'Patient/pat-1' }, ...effective }) as Observation);
+  ].map(
+    (effective) =>
+      ({
+        resourceType: 'Observation',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+        subject: { reference: 'Patient/pat-1' },
+        ...effective,
+      }) as Observation,
+  );
   await db.transaction(
     (tx) => bulkCreate(tx, engine.indexer, [...observationItems(1500, 3), ...odd.map((resource, i) => ({ id: `odd-${i}`, resource }))]),
     AS_TEST_LOADER,
@@ -143,7 +185,17 @@ t.test("a search driven from the patient's date window returns exactly what the 
     }
     return ids;
   }
-  const dates = ['ge2026-05-20', 'gt2026-05-20', 'le2026-05-03', 'lt2026-05-03', 'eq2026-05-15', 'sa2026-05-25', 'eb2026-05-03', 'ap2026-05-15', 'ge2026-05-28,le2026-05-01'];
+  const dates = [
+    'ge2026-05-20',
+    'gt2026-05-20',
+    'le2026-05-03',
+    'lt2026-05-03',
+    'eq2026-05-15',
+    'sa2026-05-25',
+    'eb2026-05-03',
+    'ap2026-05-15',
+    'ge2026-05-28,le2026-05-01',
+  ];
   for (const date of dates) {
     for (const extra of [[], [['_sort', '-date']], [['_sort', 'date']], [['code', '8867-4']]] as Array<Array<[string, string]>>) {
       const params: Array<[string, string]> = [['subject', 'Patient/pat-1'], ['date', date], ['_count', '7'], ...extra];

@@ -36,7 +36,13 @@ t.test('every match exactly once while others write, in the default order and by
       seen.push(...p.ids);
       // Others write between our pages: a new match, an update of a seen and of an unseen match,
       // and a deletion of an unseen one.
-      await app.fhir('POST', 'Observation', { resourceType: 'Observation', status: 'final', code: { text: 'new' }, subject: { reference: 'Patient/pat-0' }, effectiveDateTime: '2026-07-01' });
+      await app.fhir('POST', 'Observation', {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'new' },
+        subject: { reference: 'Patient/pat-0' },
+        effectiveDateTime: '2026-07-01',
+      });
       const unseen = original.filter((id) => !seen.includes(id) && !deleted.has(id));
       if (unseen.length > 3) {
         const update = (await app.fhir('GET', `Observation/${unseen[0]}`)).json;

@@ -224,8 +224,22 @@ t.test('unknown parameters: ignored and reported by default, 400 with handling=s
   res = await app.fhir('GET', 'Patient?nonsense=1', undefined, { prefer: 'handling=strict' });
   t.equal(res.status, 400);
   t.equal(res.json.resourceType, 'OperationOutcome');
-  t.equal((await app.fhir('GET', 'Patient?gender:in=http://x')).json.entry?.some((e: { search: { mode: string } }) => e.search.mode === 'outcome'), true, 'an unsupported modifier is reported');
-  for (const bad of ['Patient?birthdate=03/02/1984', 'Patient?birthdate=xx1984', 'Patient?birthdate=1984-02-30', 'Observation?value-quantity=gtx', 'Patient?_count=ten', 'Patient?gender:missing=maybe', 'Observation?component-code-value-quantity=8480-6', 'Patient?_total=all', 'Patient?_cursor=garbage']) {
+  t.equal(
+    (await app.fhir('GET', 'Patient?gender:in=http://x')).json.entry?.some((e: { search: { mode: string } }) => e.search.mode === 'outcome'),
+    true,
+    'an unsupported modifier is reported',
+  );
+  for (const bad of [
+    'Patient?birthdate=03/02/1984',
+    'Patient?birthdate=xx1984',
+    'Patient?birthdate=1984-02-30',
+    'Observation?value-quantity=gtx',
+    'Patient?_count=ten',
+    'Patient?gender:missing=maybe',
+    'Observation?component-code-value-quantity=8480-6',
+    'Patient?_total=all',
+    'Patient?_cursor=garbage',
+  ]) {
     const r = await app.fhir('GET', bad);
     t.equal(r.status, 400, bad);
     t.equal(r.json.resourceType, 'OperationOutcome');

@@ -10,6 +10,10 @@ t.test('a prepared statement is reused with new values', { skip: engine !== 'pos
     t.equal((await session.query<{ n: number }>(sql, [1], { prepare: true })).rows[0].n, 2);
     t.equal((await session.query<{ n: number }>(sql, [41], { prepare: true })).rows[0].n, 42, 'new values, same statement');
     const { rows } = await session.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
-    t.same(rows.map((r) => r.statement), [sql], 'kept prepared on the connection');
+    t.same(
+      rows.map((r) => r.statement),
+      [sql],
+      'kept prepared on the connection',
+    );
   });
 });

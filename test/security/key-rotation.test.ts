@@ -45,18 +45,22 @@ t.test('keys in the database: a retired key is refused at once on every instance
   t.equal((await one.services.auth.keys.signingKey()).kid, newest.kid, 'new tokens are signed with the newest key');
 });
 
-t.test('keys in KEYS_DIR: two servers on one directory refuse a retired key at once', { skip: engine === 'postgres' && 'engine-independent: run on PGlite' }, async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'haven-keys-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const settings = { issuer: 'http://haven.test/fhir', audience: 'http://haven.test/fhir' };
-  const rings = [new KeyRing(new FileKeySource(dir)), new KeyRing(new FileKeySource(dir))];
-  const verifiers = rings.map((ring) => new TokenVerifier(ring, settings, async () => true));
-  const old = await mintAccessToken(rings[0], settings, { scope: 'system/*.rs', ttlSeconds: 600 });
-  for (const v of verifiers) t.ok(await v.verify(old), 'accepted (and remembered)');
-  const command = new FileKeySource(dir);
-  await command.rotate();
-  await command.rotate();
-  for (const [i, v] of verifiers.entries()) {
-    await t.rejects(v.verify(old), { message: /does not know/ }, `server ${i + 1} refuses the retired key at the next request`);
-  }
-});
+t.test(
+  'keys in KEYS_DIR: two servers on one directory refuse a retired key at once',
+  { skip: engine === 'postgres' && 'engine-independent: run on PGlite' },
+  async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'haven-keys-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const settings = { issuer: 'http://haven.test/fhir', audience: 'http://haven.test/fhir' };
+    const rings = [new KeyRing(new FileKeySource(dir)), new KeyRing(new FileKeySource(dir))];
+    const verifiers = rings.map((ring) => new TokenVerifier(ring, settings, async () => true));
+    const old = await mintAccessToken(rings[0], settings, { scope: 'system/*.rs', ttlSeconds: 600 });
+    for (const v of verifiers) t.ok(await v.verify(old), 'accepted (and remembered)');
+    const command = new FileKeySource(dir);
+    await command.rotate();
+    await command.rotate();
+    for (const [i, v] of verifiers.entries()) {
+      await t.rejects(v.verify(old), { message: /does not know/ }, `server ${i + 1} refuses the retired key at the next request`);
+    }
+  },
+);

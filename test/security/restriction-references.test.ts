@@ -7,7 +7,12 @@ import { createSearchEngine } from '../../src/store/search/engine.js';
 
 const BASE = 'http://haven.test/fhir';
 const engine = createSearchEngine({ baseUrl: BASE, zone: 'UTC', defaultCount: 20, maxCount: 100 });
-const observation = (performer: string) => ({ resourceType: 'Observation' as const, status: 'final' as const, code: {}, performer: [{ reference: performer }] });
+const observation = (performer: string) => ({
+  resourceType: 'Observation' as const,
+  status: 'final' as const,
+  code: {},
+  performer: [{ reference: performer }],
+});
 
 t.test('reference restrictions compare parsed references', async (t) => {
   const filter = restrictionFilter(engine, 'Observation', [[['performer', 'Practitioner/doc']]]);

@@ -64,7 +64,14 @@ async function put(app: TestApp, resource: Record<string, unknown>): Promise<voi
 }
 
 async function load(app: TestApp): Promise<void> {
-  const obs = (id: string, patient: string, text: string) => ({ resourceType: 'Observation', id, status: 'final', code: { text }, subject: { reference: `Patient/${patient}` }, valueInteger: 3 });
+  const obs = (id: string, patient: string, text: string) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { text },
+    subject: { reference: `Patient/${patient}` },
+    valueInteger: 3,
+  });
   for (const r of [
     { resourceType: 'Patient', id: 'pat-a', name: [{ family: 'Ashford' }] },
     { resourceType: 'Patient', id: B, name: [{ family: 'Quixotebright' }] },
@@ -122,7 +129,11 @@ async function nothingOfB(t: Test, app: TestApp, label: string, token: string): 
   t.ok(count.status >= 400 || count.json?.total === 0, `${label}: not even a count of B's observations`);
   const posted = await fhir('POST', 'Observation/_search', `patient=${B}`, { 'content-type': 'application/x-www-form-urlencoded' });
   t.notMatch(posted.body, LEAK, `${label}: POST _search returns nothing of B`);
-  const bundle = await fhir('POST', '', { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${B}` } }, { request: { method: 'GET', url: `Observation?subject=Patient/${B}` } }] });
+  const bundle = await fhir('POST', '', {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [{ request: { method: 'GET', url: `Patient/${B}` } }, { request: { method: 'GET', url: `Observation?subject=Patient/${B}` } }],
+  });
   t.notMatch(bundle.body, LEAK, `${label}: batch GETs return nothing of B`);
   for (const path of [`/patients/${B}/summary`, `/patients/${B}/mood-entries`, `/patients/${B}/vitals`]) {
     const res = await api(app, token, path);
@@ -157,7 +168,11 @@ async function everyWrite(t: Test, fhir: FhirClient, label: string, resource: Re
   refused(t, `${label}: transaction`, await fhir('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [entry] }));
   const conditional = { ...entry, request: { method: 'PUT', url: `${type}?identifier=urn:test:forge|${tag}` } };
   refused(t, `${label}: transaction, conditional update`, await fhir('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [conditional] }));
-  const batch = await fhir('POST', '', { resourceType: 'Bundle', type: 'batch', entry: [entry, { ...entry, request: { method: 'POST', url: type, ifNoneExist: `identifier=urn:test:forge|${tag}` } }] });
+  const batch = await fhir('POST', '', {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [entry, { ...entry, request: { method: 'POST', url: type, ifNoneExist: `identifier=urn:test:forge|${tag}` } }],
+  });
   t.equal(batch.status, 200, `${label}: batch answered`);
   for (const [i, e] of (batch.json?.entry ?? []).entries()) {
     t.match(e.response?.status, /^4/, `${label}: batch entry ${i} refused (${e.response?.status})`);
@@ -182,7 +197,11 @@ t.test('a confined token cannot widen who sees what', async (t) => {
   // Positive controls: the relationships to A work, so that a refusal below is about B.
   t.equal((await app.as(await app.token('user/*.rs', { fhirUser: 'Practitioner/doc-a' }))('GET', 'Observation/a-obs')).status, 200);
   t.equal((await app.as(await app.token('user/*.rs', { fhirUser: 'RelatedPerson/rel-a' }))('GET', 'Observation/a-obs')).status, 200);
-  t.equal((await app.as(await app.token('user/*.rs', { fhirUser: 'Practitioner/doc-b' }))('GET', 'Observation/qxb-obs')).status, 200, 'doc-b reaches B through role-b');
+  t.equal(
+    (await app.as(await app.token('user/*.rs', { fhirUser: 'Practitioner/doc-b' }))('GET', 'Observation/qxb-obs')).status,
+    200,
+    'doc-b reaches B through role-b',
+  );
 
   for (const [who, scope, claims] of writers) {
     t.test(`${who} writes`, async (t) => {
@@ -192,10 +211,33 @@ t.test('a confined token cannot widen who sees what', async (t) => {
         await everyWrite(t, fhir, `Consent about ${form}`, consent(subject, 'RelatedPerson/rel-x'), 'consent-a');
       }
       // PractitionerRole: pointing B's role at A's Practitioner would open B's record to them.
-      await everyWrite(t, fhir, 'PractitionerRole of B’s team for doc-a', { resourceType: 'PractitionerRole', active: true, practitioner: { reference: 'Practitioner/doc-a' } }, 'role-b');
+      await everyWrite(
+        t,
+        fhir,
+        'PractitionerRole of B’s team for doc-a',
+        { resourceType: 'PractitionerRole', active: true, practitioner: { reference: 'Practitioner/doc-a' } },
+        'role-b',
+      );
       // Patient.link, Group, RelatedPerson naming B: each would put B's compartment in play.
-      await everyWrite(t, fhir, 'Patient A linked to B', { resourceType: 'Patient', name: [{ family: 'Ashford' }], link: [{ other: { reference: `Patient/${B}` }, type: 'seealso' }] }, 'pat-a');
-      await everyWrite(t, fhir, 'Group of A and B', { resourceType: 'Group', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/pat-a' } }, { entity: { reference: `Patient/${B}` } }] }, 'group-b');
+      await everyWrite(
+        t,
+        fhir,
+        'Patient A linked to B',
+        { resourceType: 'Patient', name: [{ family: 'Ashford' }], link: [{ other: { reference: `Patient/${B}` }, type: 'seealso' }] },
+        'pat-a',
+      );
+      await everyWrite(
+        t,
+        fhir,
+        'Group of A and B',
+        {
+          resourceType: 'Group',
+          type: 'person',
+          actual: true,
+          member: [{ entity: { reference: 'Patient/pat-a' } }, { entity: { reference: `Patient/${B}` } }],
+        },
+        'group-b',
+      );
       await everyWrite(t, fhir, 'RelatedPerson of B', { resourceType: 'RelatedPerson', patient: { reference: `Patient/${B}` } });
     });
   }
@@ -214,7 +256,9 @@ t.test('a forged CareTeam or Consent already stored grants nothing', async (t) =
   // Written by a backend service (or stored before the fix): the store keeps them as data, and
   // access reads who they are about from the parsed reference, so they open nothing of B.
   let n = 0;
-  for (const [form, subject] of FORGED_SUBJECTS.filter(([, s]) => s !== `Patient/${B}` && !s.includes('_history') && !s.startsWith('http://haven.test/fhir/Patient/qxb'))) {
+  for (const [form, subject] of FORGED_SUBJECTS.filter(
+    ([, s]) => s !== `Patient/${B}` && !s.includes('_history') && !s.startsWith('http://haven.test/fhir/Patient/qxb'),
+  )) {
     const team = await app.fhir('PUT', `CareTeam/forged-${++n}`, { ...careTeam(subject, 'Practitioner/doc-x'), id: `forged-${n}` });
     t.equal(team.status, 201, `a backend service may store a CareTeam about ${form}`);
     const c = await app.fhir('PUT', `Consent/forged-${n}`, { ...consent(subject, 'RelatedPerson/rel-x'), id: `forged-${n}` });
@@ -225,8 +269,16 @@ t.test('a forged CareTeam or Consent already stored grants nothing', async (t) =
 
   // The absolute and versioned forms of a local Patient are B as the compartments read them: a
   // backend service writing them means B, and the relationship holds (the parsed form, both ways).
-  await put(app, { ...careTeam(`http://haven.test/fhir/Patient/${B}/_history/1`, 'Practitioner/doc-x'), id: 'team-b-abs', participant: [{ member: { reference: 'Practitioner/doc-x' } }] });
-  t.equal((await app.as(await app.token('user/*.rs', { fhirUser: 'Practitioner/doc-x' }))('GET', 'Observation/qxb-obs')).status, 200, 'a real CareTeam of B in absolute, versioned form opens B');
+  await put(app, {
+    ...careTeam(`http://haven.test/fhir/Patient/${B}/_history/1`, 'Practitioner/doc-x'),
+    id: 'team-b-abs',
+    participant: [{ member: { reference: 'Practitioner/doc-x' } }],
+  });
+  t.equal(
+    (await app.as(await app.token('user/*.rs', { fhirUser: 'Practitioner/doc-x' }))('GET', 'Observation/qxb-obs')).status,
+    200,
+    'a real CareTeam of B in absolute, versioned form opens B',
+  );
 });
 
 t.test('a confined token still writes care relationships about its own patient', async (t) => {

@@ -19,51 +19,59 @@ t.test('before the services are ready, /healthz and FHIR answer 503', async (t) 
   t.equal(JSON.parse(metadata.body).resourceType, 'OperationOutcome');
 });
 
-t.test('the embedded database: serves, stops on SIGTERM with exit 0, and keeps its data across a restart', { skip: engine !== 'pglite' && 'runs with the embedded database' }, async (t) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'haven-life-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const first = await startServerProcess({ DATA_DIR: dataDir });
-  const health = await fetch(`${first.url}/healthz`);
-  t.same(await health.json(), { status: 'ok' });
-  const created = await fetch(`${first.url}/fhir/Patient`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', ...(await first.authorized()) },
-    body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Persistent' }] }),
-  });
-  t.equal(created.status, 201);
-  const { id } = (await created.json()) as { id: string };
-  const started = Date.now();
-  t.equal(await first.stop(), 0, 'exit code 0 on SIGTERM');
-  t.ok(Date.now() - started < 10_000, 'within 10 s');
-  t.notMatch(first.output(), /"level":(50|60)/, 'no errors logged');
+t.test(
+  'the embedded database: serves, stops on SIGTERM with exit 0, and keeps its data across a restart',
+  { skip: engine !== 'pglite' && 'runs with the embedded database' },
+  async (t) => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'haven-life-'));
+    t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await startServerProcess({ DATA_DIR: dataDir });
+    const health = await fetch(`${first.url}/healthz`);
+    t.same(await health.json(), { status: 'ok' });
+    const created = await fetch(`${first.url}/fhir/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', ...(await first.authorized()) },
+      body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Persistent' }] }),
+    });
+    t.equal(created.status, 201);
+    const { id } = (await created.json()) as { id: string };
+    const started = Date.now();
+    t.equal(await first.stop(), 0, 'exit code 0 on SIGTERM');
+    t.ok(Date.now() - started < 10_000, 'within 10 s');
+    t.notMatch(first.output(), /"level":(50|60)/, 'no errors logged');
 
-  const second = await startServerProcess({ DATA_DIR: dataDir });
-  t.teardown(() => second.stop());
-  const read = await fetch(`${second.url}/fhir/Patient/${id}`, { headers: await second.authorized() });
-  t.equal(read.status, 200, 'the data survived the restart');
-  t.equal(((await read.json()) as { name: Array<{ family: string }> }).name[0].family, 'Persistent');
-  second.child.kill('SIGINT');
-  t.equal(await second.exited, 0, 'exit code 0 on SIGINT');
-});
+    const second = await startServerProcess({ DATA_DIR: dataDir });
+    t.teardown(() => second.stop());
+    const read = await fetch(`${second.url}/fhir/Patient/${id}`, { headers: await second.authorized() });
+    t.equal(read.status, 200, 'the data survived the restart');
+    t.equal(((await read.json()) as { name: Array<{ family: string }> }).name[0].family, 'Persistent');
+    second.child.kill('SIGINT');
+    t.equal(await second.exited, 0, 'exit code 0 on SIGINT');
+  },
+);
 
-t.test('request logs carry method, route, status and time, never ids, query values or bodies', { skip: engine !== 'pglite' && 'runs with the embedded database' }, async (t) => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'haven-log-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const server = await startServerProcess({ DATA_DIR: dataDir });
-  t.teardown(() => server.stop());
-  const auth = await server.authorized();
-  await fetch(`${server.url}/fhir/Patient/secret-id-123?name=SecretName`, { headers: auth });
-  await fetch(`${server.url}/fhir/Patient`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', ...auth },
-    body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'SecretFamily' }] }),
-  });
-  await new Promise((r) => setTimeout(r, 200));
-  const log = server.output();
-  t.match(log, /"method":"GET","route":"\/fhir\/:type\/:id","status":404/);
-  t.match(log, /"method":"POST","route":"\/fhir\/:type","status":201/);
-  t.notMatch(log, /secret-id-123|SecretName|SecretFamily/);
-});
+t.test(
+  'request logs carry method, route, status and time, never ids, query values or bodies',
+  { skip: engine !== 'pglite' && 'runs with the embedded database' },
+  async (t) => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'haven-log-'));
+    t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+    const server = await startServerProcess({ DATA_DIR: dataDir });
+    t.teardown(() => server.stop());
+    const auth = await server.authorized();
+    await fetch(`${server.url}/fhir/Patient/secret-id-123?name=SecretName`, { headers: auth });
+    await fetch(`${server.url}/fhir/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', ...auth },
+      body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'SecretFamily' }] }),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const log = server.output();
+    t.match(log, /"method":"GET","route":"\/fhir\/:type\/:id","status":404/);
+    t.match(log, /"method":"POST","route":"\/fhir\/:type","status":201/);
+    t.notMatch(log, /secret-id-123|SecretName|SecretFamily/);
+  },
+);
 
 t.test('an unreachable database: the process says so and exits 1', async (t) => {
   const server = await startServerProcess({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, { waitReady: false });

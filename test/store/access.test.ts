@@ -49,7 +49,9 @@ t.test('accessCondition', async (t) => {
 
   const restricted: Access = { kind: 'filtered', within: ALL_ACCESS, filter: vitalSigns };
   t.same(await visible(db, restricted), [], 'without a compiler a restriction admits nothing (fail closed)');
-  const compiled = await visible(db, restricted, { filters: (filter, alias) => `(${alias}.content LIKE '%vital-signs%' AND ${alias}.resource_type = 'Observation' AND ${filter.anyOf.length} = 1)` });
+  const compiled = await visible(db, restricted, {
+    filters: (filter, alias) => `(${alias}.content LIKE '%vital-signs%' AND ${alias}.resource_type = 'Observation' AND ${filter.anyOf.length} = 1)`,
+  });
   t.same(compiled, ['Observation/oa'], 'a FilterCompiler turns the criteria into SQL');
   t.same(await visible(db, restricted, { filters: 'checked-after' }), ['Observation/oa', 'Observation/ob'], 'checked-after defers to admitsContent');
   t.same(
@@ -58,7 +60,8 @@ t.test('accessCondition', async (t) => {
     'inside a union a deferred restriction counts as not matching',
   );
 
-  const obs = (subject: string, text: string) => ({ resourceType: 'Observation', status: 'final', code: { text }, subject: { reference: subject } }) as Resource;
+  const obs = (subject: string, text: string) =>
+    ({ resourceType: 'Observation', status: 'final', code: { text }, subject: { reference: subject } }) as Resource;
   t.equal(await admits(db, patientA, { resourceType: 'Observation', compartments: ['Patient/a'] }), true);
   t.equal(await admits(db, patientA, { resourceType: 'Observation', compartments: ['Patient/b'] }), false);
   t.equal(await admits(db, restricted, { resourceType: 'Observation', compartments: [], resource: obs('Patient/b', 'vital-signs') }), true);

@@ -10,15 +10,15 @@ const migration = (version: number, name: string, sql: string): Migration => ({ 
 
 t.test('applies pending migrations once, in order, and records them', async (t) => {
   const { db } = await testDatabase(t);
-  const extra = [
-    migration(1, 'a', 'CREATE TABLE t_a (x int)'),
-    migration(2, 'b', 'CREATE TABLE t_b (x int)'),
-  ];
+  const extra = [migration(1, 'a', 'CREATE TABLE t_a (x int)'), migration(2, 'b', 'CREATE TABLE t_b (x int)')];
   // The template is migrated with Haven's own migrations; use a fresh bookkeeping table name by
   // dropping Haven's record first so these two count as 1 and 2.
   await db.exec('DROP TABLE haven_migrations');
   const report = await migrate(db, extra);
-  t.same(report.applied.map((m) => m.name), ['a', 'b']);
+  t.same(
+    report.applied.map((m) => m.name),
+    ['a', 'b'],
+  );
   const again = await migrate(db, extra);
   t.same(again.applied, [], 'nothing is applied twice');
   const { rows } = await db.query<{ version: number; name: string }>('SELECT version, name FROM haven_migrations ORDER BY version');
@@ -57,7 +57,11 @@ t.test('instances starting together take turns under the advisory lock', async (
   await db.exec('DROP TABLE haven_migrations');
   const list = [migration(1, 'slow', 'CREATE TABLE t_once (x int); SELECT pg_sleep(0.2)')];
   const reports = await Promise.all([migrate(db, list), migrate(db, list), migrate(db, list)]);
-  t.equal(reports.reduce((n, r) => n + r.applied.length, 0), 1, 'applied by exactly one of them');
+  t.equal(
+    reports.reduce((n, r) => n + r.applied.length, 0),
+    1,
+    'applied by exactly one of them',
+  );
 });
 
 t.test('migration files: numbered NNN_name.sql without gaps', async (t) => {
@@ -65,10 +69,13 @@ t.test('migration files: numbered NNN_name.sql without gaps', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, '001_first.sql'), 'SELECT 1;');
   writeFileSync(path.join(dir, '002_second.sql'), 'SELECT 2;');
-  t.same(loadMigrations(dir).map((m) => [m.version, m.name]), [
-    [1, 'first'],
-    [2, 'second'],
-  ]);
+  t.same(
+    loadMigrations(dir).map((m) => [m.version, m.name]),
+    [
+      [1, 'first'],
+      [2, 'second'],
+    ],
+  );
   writeFileSync(path.join(dir, '004_gap.sql'), 'SELECT 4;');
   t.throws(() => loadMigrations(dir), /without gaps/);
   rmSync(path.join(dir, '004_gap.sql'));

@@ -30,7 +30,11 @@ t.test('POST, transaction and conditional create assign time-ordered ids', async
   const bundle = await fhir('POST', '', {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: [1, 2].map((n) => ({ fullUrl: `urn:uuid:00000000-0000-4000-8000-00000000000${n}`, resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } })),
+    entry: [1, 2].map((n) => ({
+      fullUrl: `urn:uuid:00000000-0000-4000-8000-00000000000${n}`,
+      resource: { resourceType: 'Patient' },
+      request: { method: 'POST', url: 'Patient' },
+    })),
   });
   t.equal(bundle.status, 200);
   const ids = (bundle.json.entry as Array<{ response: { location: string } }>).map((e) => e.response.location.split('/')[1]);

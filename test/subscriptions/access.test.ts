@@ -18,17 +18,29 @@ t.test("a patient's Subscription never delivers another patient's resource", asy
   const mine = await app.fhir('POST', 'Observation', observation('a'));
   await waitFor(() => receiver.received.length >= 1, "A's delivery");
   await pause(300);
-  t.same(receiver.received.map((r) => JSON.parse(r.body).subject.reference), ['Patient/a'], "only A's Observation");
+  t.same(
+    receiver.received.map((r) => JSON.parse(r.body).subject.reference),
+    ['Patient/a'],
+    "only A's Observation",
+  );
   t.equal(JSON.parse(receiver.received[0].body).id, mine.json.id);
   t.equal((await outbox(app, naming.json.id)).length, 0, "nothing queued for B's");
   t.equal((await outbox(app, everything.json.id)).length, 1);
-  const audit = await app.db.query<{ launch_patient: string; entity_id: string }>(`SELECT launch_patient, entity_id FROM audit_log WHERE request_id LIKE 'subscription-delivery-%'`);
+  const audit = await app.db.query<{ launch_patient: string; entity_id: string }>(
+    `SELECT launch_patient, entity_id FROM audit_log WHERE request_id LIKE 'subscription-delivery-%'`,
+  );
   t.same(audit.rows, [{ launch_patient: 'a', entity_id: mine.json.id }], "the delivery is read in A's name, in the audit trail");
 });
 
 t.test("a clinician's Subscription stops delivering when the CareTeam ends", async (t) => {
   const { app, receiver } = await deliveryKit(t);
-  const team = { resourceType: 'CareTeam', id: 'team-a', status: 'active', subject: { reference: 'Patient/a' }, participant: [{ member: { reference: 'Practitioner/doc' } }] };
+  const team = {
+    resourceType: 'CareTeam',
+    id: 'team-a',
+    status: 'active',
+    subject: { reference: 'Patient/a' },
+    participant: [{ member: { reference: 'Practitioner/doc' } }],
+  };
   await app.fhir('PUT', 'CareTeam/team-a', team);
   const doc = app.as(await app.token('user/Subscription.c user/Observation.rs', { fhirUser: 'Practitioner/doc', subject: 'doc' }));
   const sub = await doc('POST', 'Subscription', restHook(receiver, 'Observation?code=8480-6'));
@@ -36,7 +48,11 @@ t.test("a clinician's Subscription stops delivering when the CareTeam ends", asy
   await app.fhir('POST', 'Observation', observation('b'));
   const first = await app.fhir('POST', 'Observation', observation('a'));
   await waitFor(() => receiver.received.length >= 1, 'the delivery while on the team');
-  t.same(receiver.received.map((r) => JSON.parse(r.body).id), [first.json.id], "A's, not B's");
+  t.same(
+    receiver.received.map((r) => JSON.parse(r.body).id),
+    [first.json.id],
+    "A's, not B's",
+  );
   await app.fhir('PUT', 'CareTeam/team-a', { ...team, status: 'inactive' });
   await app.fhir('POST', 'Observation', observation('a'));
   await pause(400);
@@ -56,7 +72,10 @@ t.test('a Flag raised by an after-write hook is matched like a direct write', as
   const sub = await app.fhir('POST', 'Subscription', restHook(receiver, 'Flag?patient=Patient/ana'));
   t.equal(sub.status, 201);
   await app.fhir('PUT', 'Patient/ana', { resourceType: 'Patient', id: 'ana' });
-  const record = validateAssessment({ type: 'PHQ-9', responses: [1, 1, 1, 1, 1, 1, 1, 1, 2], takenAt: '2024-05-01T09:00:00Z' }, new Date('2024-06-01T12:00:00Z'));
+  const record = validateAssessment(
+    { type: 'PHQ-9', responses: [1, 1, 1, 1, 1, 1, 1, 1, 2], takenAt: '2024-05-01T09:00:00Z' },
+    new Date('2024-06-01T12:00:00Z'),
+  );
   const { id: _id, ...body } = assessmentResponse(record, { patientId: 'ana', id: 'assigned-by-server' });
   const response = await app.fhir('POST', 'QuestionnaireResponse', body);
   t.equal(response.status, 201, JSON.stringify(response.json?.issue ?? ''));
@@ -76,7 +95,10 @@ t.test("a revoked client's Subscription stops: nothing new is queued, what is qu
   await app.fhir('POST', 'Observation', observation('a'));
   t.equal((await outbox(app, sub.json.id)).length, 1, 'nothing queued after the revocation');
   await worker.runOnce();
-  t.same((await outbox(app, sub.json.id)).map((r) => r.state), ['dropped']);
+  t.same(
+    (await outbox(app, sub.json.id)).map((r) => r.state),
+    ['dropped'],
+  );
   t.equal(receiver.received.length, 0, 'nothing sent');
   const read = await app.fhir('GET', `Subscription/${sub.json.id}`);
   t.equal(read.json.status, 'error');

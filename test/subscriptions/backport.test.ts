@@ -70,8 +70,15 @@ t.test('flag topic, id-only: raised and resolved are both events; no resource in
   t.equal((await app.fhir('PUT', `Flag/${raised.json.id}`, { ...flag, id: raised.json.id, status: 'inactive' })).status, 200);
   await waitFor(() => receiver.received.length >= 2, 'two notifications');
   const bundles = receiver.received.map((r) => JSON.parse(r.body));
-  t.same(bundles.map((b) => b.entry.length), [1, 1], 'id-only: the status alone');
-  t.same(bundles.map((b) => part(param(b.entry[0].resource, 'notification-event')[0], 'focus').valueReference.reference.endsWith(`Flag/${raised.json.id}`)), [true, true]);
+  t.same(
+    bundles.map((b) => b.entry.length),
+    [1, 1],
+    'id-only: the status alone',
+  );
+  t.same(
+    bundles.map((b) => part(param(b.entry[0].resource, 'notification-event')[0], 'focus').valueReference.reference.endsWith(`Flag/${raised.json.id}`)),
+    [true, true],
+  );
 
   const status = await app.fhir('GET', `Subscription/${sub.json.id}/$status`);
   t.equal(status.status, 200);
@@ -84,7 +91,10 @@ t.test('flag topic, id-only: raised and resolved are both events; no resource in
   t.equal(events.status, 200);
   const eventParams = events.json.entry[0].resource;
   t.equal(param(eventParams, 'type')[0].valueCode, 'query-event');
-  t.same(param(eventParams, 'notification-event').map((e: unknown) => part(e, 'event-number').valueString), ['2']);
+  t.same(
+    param(eventParams, 'notification-event').map((e: unknown) => part(e, 'event-number').valueString),
+    ['2'],
+  );
   t.equal(events.json.entry[1].resource.status, 'inactive', 'the version of that event');
 
   const stranger = app.as(await app.token('patient/Subscription.c patient/Flag.rs', { patient: 'p2' }));
@@ -93,8 +103,15 @@ t.test('flag topic, id-only: raised and resolved are both events; no resource in
 
 t.test('topic-based Subscriptions are checked too', async (t) => {
   const { app, receiver } = await deliveryKit(t, {}, { startWorker: false });
-  t.equal((await app.fhir('POST', 'Subscription', topicSubscription(receiver, 'https://haven-fhir.org/fhir/SubscriptionTopic/nope', undefined, 'id-only'))).status, 422);
-  t.equal((await app.fhir('POST', 'Subscription', topicSubscription(receiver, FLAG_TOPIC, 'Observation?patient=Patient/p1', 'id-only'))).status, 422, 'filter of another type');
+  t.equal(
+    (await app.fhir('POST', 'Subscription', topicSubscription(receiver, 'https://haven-fhir.org/fhir/SubscriptionTopic/nope', undefined, 'id-only'))).status,
+    422,
+  );
+  t.equal(
+    (await app.fhir('POST', 'Subscription', topicSubscription(receiver, FLAG_TOPIC, 'Observation?patient=Patient/p1', 'id-only'))).status,
+    422,
+    'filter of another type',
+  );
   t.equal((await app.fhir('POST', 'Subscription', topicSubscription(receiver, FLAG_TOPIC, undefined, 'everything'))).status, 422, 'unknown payload content');
   const metadata = await app.fhir('GET', 'metadata');
   const entry = metadata.json.rest[0].resource.find((r: { type: string }) => r.type === 'Subscription');

@@ -14,7 +14,11 @@ t.test('an alert Flag raised by the rules is matched like a direct write', async
   const flags = await app.fhir('GET', 'Flag?patient=Patient/ana&status=active');
   const [flag] = flags.json.entry.map((e: { resource: { id: string } }) => e.resource);
   t.ok(flag, 'the bp-crisis rule raised a Flag');
-  t.same(await outbox(app, sub.json.id), [{ resource_id: flag.id, version_id: 1, state: 'pending', attempts: 0, last_error: null }], 'and it is queued for the Subscription');
+  t.same(
+    await outbox(app, sub.json.id),
+    [{ resource_id: flag.id, version_id: 1, state: 'pending', attempts: 0, last_error: null }],
+    'and it is queued for the Subscription',
+  );
 });
 
 t.test("a transaction Bundle's creates are matched together, queued in entry order, each as its owner may see it", async (t) => {
@@ -24,7 +28,13 @@ t.test("a transaction Bundle's creates are matched together, queued in entry ord
   const mine = await patientA('POST', 'Subscription', restHook(receiver, 'Observation'));
   t.equal(high.status, 201);
   t.equal(mine.status, 201);
-  const values: Array<[string, number]> = [['a', 160], ['b', 170], ['a', 120], ['b', 100], ['a', 155]];
+  const values: Array<[string, number]> = [
+    ['a', 160],
+    ['b', 170],
+    ['a', 120],
+    ['b', 100],
+    ['a', 155],
+  ];
   const bundle = await app.fhir('POST', '', {
     resourceType: 'Bundle',
     type: 'transaction',

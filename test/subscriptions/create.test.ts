@@ -28,7 +28,10 @@ t.test('a valid Subscription is stored active, with its registry row', async (t)
   t.equal(created.json.status, 'active');
   const read = await fhir('GET', `Subscription/${created.json.id}`);
   t.equal(read.json.status, 'active');
-  const { rows } = await services.db.query<{ status: string; resource_type: string; criteria: string }>('SELECT status, resource_type, criteria FROM subscription WHERE id = $1', [created.json.id]);
+  const { rows } = await services.db.query<{ status: string; resource_type: string; criteria: string }>(
+    'SELECT status, resource_type, criteria FROM subscription WHERE id = $1',
+    [created.json.id],
+  );
   t.same(rows, [{ status: 'active', resource_type: 'Flag', criteria: 'patient=Patient%2Fp1' }]);
 });
 
@@ -48,7 +51,14 @@ const refusals: Array<[string, Record<string, unknown>, Record<string, unknown>,
   ['a result parameter', { criteria: 'Observation?_count=5' }, {}, 400, 'invalid-criteria', 'Subscription.criteria'],
   ['missing criteria', { criteria: undefined }, {}, 400, 'invalid-criteria', 'Subscription.criteria'],
   ['a websocket channel', {}, { type: 'websocket' }, 422, 'invalid-subscription', 'Subscription.channel.type'],
-  ['an endpoint outside SUBSCRIPTION_ORIGINS', {}, { endpoint: 'https://elsewhere.example.com/hook' }, 422, 'invalid-subscription', 'Subscription.channel.endpoint'],
+  [
+    'an endpoint outside SUBSCRIPTION_ORIGINS',
+    {},
+    { endpoint: 'https://elsewhere.example.com/hook' },
+    422,
+    'invalid-subscription',
+    'Subscription.channel.endpoint',
+  ],
   ['an endpoint with credentials', {}, { endpoint: `https://u:p@ehr.example.org/hook` }, 422, 'invalid-subscription', 'Subscription.channel.endpoint'],
   ['a payload Haven cannot send', {}, { payload: 'application/xml' }, 422, 'invalid-subscription', 'Subscription.channel.payload'],
   ['a malformed header line', {}, { header: ['no colon here'] }, 422, 'invalid-subscription', 'Subscription.channel.header'],
@@ -69,7 +79,15 @@ for (const [what, overrides, channel, status, code, element] of refusals) {
 
 t.test('without SUBSCRIPTION_ORIGINS only public https endpoints are accepted', async (t) => {
   const strict = await testApp(t);
-  for (const endpoint of ['http://ehr.example.org/hook', 'https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://192.168.0.9/hook', 'https://[::1]/hook', 'https://169.254.169.254/latest']) {
+  for (const endpoint of [
+    'http://ehr.example.org/hook',
+    'https://127.0.0.1/hook',
+    'https://localhost/hook',
+    'https://10.1.2.3/hook',
+    'https://192.168.0.9/hook',
+    'https://[::1]/hook',
+    'https://169.254.169.254/latest',
+  ]) {
     const answer = await strict.fhir('POST', 'Subscription', subscription({}, { endpoint }));
     t.equal(answer.status, 422, endpoint);
   }
@@ -96,7 +114,11 @@ t.test('PUT checks like POST; PATCH and Bundle entries are refused', async (t) =
   t.equal(rows[0].criteria, 'patient=Patient%2Fp2');
   const patched = await fhir('PATCH', `Subscription/${id}`, [{ op: 'replace', path: '/criteria', value: 'Flag?x=1' }]);
   t.equal(patched.status, 422);
-  const bundle = await fhir('POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: subscription(), request: { method: 'POST', url: 'Subscription' } }] });
+  const bundle = await fhir('POST', '', {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [{ resource: subscription(), request: { method: 'POST', url: 'Subscription' } }],
+  });
   t.equal(bundle.status, 422, diagnostics(bundle.json));
 });
 

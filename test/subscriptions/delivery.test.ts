@@ -8,7 +8,11 @@ import { pause, waitFor } from './receiver.js';
 
 t.test('a matching create is POSTed once, as the resource, with the header lines', async (t) => {
   const { app, receiver } = await deliveryKit(t);
-  const sub = await app.fhir('POST', 'Subscription', restHook(receiver, 'Observation?patient=Patient/p1', { header: ['Authorization: Bearer ehr-secret', 'X-Haven-Test: yes'] }));
+  const sub = await app.fhir(
+    'POST',
+    'Subscription',
+    restHook(receiver, 'Observation?patient=Patient/p1', { header: ['Authorization: Bearer ehr-secret', 'X-Haven-Test: yes'] }),
+  );
   t.equal(sub.status, 201);
   t.equal((await app.fhir('POST', 'Observation', observation('p2'))).status, 201, 'another patient: no match');
   const created = await app.fhir('POST', 'Observation', observation('p1'));
@@ -26,7 +30,11 @@ t.test('a matching create is POSTed once, as the resource, with the header lines
   t.equal(body.meta.versionId, '1');
   t.equal(body.subject.reference, 'Patient/p1');
   const rows = await outbox(app, sub.json.id);
-  t.same(rows.map((r) => [r.resource_id, r.state]), [[created.json.id, 'delivered']], 'only the match was queued');
+  t.same(
+    rows.map((r) => [r.resource_id, r.state]),
+    [[created.json.id, 'delivered']],
+    'only the match was queued',
+  );
 });
 
 t.test('without payload the POST has an empty body; an update that matches is delivered too', async (t) => {
@@ -37,9 +45,15 @@ t.test('without payload the POST has an empty body; an update that matches is de
   const created = await app.fhir('POST', 'Observation', observation('p1'));
   await app.fhir('PUT', `Observation/${created.json.id}`, { ...observation('p1', 150), id: created.json.id });
   await waitFor(() => receiver.received.length >= 2, 'two deliveries');
-  t.same(receiver.received.map((r) => r.body), ['', '']);
+  t.same(
+    receiver.received.map((r) => r.body),
+    ['', ''],
+  );
   t.notOk(receiver.received[0].headers['content-type'], 'no content type for no body');
-  t.same((await outbox(app, sub.json.id)).map((r) => r.version_id), [1, 2]);
+  t.same(
+    (await outbox(app, sub.json.id)).map((r) => r.version_id),
+    [1, 2],
+  );
 });
 
 t.test('a write that rolls back sends nothing; criteria on a value are the search semantics', async (t) => {
@@ -59,7 +73,10 @@ t.test('a write that rolls back sends nothing; criteria on a value are the searc
   const high = await app.fhir('POST', 'Observation', observation('p1', 170));
   await waitFor(() => receiver.received.length >= 1, 'the delivery');
   await pause(200);
-  t.same(receiver.received.map((r) => JSON.parse(r.body).id), [high.json.id]);
+  t.same(
+    receiver.received.map((r) => JSON.parse(r.body).id),
+    [high.json.id],
+  );
   t.equal((await outbox(app, sub.json.id)).length, 1, 'nothing queued for the rolled-back or non-matching writes');
 });
 
@@ -83,7 +100,11 @@ t.test('a burst of 200 writes is delivered once each, in commit order', async (t
   t.same(delivered, queued, 'delivered in queue order');
   const waveOf = new Map(waves.flatMap((ids, wave) => ids.map((id) => [id, wave] as const)));
   const deliveredWaves = delivered.map((id) => waveOf.get(id) as number);
-  t.same(deliveredWaves, [...deliveredWaves].sort((a, b) => a - b), 'what committed earlier is delivered earlier');
+  t.same(
+    deliveredWaves,
+    [...deliveredWaves].sort((a, b) => a - b),
+    'what committed earlier is delivered earlier',
+  );
 });
 
 t.test('a receiver that was down for a while gets the notification once it is back', async (t) => {

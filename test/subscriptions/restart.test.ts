@@ -52,21 +52,29 @@ t.test('a notification committed before a SIGKILL is delivered after the restart
   t.teardown(() => second.stop());
   await waitFor(() => receiver.received.length >= 1, 'the delivery after restart', 60_000);
   await pause(300);
-  t.same(receiver.received.map((r) => JSON.parse(r.body).id), [created.json.id], 'delivered once');
+  t.same(
+    receiver.received.map((r) => JSON.parse(r.body).id),
+    [created.json.id],
+    'delivered once',
+  );
 });
 
-t.test('two server instances on one PostgreSQL deliver each notification once', { skip: engine !== 'postgres' && 'needs a PostgreSQL server (DATABASE_URL)' }, async (t) => {
-  const receiver = await startReceiver(t);
-  const env = { ...(await storage(t)), ...FAST, SUBSCRIPTION_ORIGINS: receiver.origin };
-  const servers = await Promise.all([startServerProcess(env), startServerProcess(env)]);
-  t.teardown(() => Promise.all(servers.map((s) => s.stop())));
-  const sub = await post(servers[0], 'Subscription', restHook(receiver, 'Observation?patient=Patient/p1'));
-  t.equal(sub.status, 201);
-  const created = await Promise.all(Array.from({ length: 40 }, (_, i) => post(servers[i % 2], 'Observation', observation('p1', i))));
-  t.ok(created.every((c) => c.status === 201));
-  await waitFor(() => receiver.received.length >= 40, '40 deliveries', 60_000);
-  await pause(500);
-  const ids = receiver.received.map((r) => JSON.parse(r.body).id);
-  t.equal(ids.length, 40, 'no notification sent twice');
-  t.same(new Set(ids), new Set(created.map((c) => c.json.id)));
-});
+t.test(
+  'two server instances on one PostgreSQL deliver each notification once',
+  { skip: engine !== 'postgres' && 'needs a PostgreSQL server (DATABASE_URL)' },
+  async (t) => {
+    const receiver = await startReceiver(t);
+    const env = { ...(await storage(t)), ...FAST, SUBSCRIPTION_ORIGINS: receiver.origin };
+    const servers = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+    t.teardown(() => Promise.all(servers.map((s) => s.stop())));
+    const sub = await post(servers[0], 'Subscription', restHook(receiver, 'Observation?patient=Patient/p1'));
+    t.equal(sub.status, 201);
+    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => post(servers[i % 2], 'Observation', observation('p1', i))));
+    t.ok(created.every((c) => c.status === 201));
+    await waitFor(() => receiver.received.length >= 40, '40 deliveries', 60_000);
+    await pause(500);
+    const ids = receiver.received.map((r) => JSON.parse(r.body).id);
+    t.equal(ids.length, 40, 'no notification sent twice');
+    t.same(new Set(ids), new Set(created.map((c) => c.json.id)));
+  },
+);

@@ -7,7 +7,13 @@ import { h } from '../dom';
 /** Days shown one by one; longer windows show their most recent days. */
 export const MAX_GRID_DAYS = 120;
 
-export function adherenceGrid(medications: Medication[], logs: Map<string, DoseLog[]>, summary: Summary | undefined, fromDay: string, today: string): HTMLElement {
+export function adherenceGrid(
+  medications: Medication[],
+  logs: Map<string, DoseLog[]>,
+  summary: Summary | undefined,
+  fromDay: string,
+  today: string,
+): HTMLElement {
   const section = h('figure', { class: 'chart adherence', id: 'chart-adherence', 'data-chart': 'adherence', 'aria-labelledby': 'adherence-title' });
   section.appendChild(h('figcaption', { id: 'adherence-title' }, h('span', { class: 'chart-title' }, 'Medication adherence by day')));
   const active = medications.filter((m) => m.active !== false);
@@ -17,12 +23,20 @@ export function adherenceGrid(medications: Medication[], logs: Map<string, DoseL
     return section;
   }
   // From the window's start, or the first medication's start when that is later.
-  const starts = active.map((m) => m.startDate).filter((d): d is string => !!d).sort();
+  const starts = active
+    .map((m) => m.startDate)
+    .filter((d): d is string => !!d)
+    .sort();
   const firstStart = starts.length === active.length ? starts[0] : undefined;
   let days = dayRange(firstStart && firstStart > fromDay ? firstStart : fromDay, today);
   if (days.length > MAX_GRID_DAYS) days = days.slice(-MAX_GRID_DAYS);
   section.appendChild(
-    h('p', { class: 'chart-key-text' }, '✓ all doses taken · ◐ some taken · ✗ missed or skipped · blank: nothing logged', days.length === MAX_GRID_DAYS ? ` (last ${MAX_GRID_DAYS} days)` : ''),
+    h(
+      'p',
+      { class: 'chart-key-text' },
+      '✓ all doses taken · ◐ some taken · ✗ missed or skipped · blank: nothing logged',
+      days.length === MAX_GRID_DAYS ? ` (last ${MAX_GRID_DAYS} days)` : '',
+    ),
   );
   const scroller = h('div', { class: 'grid-scroll', tabindex: 0, role: 'region', 'aria-label': 'Adherence grid, scrolls sideways' });
   const table = h('table', { class: 'adherence-grid' });
@@ -43,14 +57,34 @@ export function adherenceGrid(medications: Medication[], logs: Map<string, DoseL
     const expected = Math.max(1, Math.ceil(perDay ?? 1));
     let taken = 0;
     let missed = 0;
-    const row = h('tr', { 'data-medication': medication.id }, h('th', { scope: 'row' }, medication.name, medication.dosage ? h('span', { class: 'dose' }, ` ${medication.dosage}`) : ''));
+    const row = h(
+      'tr',
+      { 'data-medication': medication.id },
+      h('th', { scope: 'row' }, medication.name, medication.dosage ? h('span', { class: 'dose' }, ` ${medication.dosage}`) : ''),
+    );
     for (const day of days) {
       const entry = byDay.get(day);
       taken += entry?.taken ?? 0;
       missed += entry?.missed ?? 0;
-      const [symbol, word] = !entry ? ['', 'nothing logged'] : entry.taken >= expected ? ['✓', 'taken'] : entry.taken > 0 ? ['◐', 'partly taken'] : ['✗', 'missed'];
+      const [symbol, word] = !entry
+        ? ['', 'nothing logged']
+        : entry.taken >= expected
+          ? ['✓', 'taken']
+          : entry.taken > 0
+            ? ['◐', 'partly taken']
+            : ['✗', 'missed'];
       row.appendChild(
-        h('td', { class: `dose-${word.replace(/\s+/g, '-')}`, 'data-day': day, 'data-taken': entry?.taken ?? 0, 'data-missed': entry?.missed ?? 0, title: `${day}: ${word} (${entry?.taken ?? 0} of ${expected})` }, symbol),
+        h(
+          'td',
+          {
+            class: `dose-${word.replace(/\s+/g, '-')}`,
+            'data-day': day,
+            'data-taken': entry?.taken ?? 0,
+            'data-missed': entry?.missed ?? 0,
+            title: `${day}: ${word} (${entry?.taken ?? 0} of ${expected})`,
+          },
+          symbol,
+        ),
       );
     }
     row.dataset.taken = String(taken);
@@ -64,7 +98,15 @@ export function adherenceGrid(medications: Medication[], logs: Map<string, DoseL
   requestAnimationFrame(() => (scroller.scrollLeft = scroller.scrollWidth));
   const list = h('ul', { class: 'adherence-summary' });
   for (const a of summary?.medicationAdherence ?? []) {
-    list.appendChild(h('li', { 'data-medication': a.medicationId }, `${a.name}: ${a.taken} doses taken`, a.expected !== null ? ` of ${a.expected} expected` : '', a.adherence !== null ? ` (${Math.round(a.adherence * 100)}%)` : ''));
+    list.appendChild(
+      h(
+        'li',
+        { 'data-medication': a.medicationId },
+        `${a.name}: ${a.taken} doses taken`,
+        a.expected !== null ? ` of ${a.expected} expected` : '',
+        a.adherence !== null ? ` (${Math.round(a.adherence * 100)}%)` : '',
+      ),
+    );
   }
   section.appendChild(list);
   return section;

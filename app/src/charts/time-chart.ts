@@ -58,7 +58,9 @@ export function timeChart(spec: ChartSpec): HTMLElement {
     'data-markers': (spec.markers ?? []).length,
     'aria-labelledby': titleId,
   });
-  figure.appendChild(h('figcaption', { id: titleId }, h('span', { class: 'chart-title' }, spec.title), h('span', { class: 'chart-unit' }, spec.unit ? ` (${spec.unit})` : '')));
+  figure.appendChild(
+    h('figcaption', { id: titleId }, h('span', { class: 'chart-title' }, spec.title), h('span', { class: 'chart-unit' }, spec.unit ? ` (${spec.unit})` : '')),
+  );
   if (spec.x.length === 0) {
     figure.appendChild(h('p', { class: 'empty' }, spec.emptyText ?? 'No readings in this window.'));
     figure.dataset.drawn = 'true';
@@ -70,8 +72,10 @@ export function timeChart(spec: ChartSpec): HTMLElement {
     swatch.style.borderTopColor = s.stroke; // through the CSSOM: the CSP allows no style attributes
     legend.appendChild(h('li', {}, swatch, `${s.label}${s.dash ? ' (dashed line)' : ' (solid line)'}`));
   }
-  for (const t of spec.thresholds ?? []) legend.appendChild(h('li', {}, h('span', { class: 'swatch threshold', 'aria-hidden': 'true' }), `alert limit ${t.label}`));
-  if (spec.markers?.length) legend.appendChild(h('li', {}, h('span', { class: 'swatch marker', 'aria-hidden': 'true' }, '▲'), 'item 9 (thoughts of self-harm) answered above 0'));
+  for (const t of spec.thresholds ?? [])
+    legend.appendChild(h('li', {}, h('span', { class: 'swatch threshold', 'aria-hidden': 'true' }), `alert limit ${t.label}`));
+  if (spec.markers?.length)
+    legend.appendChild(h('li', {}, h('span', { class: 'swatch marker', 'aria-hidden': 'true' }, '▲'), 'item 9 (thoughts of self-harm) answered above 0'));
   const plot = h('div', {
     class: 'chart-plot',
     tabindex: 0,
@@ -83,7 +87,8 @@ export function timeChart(spec: ChartSpec): HTMLElement {
   const table = h('table', {}, h('caption', { class: 'sr-only' }, `${spec.title} values`));
   table.appendChild(h('thead', {}, h('tr', {}, ...spec.table.headers.map((header) => h('th', { scope: 'col' }, header)))));
   const body = h('tbody');
-  for (const row of spec.table.rows) body.appendChild(h('tr', {}, ...row.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, String(cell)) : h('td', {}, String(cell))))));
+  for (const row of spec.table.rows)
+    body.appendChild(h('tr', {}, ...row.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, String(cell)) : h('td', {}, String(cell))))));
   table.appendChild(body);
   details.appendChild(table);
   figure.appendChild(details);
@@ -112,7 +117,11 @@ function draw(plot: HTMLElement, figure: HTMLElement, spec: ChartSpec, width: nu
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { size: 10 } },
     scales: {
-      x: { time: true, range: (): uPlot.Range.MinMax => (spec.xRange ? [spec.xRange[0] / 1000, spec.xRange[1] / 1000] : x.length === 1 ? [x[0] - 86400, x[0] + 86400] : [x[0], x[x.length - 1]]) },
+      x: {
+        time: true,
+        range: (): uPlot.Range.MinMax =>
+          spec.xRange ? [spec.xRange[0] / 1000, spec.xRange[1] / 1000] : x.length === 1 ? [x[0] - 86400, x[0] + 86400] : [x[0], x[x.length - 1]],
+      },
       y: spec.yRange ? { range: spec.yRange } : { range: (_u, min, max) => padRange(min, max, spec.thresholds) },
     },
     axes: [

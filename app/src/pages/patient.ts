@@ -23,7 +23,11 @@ export async function patientPage(data: HavenData, patientId: string, windowKey:
   try {
     patient = await data.patient(patientId);
   } catch {
-    replaceMain(h('h1', {}, 'Patient not found'), h('p', { class: 'notice', 'data-state': 'not-visible' }, 'This patient is not known, or you may not see them.'), backLink(showBack));
+    replaceMain(
+      h('h1', {}, 'Patient not found'),
+      h('p', { class: 'notice', 'data-state': 'not-visible' }, 'This patient is not known, or you may not see them.'),
+      backLink(showBack),
+    );
     return;
   }
   const pid = patient.id;
@@ -38,62 +42,118 @@ export async function patientPage(data: HavenData, patientId: string, windowKey:
     data.summary(pid, window.days ?? 365).catch(() => undefined),
   ]);
   const logs = new Map<string, DoseLog[]>();
-  await Promise.all(medications.map(async (m) => logs.set(m.id, await data.records<DoseLog>(pid, `medications/${encodeURIComponent(m.id)}/logs`, 'takenAt', fromDay))));
-  const firstDay = fromDay ?? earliestDay([...logs.values()].flat().map((l) => l.takenAt), today);
+  await Promise.all(
+    medications.map(async (m) => logs.set(m.id, await data.records<DoseLog>(pid, `medications/${encodeURIComponent(m.id)}/logs`, 'takenAt', fromDay))),
+  );
+  const firstDay =
+    fromDay ??
+    earliestDay(
+      [...logs.values()].flat().map((l) => l.takenAt),
+      today,
+    );
   // Every chart shows the same stretch of time, so the eye can line them up.
-  const allTimes = [...assessments.map((a) => a.takenAt), ...mood.map((m) => m.recordedAt), ...vitals.map((v) => v.recordedAt)].map(time).filter(Number.isFinite);
+  const allTimes = [...assessments.map((a) => a.takenAt), ...mood.map((m) => m.recordedAt), ...vitals.map((v) => v.recordedAt)]
+    .map(time)
+    .filter(Number.isFinite);
   const xRange: [number, number] = [fromDay ? Date.parse(`${fromDay}T00:00:00Z`) : Math.min(now.getTime() - 7 * 86_400_000, ...allTimes), now.getTime()];
   const chart = (spec: ChartSpec) => timeChart({ ...spec, xRange });
 
   const name = patientName(patient);
   const windowNav = h('div', { class: 'window-picker', role: 'group', 'aria-label': 'Time window' });
   for (const w of WINDOWS) {
-    windowNav.appendChild(h('a', { href: `#/patient/${encodeURIComponent(pid)}?window=${w.key}`, class: 'button', 'aria-current': w.key === window.key ? 'true' : undefined, 'data-window': w.key }, w.label));
+    windowNav.appendChild(
+      h(
+        'a',
+        {
+          href: `#/patient/${encodeURIComponent(pid)}?window=${w.key}`,
+          class: 'button',
+          'aria-current': w.key === window.key ? 'true' : undefined,
+          'data-window': w.key,
+        },
+        w.label,
+      ),
+    );
   }
   const alertsSection = h('section', { id: 'alerts', 'aria-labelledby': 'alerts-heading' });
   const renderAlerts = (current: Resource[]) => {
-    alertsSection.replaceChildren(h('h2', { id: 'alerts-heading' }, 'Alerts'), alertList(current, fromDay, canResolve, async (flag, button) => {
-      button.disabled = true;
-      button.textContent = 'Resolving…';
-      try {
-        await data.resolveFlag(flag.id);
-        renderAlerts(await data.flags(pid));
-        announce(`Alert resolved: ${flagText(flag)}`);
-        (document.getElementById('alerts-heading') as HTMLElement | null)?.focus();
-      } catch (error) {
-        button.disabled = false;
-        button.textContent = 'Resolve';
-        announce(`The alert could not be resolved: ${(error as Error).message}`);
-      }
-    }));
+    alertsSection.replaceChildren(
+      h('h2', { id: 'alerts-heading' }, 'Alerts'),
+      alertList(current, fromDay, canResolve, async (flag, button) => {
+        button.disabled = true;
+        button.textContent = 'Resolving…';
+        try {
+          await data.resolveFlag(flag.id);
+          renderAlerts(await data.flags(pid));
+          announce(`Alert resolved: ${flagText(flag)}`);
+          (document.getElementById('alerts-heading') as HTMLElement | null)?.focus();
+        } catch (error) {
+          button.disabled = false;
+          button.textContent = 'Resolve';
+          announce(`The alert could not be resolved: ${(error as Error).message}`);
+        }
+      }),
+    );
   };
   renderAlerts(flags);
   const thresholds = vitalThresholds(goals);
   replaceMain(
     backLink(showBack),
-    h('div', { class: 'patient-header' },
+    h(
+      'div',
+      { class: 'patient-header' },
       h('h1', { 'data-patient-id': pid }, name),
       h('p', { class: 'demographics' }, [patient.gender, patient.birthDate ? `born ${formatDate(patient.birthDate)}` : ''].filter(Boolean).join(', ')),
       windowNav,
     ),
     alertsSection,
-    h('section', { 'aria-labelledby': 'scores-heading', class: 'chart-grid' },
+    h(
+      'section',
+      { 'aria-labelledby': 'scores-heading', class: 'chart-grid' },
       h('h2', { id: 'scores-heading' }, 'Depression and anxiety scores'),
-      chart(assessmentChart('phq9', 'PHQ-9', assessments.filter((a) => a.type === 'PHQ-9'), PHQ9_BANDS, 27)),
-      chart(assessmentChart('gad7', 'GAD-7', assessments.filter((a) => a.type === 'GAD-7'), GAD7_BANDS, 21)),
+      chart(
+        assessmentChart(
+          'phq9',
+          'PHQ-9',
+          assessments.filter((a) => a.type === 'PHQ-9'),
+          PHQ9_BANDS,
+          27,
+        ),
+      ),
+      chart(
+        assessmentChart(
+          'gad7',
+          'GAD-7',
+          assessments.filter((a) => a.type === 'GAD-7'),
+          GAD7_BANDS,
+          21,
+        ),
+      ),
       chart(moodChart(mood)),
     ),
-    h('section', { 'aria-labelledby': 'vitals-heading', class: 'chart-grid' },
+    h(
+      'section',
+      { 'aria-labelledby': 'vitals-heading', class: 'chart-grid' },
       h('h2', { id: 'vitals-heading' }, 'Vital signs'),
-      chart(vitalChart('bp', 'Blood pressure', 'mmHg', vitals, [
-        { key: 'systolicBP', label: 'Systolic', stroke: '#1565c0' },
-        { key: 'diastolicBP', label: 'Diastolic', stroke: '#00695c', dash: [6, 4] },
-      ], thresholds.bp)),
+      chart(
+        vitalChart(
+          'bp',
+          'Blood pressure',
+          'mmHg',
+          vitals,
+          [
+            { key: 'systolicBP', label: 'Systolic', stroke: '#1565c0' },
+            { key: 'diastolicBP', label: 'Diastolic', stroke: '#00695c', dash: [6, 4] },
+          ],
+          thresholds.bp,
+        ),
+      ),
       chart(vitalChart('heart-rate', 'Heart rate', 'beats/min', vitals, [{ key: 'heartRate', label: 'Heart rate', stroke: '#c62828' }], thresholds.heartRate)),
       chart(vitalChart('weight', 'Weight', 'lb', vitals, [{ key: 'weightLb', label: 'Weight', stroke: '#4e342e' }], [])),
       chart(vitalChart('spo2', 'Oxygen saturation (SpO2)', '%', vitals, [{ key: 'oxygenSaturation', label: 'SpO2', stroke: '#283593' }], thresholds.spo2)),
     ),
-    h('section', { 'aria-labelledby': 'adherence-heading' },
+    h(
+      'section',
+      { 'aria-labelledby': 'adherence-heading' },
       h('h2', { id: 'adherence-heading' }, 'Medications'),
       adherenceGrid(medications, logs, summary, firstDay, today),
     ),
@@ -127,7 +187,9 @@ function assessmentChart(id: string, title: string, items: Assessment[], bands: 
     bands,
     markers: item9 ? sorted.flatMap((a, index) => ((a.responses?.[8] ?? 0) > 0 ? [{ index, label: `item 9: ${a.responses[8]}` }] : [])) : [],
     yRange: [0, max + 1],
-    describe: latest ? `${title}: ${sorted.length} scores; latest ${latest.score} (${latest.severity}) on ${formatDate(latest.takenAt)}.` : `${title}: no scores.`,
+    describe: latest
+      ? `${title}: ${sorted.length} scores; latest ${latest.score} (${latest.severity}) on ${formatDate(latest.takenAt)}.`
+      : `${title}: no scores.`,
     table: {
       headers: ['Date', 'Score', 'Severity', ...(item9 ? ['Item 9'] : [])],
       rows: sorted.map((a) => [formatDate(a.takenAt), a.score, a.severity, ...(item9 ? [a.responses?.[8] ?? '–'] : [])]),
@@ -170,8 +232,18 @@ function moodChart(entries: MoodEntry[]): ChartSpec {
 
 type VitalKey = 'systolicBP' | 'diastolicBP' | 'heartRate' | 'weightLb' | 'oxygenSaturation';
 
-function vitalChart(id: string, title: string, unit: string, vitals: Vitals[], series: Array<{ key: VitalKey; label: string; stroke: string; dash?: number[] }>, thresholds: ChartSpec['thresholds']): ChartSpec {
-  const sorted = ascending(vitals.filter((v) => series.some((s) => typeof v[s.key] === 'number')), (v) => v.recordedAt);
+function vitalChart(
+  id: string,
+  title: string,
+  unit: string,
+  vitals: Vitals[],
+  series: Array<{ key: VitalKey; label: string; stroke: string; dash?: number[] }>,
+  thresholds: ChartSpec['thresholds'],
+): ChartSpec {
+  const sorted = ascending(
+    vitals.filter((v) => series.some((s) => typeof v[s.key] === 'number')),
+    (v) => v.recordedAt,
+  );
   const latest = sorted[sorted.length - 1];
   const latestText = latest ? series.map((s) => latest[s.key] ?? '–').join('/') : '';
   return {
@@ -181,8 +253,13 @@ function vitalChart(id: string, title: string, unit: string, vitals: Vitals[], s
     x: sorted.map((v) => time(v.recordedAt)),
     series: series.map((s) => ({ label: s.label, values: sorted.map((v) => v[s.key] ?? null), stroke: s.stroke, dash: s.dash })),
     thresholds,
-    describe: latest ? `${title}: ${sorted.length} readings; latest ${latestText} ${unit} on ${formatDate(latest.recordedAt)}.${thresholds?.length ? ` Alert limits drawn: ${thresholds.map((t) => t.label).join('; ')}.` : ''}` : `${title}: no readings.`,
-    table: { headers: ['Date', ...series.map((s) => `${s.label} (${unit})`)], rows: sorted.map((v) => [formatDateTime(v.recordedAt), ...series.map((s) => v[s.key] ?? '–')]) },
+    describe: latest
+      ? `${title}: ${sorted.length} readings; latest ${latestText} ${unit} on ${formatDate(latest.recordedAt)}.${thresholds?.length ? ` Alert limits drawn: ${thresholds.map((t) => t.label).join('; ')}.` : ''}`
+      : `${title}: no readings.`,
+    table: {
+      headers: ['Date', ...series.map((s) => `${s.label} (${unit})`)],
+      rows: sorted.map((v) => [formatDateTime(v.recordedAt), ...series.map((s) => v[s.key] ?? '–')]),
+    },
     emptyText: `No ${title.toLowerCase()} readings in this window.`,
   };
 }
@@ -196,7 +273,12 @@ function priorityOf(flag: Resource): string | undefined {
   return ext?.valueCodeableConcept?.coding?.[0]?.code ?? ext?.valueCodeableConcept?.text;
 }
 
-function alertList(flags: Resource[], fromDay: string | undefined, canResolve: boolean, resolve: (flag: Resource, button: HTMLButtonElement) => void): HTMLElement {
+function alertList(
+  flags: Resource[],
+  fromDay: string | undefined,
+  canResolve: boolean,
+  resolve: (flag: Resource, button: HTMLButtonElement) => void,
+): HTMLElement {
   const open = flags.filter((f) => f.status === 'active').sort((a, b) => String(b.period?.start ?? '').localeCompare(String(a.period?.start ?? '')));
   const recent = flags
     .filter((f) => f.status !== 'active' && (!fromDay || String(f.period?.end ?? f.meta?.lastUpdated ?? '').slice(0, 10) >= fromDay))
@@ -206,13 +288,24 @@ function alertList(flags: Resource[], fromDay: string | undefined, canResolve: b
   if (!open.length) wrap.appendChild(h('p', { class: 'empty', id: 'no-open-alerts' }, 'No open alerts.'));
   const openList = h('ul', { class: 'alert-list open' });
   for (const flag of open) {
-    const button = h('button', { type: 'button', class: 'resolve', 'data-flag-id': flag.id, 'aria-label': `Resolve alert: ${flagText(flag)}` }, 'Resolve') as HTMLButtonElement;
+    const button = h(
+      'button',
+      { type: 'button', class: 'resolve', 'data-flag-id': flag.id, 'aria-label': `Resolve alert: ${flagText(flag)}` },
+      'Resolve',
+    ) as HTMLButtonElement;
     button.addEventListener('click', () => resolve(flag, button));
     const priority = priorityOf(flag);
     openList.appendChild(
-      h('li', { class: 'alert open', 'data-flag-id': flag.id },
+      h(
+        'li',
+        { class: 'alert open', 'data-flag-id': flag.id },
         h('span', { class: 'alert-icon', 'aria-hidden': 'true' }, '⚠'),
-        h('span', { class: 'alert-text' }, h('strong', {}, flagText(flag)), h('span', { class: 'alert-meta' }, ` raised ${formatDateTime(flag.period?.start)}`, priority ? ` · priority ${priority}` : '')),
+        h(
+          'span',
+          { class: 'alert-text' },
+          h('strong', {}, flagText(flag)),
+          h('span', { class: 'alert-meta' }, ` raised ${formatDateTime(flag.period?.start)}`, priority ? ` · priority ${priority}` : ''),
+        ),
         canResolve ? button : '',
       ),
     );
@@ -222,7 +315,19 @@ function alertList(flags: Resource[], fromDay: string | undefined, canResolve: b
   if (!recent.length) wrap.appendChild(h('p', { class: 'empty' }, 'None.'));
   const recentList = h('ul', { class: 'alert-list resolved' });
   for (const flag of recent.slice(0, 20)) {
-    recentList.appendChild(h('li', { class: 'alert resolved', 'data-flag-id': flag.id }, h('span', { class: 'alert-icon', 'aria-hidden': 'true' }, '✓'), h('span', { class: 'alert-text' }, flagText(flag), h('span', { class: 'alert-meta' }, ` ${flag.status}${flag.period?.end ? ` ${formatDateTime(flag.period.end)}` : ''}`))));
+    recentList.appendChild(
+      h(
+        'li',
+        { class: 'alert resolved', 'data-flag-id': flag.id },
+        h('span', { class: 'alert-icon', 'aria-hidden': 'true' }, '✓'),
+        h(
+          'span',
+          { class: 'alert-text' },
+          flagText(flag),
+          h('span', { class: 'alert-meta' }, ` ${flag.status}${flag.period?.end ? ` ${formatDateTime(flag.period.end)}` : ''}`),
+        ),
+      ),
+    );
   }
   wrap.appendChild(recentList);
   return wrap;
@@ -238,7 +343,16 @@ function goalList(plans: CarePlan[]): HTMLElement {
     const list = h('ul', { class: 'goal-list' });
     for (const goal of plan.goals) {
       const status = goal.status ?? 'unknown';
-      list.appendChild(h('li', { class: 'goal', 'data-status': status }, h('span', { class: `status-badge status-${status.replace(/[^a-z-]/gi, '')}` }, status.replace(/-/g, ' ')), ' ', goal.description, goal.targetDate ? h('span', { class: 'goal-meta' }, ` · target ${formatDate(goal.targetDate)}`) : ''));
+      list.appendChild(
+        h(
+          'li',
+          { class: 'goal', 'data-status': status },
+          h('span', { class: `status-badge status-${status.replace(/[^a-z-]/gi, '')}` }, status.replace(/-/g, ' ')),
+          ' ',
+          goal.description,
+          goal.targetDate ? h('span', { class: 'goal-meta' }, ` · target ${formatDate(goal.targetDate)}`) : '',
+        ),
+      );
     }
     wrap.append(h('h3', {}, plan.title, plan.status ? h('span', { class: 'goal-meta' }, ` (${plan.status})`) : ''), list);
   }

@@ -24,7 +24,19 @@ export async function patientsPage(data: HavenData, fhirUser: string | undefined
   rows.sort((a, b) => b.attention - a.attention || patientName(a.patient).localeCompare(patientName(b.patient)));
   const table = h('table', { class: 'patient-list', id: 'patient-list', 'data-count': rows.length });
   table.appendChild(h('caption', {}, `Your care teams' patients (${rows.length}), those needing attention first`));
-  table.appendChild(h('thead', {}, h('tr', {}, ...['Patient', 'Open alerts', 'PHQ-9', 'GAD-7', 'Blood pressure', 'Adherence (30 days)', 'Needs attention because'].map((t) => h('th', { scope: 'col' }, t)))));
+  table.appendChild(
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Patient', 'Open alerts', 'PHQ-9', 'GAD-7', 'Blood pressure', 'Adherence (30 days)', 'Needs attention because'].map((t) =>
+          h('th', { scope: 'col' }, t),
+        ),
+      ),
+    ),
+  );
   const body = h('tbody');
   for (const row of rows) {
     const s = row.summary;
@@ -33,7 +45,9 @@ export async function patientsPage(data: HavenData, fhirUser: string | undefined
     const dia = s?.latestVitals.diastolicBP;
     const adherence = averageAdherence(s);
     body.appendChild(
-      h('tr', { 'data-patient-id': row.patient.id, 'data-attention': row.attention },
+      h(
+        'tr',
+        { 'data-patient-id': row.patient.id, 'data-attention': row.attention },
         h('th', { scope: 'row' }, h('a', { href: `#/patient/${encodeURIComponent(row.patient.id)}` }, patientName(row.patient))),
         h('td', { class: alerts ? 'alert-count has-alerts' : 'alert-count' }, alerts ? `⚠ ${alerts}` : '0'),
         h('td', {}, score(s?.assessments.phq9)),
@@ -47,7 +61,9 @@ export async function patientsPage(data: HavenData, fhirUser: string | undefined
   table.appendChild(body);
   replaceMain(
     h('h1', {}, 'Patients'),
-    rows.length ? h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Patient list' }, table) : h('p', { class: 'notice', id: 'no-patients' }, 'No patients: you are not on an active care team.'),
+    rows.length
+      ? h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Patient list' }, table)
+      : h('p', { class: 'notice', id: 'no-patients' }, 'No patients: you are not on an active care team.'),
   );
   document.title = 'Patients: Haven care-team dashboard';
 }
@@ -76,7 +92,10 @@ function attentionOf(summary: Summary | undefined): { attention: number; reasons
     if (flag.severity === 'critical' || flag.category?.includes('safety')) attention += 5000;
     else if (flag.severity === 'high') attention += 2000;
   }
-  for (const [key, name] of [['phq9', 'PHQ-9'], ['gad7', 'GAD-7']] as const) {
+  for (const [key, name] of [
+    ['phq9', 'PHQ-9'],
+    ['gad7', 'GAD-7'],
+  ] as const) {
     const a = summary.assessments[key];
     const rank = a ? (SEVERITY_RANK[a.severity] ?? 0) : 0;
     attention += rank * 20;

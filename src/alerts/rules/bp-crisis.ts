@@ -7,7 +7,8 @@ export const bpCrisis: ThresholdRule = {
   kind: 'threshold',
   code: 'bp-crisis',
   display: 'Blood pressure in the hypertensive crisis range',
-  definition: 'Systolic blood pressure (LOINC 8480-6) ≥180 mm[Hg] or diastolic (8462-4) ≥120 mm[Hg]: critical. Source: ACC/AHA hypertensive crisis (SBP >180 and/or DBP >120), taken as ≥ so the boundary is caught.',
+  definition:
+    'Systolic blood pressure (LOINC 8480-6) ≥180 mm[Hg] or diastolic (8462-4) ≥120 mm[Hg]: critical. Source: ACC/AHA hypertensive crisis (SBP >180 and/or DBP >120), taken as ≥ so the boundary is caught.',
   measurements: ['systolic', 'diastolic'],
   tiers: [
     {

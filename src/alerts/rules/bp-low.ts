@@ -6,7 +6,8 @@ export const bpLow: ThresholdRule = {
   kind: 'threshold',
   code: 'bp-low',
   display: 'Low blood pressure',
-  definition: 'Systolic blood pressure (LOINC 8480-6) <90 mm[Hg]: high; <80 mm[Hg]: critical. Diastolic alone raises no alert. Sources: NHLBI (<90/60), BEAT-HF (<80 without symptoms).',
+  definition:
+    'Systolic blood pressure (LOINC 8480-6) <90 mm[Hg]: high; <80 mm[Hg]: critical. Diastolic alone raises no alert. Sources: NHLBI (<90/60), BEAT-HF (<80 without symptoms).',
   measurements: ['systolic'],
   tiers: [
     { severity: 'critical', when: [{ measurement: 'systolic', op: '<', value: 80 }] },

@@ -6,7 +6,8 @@ export const fever: ThresholdRule = {
   kind: 'threshold',
   code: 'fever',
   display: 'Fever',
-  definition: 'Body temperature (LOINC 8310-5) ≥100.4 [degF] (38.0 Cel): medium; ≥102.4 [degF]: high. Cel readings are converted to [degF]. Sources: CDC (measured ≥100.4 °F), NEWS2 (≥39.1 °C scores 2).',
+  definition:
+    'Body temperature (LOINC 8310-5) ≥100.4 [degF] (38.0 Cel): medium; ≥102.4 [degF]: high. Cel readings are converted to [degF]. Sources: CDC (measured ≥100.4 °F), NEWS2 (≥39.1 °C scores 2).',
   measurements: ['temperature'],
   tiers: [
     { severity: 'high', when: [{ measurement: 'temperature', op: '>=', value: 102.4 }] },

@@ -7,7 +7,8 @@ export const gad7Worsening: ChangeRule = {
   kind: 'change',
   code: 'gad7-worsening',
   display: 'GAD-7 worsening',
-  definition: 'GAD-7 total (LOINC 70274-6) ≥4 points above the previous GAD-7 within 90 days: medium; high if the new total is ≥15 (severe). Source: Toussaint, J Affect Disord 2020;265:395 (MCID 4 points).',
+  definition:
+    'GAD-7 total (LOINC 70274-6) ≥4 points above the previous GAD-7 within 90 days: medium; high if the new total is ≥15 (severe). Source: Toussaint, J Affect Disord 2020;265:395 (MCID 4 points).',
   measurement: 'gad7',
   lookbackDays: 90,
   defaultAllowed: 4,

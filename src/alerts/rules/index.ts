@@ -12,4 +12,15 @@ import type { WriteRule } from './types.js';
 import { weightGainDay } from './weight-gain-day.js';
 import { weightGainWeek } from './weight-gain-week.js';
 
-export const WRITE_RULES: readonly WriteRule[] = [bpCrisis, bpLow, heartRateHigh, heartRateLow, spo2Low, fever, weightGainDay, weightGainWeek, phq9Worsening, gad7Worsening];
+export const WRITE_RULES: readonly WriteRule[] = [
+  bpCrisis,
+  bpLow,
+  heartRateHigh,
+  heartRateLow,
+  spo2Low,
+  fever,
+  weightGainDay,
+  weightGainWeek,
+  phq9Worsening,
+  gad7Worsening,
+];

@@ -3,7 +3,10 @@
 import type { Measurement } from '../readings.js';
 import type { ChangeInput, Finding } from './types.js';
 
-export function worsening(input: ChangeInput, options: { instrument: string; display: string; allowed: number; severeAt: number; withinDays: number }): Finding | undefined {
+export function worsening(
+  input: ChangeInput,
+  options: { instrument: string; display: string; allowed: number; severeAt: number; withinDays: number },
+): Finding | undefined {
   const { current } = input;
   const since = Date.parse(current.at) - options.withinDays * 86_400_000;
   const previous = input.earlier

@@ -8,7 +8,8 @@ import { weightGainRule } from './weight-gain.js';
 export const weightGainDay = weightGainRule({
   code: 'weight-gain-day',
   display: 'Weight gain in a day',
-  definition: "First body weight (LOINC 29463-7) of the day ≥3.0 [lb_av] above the previous day's first weight: high. kg readings are converted (×2.20462). Sources: Healthwise (2-3 lb a day), Allina, Houston Methodist, BEAT-HF (3 lb).",
+  definition:
+    "First body weight (LOINC 29463-7) of the day ≥3.0 [lb_av] above the previous day's first weight: high. kg readings are converted (×2.20462). Sources: Healthwise (2-3 lb a day), Allina, Houston Methodist, BEAT-HF (3 lb).",
   lookbackDays: 2,
   defaultAllowed: 3.0,
   baseline(day, firsts) {

@@ -27,14 +27,22 @@ function mapped<R>(map: () => R): R[] {
 export const adherenceLow: ScheduledRule = {
   code: 'adherence-low',
   display: 'Low medication adherence',
-  definition: 'Share of expected doses logged as taken <80 % over the last 30 days, for any scheduled medication (at least 10 expected doses): medium, one Flag listing the drugs. By analogy with PQA PDC ≥80 % (not validated for dose logs). Found by the scheduled job.',
+  definition:
+    'Share of expected doses logged as taken <80 % over the last 30 days, for any scheduled medication (at least 10 expected doses): medium, one Flag listing the drugs. By analogy with PQA PDC ≥80 % (not validated for dose logs). Found by the scheduled job.',
   evaluate(records, now) {
     const requests = records.medications.filter(isScheduled);
     const medications = requests.flatMap((r: MedicationRequest) => mapped(() => medicationFromFhir([r])));
     const logs = records.administrations.flatMap((a: MedicationAdministration) => mapped(() => medicationLogFromFhir([a])));
-    const low = medicationAdherence(medications, logs, summaryWindow(WINDOW_DAYS, now)).filter((m) => m.expected !== null && m.expected >= MIN_EXPECTED && m.adherence !== null && m.adherence < THRESHOLD);
+    const low = medicationAdherence(medications, logs, summaryWindow(WINDOW_DAYS, now)).filter(
+      (m) => m.expected !== null && m.expected >= MIN_EXPECTED && m.adherence !== null && m.adherence < THRESHOLD,
+    );
     if (!low.length) return undefined;
     const text = low.map((m) => `${m.name} ${Math.round((m.adherence as number) * 100)} % (${m.takenCounted}/${m.expected})`).join(', ');
-    return { severity: 'medium', text: `${this.display} over 30 days (< 80 %): ${text}`, evidence: low.map((m) => `MedicationRequest/${m.medicationId}`), at: now.toISOString() };
+    return {
+      severity: 'medium',
+      text: `${this.display} over 30 days (< 80 %): ${text}`,
+      evidence: low.map((m) => `MedicationRequest/${m.medicationId}`),
+      at: now.toISOString(),
+    };
   },
 };

@@ -19,7 +19,8 @@ function isCode(o: Observation, code: string): boolean {
 export const assessmentDue: ScheduledRule = {
   code: 'assessment-due',
   display: 'PHQ-9 reassessment due',
-  definition: 'In active treatment (an active CarePlan, or a PHQ-9/GAD-7 total ≥10 in the last 6 months) and no PHQ-9 for 28 days: low, with a Task. Source: measurement-based care (AIMS Center; at least monthly). Found by the scheduled job.',
+  definition:
+    'In active treatment (an active CarePlan, or a PHQ-9/GAD-7 total ≥10 in the last 6 months) and no PHQ-9 for 28 days: low, with a Task. Source: measurement-based care (AIMS Center; at least monthly). Found by the scheduled job.',
   task: 'Ask the patient for a PHQ-9',
   evaluate(records, now) {
     const elevated = records.scores.filter((o) => (o.valueQuantity?.value ?? o.valueInteger ?? 0) >= 10);
@@ -28,6 +29,11 @@ export const assessmentDue: ScheduledRule = {
     const last = phq9[0];
     if (last && now.getTime() - timeOf(last) < DUE_DAYS * DAY_MS) return undefined;
     const since = last ? `the last on ${last.effectiveDateTime ?? new Date(timeOf(last)).toISOString()}` : 'none on record';
-    return { severity: 'low', text: `${this.display}: no PHQ-9 for ${DUE_DAYS} days (${since})`, evidence: last ? [`Observation/${last.id}`] : [], at: now.toISOString() };
+    return {
+      severity: 'low',
+      text: `${this.display}: no PHQ-9 for ${DUE_DAYS} days (${since})`,
+      evidence: last ? [`Observation/${last.id}`] : [],
+      at: now.toISOString(),
+    };
   },
 };

@@ -17,7 +17,12 @@ export function dosesOf(request: MedicationRequest, administrations: MedicationA
     .filter((a) => referencedId(a.request, 'MedicationRequest') === request.id && a.effectiveDateTime)
     .map((a): Dose => ({
       at: Date.parse(a.effectiveDateTime as string),
-      state: a.status === 'completed' ? 'taken' : a.status === 'not-done' && a.statusReason?.some((r) => r.text === 'missed' || r.coding?.some((c) => c.code === 'missed')) ? 'missed' : 'skipped',
+      state:
+        a.status === 'completed'
+          ? 'taken'
+          : a.status === 'not-done' && a.statusReason?.some((r) => r.text === 'missed' || r.coding?.some((c) => c.code === 'missed'))
+            ? 'missed'
+            : 'skipped',
       reference: `MedicationAdministration/${a.id}`,
     }))
     .filter((d) => !Number.isNaN(d.at))

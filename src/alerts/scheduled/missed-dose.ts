@@ -30,7 +30,12 @@ export const missedDose: ScheduledRule = {
       const recent = doses.filter((d) => d.at > now.getTime() - WINDOW_MS);
       if (codes.some((c) => ANY_MISS.some((p) => c.startsWith(p)))) {
         const missed = recent.filter((d) => d.state === 'missed');
-        if (missed.length) hits.push({ severity: 'high', text: `${nameOf(request)}: ${missed.length} missed dose(s) in 48 h`, evidence: [`MedicationRequest/${request.id}`, ...missed.map((d) => d.reference)] });
+        if (missed.length)
+          hits.push({
+            severity: 'high',
+            text: `${nameOf(request)}: ${missed.length} missed dose(s) in 48 h`,
+            evidence: [`MedicationRequest/${request.id}`, ...missed.map((d) => d.reference)],
+          });
       } else if (codes.some((c) => c.startsWith(BETA_BLOCKER))) {
         const started = Date.parse(request.authoredOn ?? '') || Date.parse(request.dosageInstruction?.[0]?.timing?.repeat?.boundsPeriod?.start ?? '');
         const lastTaken = [...doses].reverse().find((d) => d.state === 'taken');
@@ -40,13 +45,21 @@ export const missedDose: ScheduledRule = {
         if (Number.isFinite(since) && now.getTime() - since >= WINDOW_MS) {
           hits.push({ severity: 'high', text: `${nameOf(request)}: no dose taken for 48 h or more`, evidence: [`MedicationRequest/${request.id}`] });
         } else if (lastTwo.length === 2 && lastTwo.every((d) => d.state === 'missed')) {
-          hits.push({ severity: 'medium', text: `${nameOf(request)}: 2 consecutive missed doses`, evidence: [`MedicationRequest/${request.id}`, ...lastTwo.map((d) => d.reference)] });
+          hits.push({
+            severity: 'medium',
+            text: `${nameOf(request)}: 2 consecutive missed doses`,
+            evidence: [`MedicationRequest/${request.id}`, ...lastTwo.map((d) => d.reference)],
+          });
         }
       }
     }
     if (!hits.length) return undefined;
     const severity = hits.reduce<Severity>((s, h) => (severityRank(h.severity) > severityRank(s) ? h.severity : s), 'low');
-    return { severity, text: `${this.display}: ${hits.map((h) => h.text).join('; ')}`, evidence: [...new Set(hits.flatMap((h) => h.evidence))], at: now.toISOString() };
+    return {
+      severity,
+      text: `${this.display}: ${hits.map((h) => h.text).join('; ')}`,
+      evidence: [...new Set(hits.flatMap((h) => h.evidence))],
+      at: now.toISOString(),
+    };
   },
 };
-

@@ -33,5 +33,12 @@ export const assessments: RecordDefinition<Assessment> = {
   ownsCompanions: false,
   recognises: (main) => readResponse(main as QuestionnaireResponse) !== undefined,
   // Responses to any form of the two instruments, whatever their version.
-  kindCriteria: [['questionnaire', Object.values(INSTRUMENTS).flatMap((i) => [i.url, i.loincUrl]).join(',')]],
+  kindCriteria: [
+    [
+      'questionnaire',
+      Object.values(INSTRUMENTS)
+        .flatMap((i) => [i.url, i.loincUrl])
+        .join(','),
+    ],
+  ],
 };

@@ -50,21 +50,51 @@ export class SummaryReader {
 
   /** Whether the patient exists and the caller may see it. */
   async patientVisible(): Promise<boolean> {
-    const [patient] = await this.reader.find('Patient', [['_id', this.patientId], ['_count', String(this.pageSize)]], { everyPage: true });
+    const [patient] = await this.reader.find(
+      'Patient',
+      [
+        ['_id', this.patientId],
+        ['_count', String(this.pageSize)],
+      ],
+      { everyPage: true },
+    );
     return patient !== undefined;
   }
 
   async read(window: SummaryWindow): Promise<SummaryRecords> {
     const [moodEntries, vitals, medications, medicationLogs, assessments, flags] = await Promise.all([
-      this.records(moodEntryKind, [['date', `ge${instant(moodLookbackStart(window))}`], ['date', `le${instant(window.to)}`]], (r) => moodEntryFromFhir(r as Observation[])),
+      this.records(
+        moodEntryKind,
+        [
+          ['date', `ge${instant(moodLookbackStart(window))}`],
+          ['date', `le${instant(window.to)}`],
+        ],
+        (r) => moodEntryFromFhir(r as Observation[]),
+      ),
       // Newest first, read until every measurement has its latest value: older pages cannot change it.
-      this.records(vitalsKind, [['date', `ge${instant(window.from)}`], ['date', `le${instant(window.to)}`], ['_sort', '-date']], (r) => vitalsFromFhir(r as Observation[]), {
-        count: VITALS_PAGE,
-        enough: (found) => VITAL_MEASUREMENTS.every((m) => found.some((record) => record[m] !== undefined)),
-      }),
+      this.records(
+        vitalsKind,
+        [
+          ['date', `ge${instant(window.from)}`],
+          ['date', `le${instant(window.to)}`],
+          ['_sort', '-date'],
+        ],
+        (r) => vitalsFromFhir(r as Observation[]),
+        {
+          count: VITALS_PAGE,
+          enough: (found) => VITAL_MEASUREMENTS.every((m) => found.some((record) => record[m] !== undefined)),
+        },
+      ),
       this.records(medicationKind, [], (r) => medicationFromFhir(r as MedicationRequest[])),
       // Every dose logged in the window, whatever its medication.
-      this.records(medicationLogKind, [['effective-time', `ge${instant(window.from)}`], ['effective-time', `le${instant(window.to)}`]], (r) => medicationLogFromFhir(r as MedicationAdministration[])),
+      this.records(
+        medicationLogKind,
+        [
+          ['effective-time', `ge${instant(window.from)}`],
+          ['effective-time', `le${instant(window.to)}`],
+        ],
+        (r) => medicationLogFromFhir(r as MedicationAdministration[]),
+      ),
       // Every earlier one too: the latest's change is measured from the one before it. Found by
       // form, as the records API lists them, so an EHR's or forms app's PHQ-9 counts too.
       this.records(responsesAlone, [['authored', `le${instant(window.to)}`]], (r) => assessmentFromFhir(r)),
@@ -80,7 +110,11 @@ export class SummaryReader {
     read: (resources: Resource[]) => R,
     options: { count?: number; enough?: (found: readonly R[]) => boolean } = {},
   ): Promise<R[]> {
-    return this.reader.inCompartment(kind, this.patientId, criteria, { count: options.count ?? this.pageSize, read, ...(options.enough ? { enough: options.enough } : {}) });
+    return this.reader.inCompartment(kind, this.patientId, criteria, {
+      count: options.count ?? this.pageSize,
+      read,
+      ...(options.enough ? { enough: options.enough } : {}),
+    });
   }
 }
 

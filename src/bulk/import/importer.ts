@@ -39,14 +39,25 @@ export async function importPaths(paths: string[], writer: ImportWriter, options
   if (!checkpoint || pending.length === sources.length) writeFileSync(options.reportPath, '');
   const total = (await Promise.all(pending.map(countResources))).reduce((a, b) => a + b, 0);
   const progress = new Progress(total, options.progressOut);
-  const summary: ImportSummary = { files: sources.length, resumedFiles: sources.length - pending.length, stored: {}, refused: 0, problems, seconds: 0, perSecond: 0 };
+  const summary: ImportSummary = {
+    files: sources.length,
+    resumedFiles: sources.length - pending.length,
+    stored: {},
+    refused: 0,
+    problems,
+    seconds: 0,
+    perSecond: 0,
+  };
   const tally = (source: Source, outcomes: EntryOutcome[], where: (i: number) => Record<string, number>) => {
     let refused = 0;
     outcomes.forEach((o, i) => {
       if (o.ok) summary.stored[o.resourceType ?? '?'] = (summary.stored[o.resourceType ?? '?'] ?? 0) + 1;
       else {
         refused++;
-        appendFileSync(options.reportPath, JSON.stringify({ file: source.path, ...where(i), resourceType: o.resourceType, id: o.id, status: o.status, reason: o.reason }) + '\n');
+        appendFileSync(
+          options.reportPath,
+          JSON.stringify({ file: source.path, ...where(i), resourceType: o.resourceType, id: o.id, status: o.status, reason: o.reason }) + '\n',
+        );
       }
     });
     summary.refused += refused;

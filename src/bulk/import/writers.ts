@@ -105,7 +105,13 @@ export class StoreWriter implements ImportWriter {
         ? bundle
         : // A collection (or any other Bundle) is stored as a transaction of its resources, so
           // urn:uuid references between its entries are rewritten to the ids they receive.
-          { resourceType: 'Bundle', type: 'transaction', entry: entries.filter((e) => e.resource).map((e) => ({ ...(e.fullUrl ? { fullUrl: e.fullUrl } : {}), resource: e.resource, request: requestOf(e.resource as Json, e.fullUrl) })) };
+          {
+            resourceType: 'Bundle',
+            type: 'transaction',
+            entry: entries
+              .filter((e) => e.resource)
+              .map((e) => ({ ...(e.fullUrl ? { fullUrl: e.fullUrl } : {}), resource: e.resource, request: requestOf(e.resource as Json, e.fullUrl) })),
+          };
     const sent = (asTransaction.entry as Array<{ resource?: Json }>) ?? [];
     try {
       const response = JSON.parse(await this.processor.process(this.ctx(), asTransaction, 'minimal')) as { entry?: Array<{ response?: ResponsePart }> };
@@ -167,7 +173,15 @@ function outcomeOf(resource: Json, response: ResponsePart | undefined): EntryOut
     id: idOf(resource),
     status,
     // The batch names its entry ("Bundle.entry[3] (PUT Patient/x): ..."); the report names the line.
-    ...(ok ? {} : { reason: response?.outcome?.issue?.map((i) => i.diagnostics?.replace(/^Bundle\.entry\[\d+\] \([^)]*\): /, '')).filter(Boolean).join('; ') || `refused with ${status}` }),
+    ...(ok
+      ? {}
+      : {
+          reason:
+            response?.outcome?.issue
+              ?.map((i) => i.diagnostics?.replace(/^Bundle\.entry\[\d+\] \([^)]*\): /, ''))
+              .filter(Boolean)
+              .join('; ') || `refused with ${status}`,
+        }),
   };
 }
 

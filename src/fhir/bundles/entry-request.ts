@@ -64,18 +64,22 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw FhirError.badRequest('invalid-bundle', `${at} must be an object`, [at]);
   const entry = raw as RawEntry;
   const request = entry.request;
-  if (!request || typeof request !== 'object') throw FhirError.badRequest('invalid-bundle', `${at}.request is required in a batch or transaction`, [`${at}.request`]);
+  if (!request || typeof request !== 'object')
+    throw FhirError.badRequest('invalid-bundle', `${at}.request is required in a batch or transaction`, [`${at}.request`]);
   const method = request.method;
   if (typeof method !== 'string' || !METHODS.has(method as EntryMethod)) {
     throw FhirError.badRequest('invalid-bundle', `${at}.request.method must be one of GET, HEAD, POST, PUT, PATCH, DELETE`, [`${at}.request.method`]);
   }
-  if (typeof request.url !== 'string' || !request.url.trim()) throw FhirError.badRequest('invalid-bundle', `${at}.request.url is required`, [`${at}.request.url`]);
+  if (typeof request.url !== 'string' || !request.url.trim())
+    throw FhirError.badRequest('invalid-bundle', `${at}.request.url is required`, [`${at}.request.url`]);
   const url = request.url.trim();
   const { path, query } = splitUrl(url, fhirBaseUrl, `${at}.request.url`);
   const segments = path.split('/').filter(Boolean);
   const type = segments[0];
   if (!type || !knownTypes.has(type)) {
-    throw FhirError.of('unknown-type', 404, 'not-supported', `${at}.request.url names no R4 resource type Haven serves: "${url.slice(0, 100)}"`, [`${at}.request.url`]);
+    throw FhirError.of('unknown-type', 404, 'not-supported', `${at}.request.url names no R4 resource type Haven serves: "${url.slice(0, 100)}"`, [
+      `${at}.request.url`,
+    ]);
   }
   const parsed: EntryRequest = { index, method: method as EntryMethod, url, kind: 'read', type };
   if (typeof entry.fullUrl === 'string') parsed.fullUrl = entry.fullUrl;
@@ -95,7 +99,9 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
   const shape = `${method} ${segments.length === 1 ? (query !== undefined ? 'type?' : 'type') : segments.length === 2 ? 'type/id' : segments.length === 4 && segments[2] === '_history' ? 'type/id/_history/vid' : 'other'}`;
   const kind = KIND_BY_SHAPE[shape];
   if (!kind) {
-    throw FhirError.of('not-supported', 405, 'not-supported', `${at}: ${method} ${url.slice(0, 100)} is not an interaction Haven supports in a Bundle`, [`${at}.request`]);
+    throw FhirError.of('not-supported', 405, 'not-supported', `${at}: ${method} ${url.slice(0, 100)} is not an interaction Haven supports in a Bundle`, [
+      `${at}.request`,
+    ]);
   }
   parsed.kind = kind;
   if (segments.length >= 2) parsed.id = id;
@@ -119,7 +125,8 @@ export function parseEntry(raw: unknown, index: number, fhirBaseUrl: string, kno
 function splitUrl(url: string, base: string, at: string): { path: string; query?: string } {
   let rest = url;
   if (/^[a-z][a-z0-9+.-]*:/i.test(rest)) {
-    if (!rest.startsWith(`${base}/`)) throw FhirError.badRequest('invalid-bundle', `${at} is an absolute URL outside this server: "${url.slice(0, 100)}"`, [at]);
+    if (!rest.startsWith(`${base}/`))
+      throw FhirError.badRequest('invalid-bundle', `${at} is an absolute URL outside this server: "${url.slice(0, 100)}"`, [at]);
     rest = rest.slice(base.length + 1);
   }
   rest = rest.replace(/^\/+/, '');
@@ -139,7 +146,8 @@ function wrap<T>(at: string, fn: () => T): T {
     return fn();
   } catch (error) {
     if (error instanceof FhirError) {
-      throw new FhirError(error.code, 
+      throw new FhirError(
+        error.code,
         error.status,
         error.issues.map((i) => ({ ...i, diagnostics: `${at}: ${i.diagnostics}`, expression: i.expression ?? [at] })),
       );

@@ -53,7 +53,9 @@ export class BundleProcessor {
     if (!Array.isArray(raw)) throw FhirError.badRequest('invalid-bundle', 'Bundle.entry must be an array', ['Bundle.entry']);
     const max = this.services.config.bundleMaxEntries;
     if (raw.length > max) {
-      throw FhirError.of('too-costly', 413, 'too-costly', `The Bundle has ${raw.length} entries; this server takes at most ${max} per Bundle`, ['Bundle.entry']);
+      throw FhirError.of('too-costly', 413, 'too-costly', `The Bundle has ${raw.length} entries; this server takes at most ${max} per Bundle`, [
+        'Bundle.entry',
+      ]);
     }
     this.checkShell(bundle, bundle.type === 'batch');
     return bundle.type === 'transaction' ? this.transaction(ctx, raw, prefer) : this.batch(ctx, raw, prefer);
@@ -107,7 +109,10 @@ export class BundleProcessor {
       const claim = (entry: EntryRequest, identity: string) => {
         const other = touched.get(identity);
         if (other !== undefined) {
-          throw FhirError.badRequest('invalid-bundle', `Bundle.entry[${entry.index}] and Bundle.entry[${other}] both change ${identity}; a transaction may change a resource only once`);
+          throw FhirError.badRequest(
+            'invalid-bundle',
+            `Bundle.entry[${entry.index}] and Bundle.entry[${other}] both change ${identity}; a transaction may change a resource only once`,
+          );
         }
         touched.set(identity, entry.index);
       };
@@ -273,7 +278,8 @@ export class BundleProcessor {
         if (resolved.has(reference)) continue;
         await inEntry(entry, async () => {
           const [type, query] = [reference.slice(0, reference.indexOf('?')), reference.slice(reference.indexOf('?') + 1)];
-          if (!this.services.validator.resourceTypes.has(type)) throw FhirError.badRequest('unresolved-reference', `The conditional reference "${reference}" names no R4 resource type`);
+          if (!this.services.validator.resourceTypes.has(type))
+            throw FhirError.badRequest('unresolved-reference', `The conditional reference "${reference}" names no R4 resource type`);
           const access = authorizeConditionalReference(this.services.auth.authorizer, this.grant, type);
           const match = await this.services.writes.findOneMatch(s.as(access), type, parseCriteria(query), `conditional reference "${reference}"`);
           if (!match) throw FhirError.notFound('unresolved-reference', `The conditional reference "${reference}" matches no resource`);
@@ -306,10 +312,17 @@ function isPatch(entry: EntryRequest): boolean {
 function patchOperations(entry: EntryRequest): unknown {
   const resource = entry.resource as { resourceType?: string; contentType?: string; data?: string };
   if (resource.resourceType === 'Parameters') {
-    throw FhirError.notSupported('not-supported', 'FHIRPath Patch (Parameters) is not supported; send a Binary with contentType application/json-patch+json', 422);
+    throw FhirError.notSupported(
+      'not-supported',
+      'FHIRPath Patch (Parameters) is not supported; send a Binary with contentType application/json-patch+json',
+      422,
+    );
   }
   if (resource.resourceType !== 'Binary' || resource.contentType !== 'application/json-patch+json' || typeof resource.data !== 'string') {
-    throw FhirError.badRequest('invalid-patch', 'A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)');
+    throw FhirError.badRequest(
+      'invalid-patch',
+      'A PATCH entry needs a Binary resource with contentType application/json-patch+json and the patch in data (base64)',
+    );
   }
   const patch = parseJsonBody(Buffer.from(resource.data, 'base64').toString('utf8'));
   if (patch === undefined) throw FhirError.badRequest('invalid-patch', 'The Binary of a PATCH entry does not hold JSON');
@@ -334,13 +347,14 @@ function inEntryError(entry: EntryRequest, error: unknown): unknown {
   if (!(error instanceof FhirError)) return error;
   const at = `Bundle.entry[${entry.index}]`;
   if (error.issues.every((i) => i.diagnostics.startsWith(at))) return error;
-  return new FhirError(error.code, 
-      error.status,
-      error.issues.map((i) => ({
-        ...i,
-        diagnostics: `${at} (${entry.method} ${entry.url.slice(0, 80)}): ${i.diagnostics}`,
-        expression: i.expression?.map((e) => (e.startsWith('Bundle.') ? e : `${at}.resource.${e.replace(/^[A-Za-z]+\./, '')}`)) ?? [at],
-      })),
-      error.headers,
+  return new FhirError(
+    error.code,
+    error.status,
+    error.issues.map((i) => ({
+      ...i,
+      diagnostics: `${at} (${entry.method} ${entry.url.slice(0, 80)}): ${i.diagnostics}`,
+      expression: i.expression?.map((e) => (e.startsWith('Bundle.') ? e : `${at}.resource.${e.replace(/^[A-Za-z]+\./, '')}`)) ?? [at],
+    })),
+    error.headers,
   );
 }

@@ -25,13 +25,22 @@ export function errorResult(error: unknown): EntryResult {
   if (failure === 'timeout') {
     return {
       status: 503,
-      outcome: operationOutcome([{ severity: 'error', code: 'timeout', errorCode: 'timeout', diagnostics: 'The entry took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled' }]),
+      outcome: operationOutcome([
+        {
+          severity: 'error',
+          code: 'timeout',
+          errorCode: 'timeout',
+          diagnostics: 'The entry took longer than this server allows a database statement (DB_STATEMENT_TIMEOUT_MS) and was cancelled',
+        },
+      ]),
     };
   }
   if (failure === 'concurrent') {
     return {
       status: 409,
-      outcome: operationOutcome([{ severity: 'error', code: 'transient', errorCode: 'concurrent-change', diagnostics: 'The entry conflicted with a concurrent request; retry it' }]),
+      outcome: operationOutcome([
+        { severity: 'error', code: 'transient', errorCode: 'concurrent-change', diagnostics: 'The entry conflicted with a concurrent request; retry it' },
+      ]),
     };
   }
   throw error;
@@ -63,7 +72,9 @@ export function bundleResponse(
       text.resourceJson = version.json;
     }
     if (isWrite && prefer === 'OperationOutcome' && text.response) {
-      text.response.outcome = operationOutcome([{ severity: 'information', code: 'informational', diagnostics: `${status}: ${version.resourceType}/${version.id}` }]);
+      text.response.outcome = operationOutcome([
+        { severity: 'information', code: 'informational', diagnostics: `${status}: ${version.resourceType}/${version.id}` },
+      ]);
     }
     return text;
   });

@@ -57,7 +57,8 @@ function keepNarrativeSafe(before: Resource, after: Resource, patch: Operation[]
     const { text: _stale, ...rest } = after as Resource & { text?: unknown };
     return rest as Resource;
   }
-  throw FhirError.unprocessable('invalid-patch', 
+  throw FhirError.unprocessable(
+    'invalid-patch',
     `This resource's narrative (text.status "${text.status}") was not generated; patch /text together with the data, or use update`,
   );
 }

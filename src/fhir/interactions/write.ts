@@ -46,7 +46,10 @@ export class WriteInteractions {
     items: Array<{ resource: Resource; id: string; access: Access }>,
     itemError?: (index: number, error: unknown) => unknown,
   ): Promise<WriteOutcome[]> {
-    const versions = await s.createMany(items.map((item) => ({ ...item, method: 'POST' as const })), { itemError });
+    const versions = await s.createMany(
+      items.map((item) => ({ ...item, method: 'POST' as const })),
+      { itemError },
+    );
     await this.hooks.afterWriteMany(
       versions.map((version, index) => ({ s: s.as(items[index].access), interaction: 'create' as const, version })),
       itemError,
@@ -137,7 +140,8 @@ export class WriteInteractions {
     }
     const resource = { ...(body as Resource) };
     if (resource.resourceType !== type) {
-      throw FhirError.badRequest('type-mismatch', 
+      throw FhirError.badRequest(
+        'type-mismatch',
         `The body's resourceType ${JSON.stringify(resource.resourceType ?? null)} does not match the ${type} of the URL`,
         ['resourceType'],
       );
@@ -145,7 +149,8 @@ export class WriteInteractions {
     if (interaction === 'create') delete resource.id; // the server assigns it (FHIR: SHALL ignore)
     if (id !== undefined) {
       if (resource.id === undefined) throw FhirError.badRequest('id-mismatch', `The body of an update must carry the id "${id}" of the URL`, [`${type}.id`]);
-      if (resource.id !== id) throw FhirError.badRequest('id-mismatch', `The body's id "${resource.id}" does not match the id "${id}" of the URL`, [`${type}.id`]);
+      if (resource.id !== id)
+        throw FhirError.badRequest('id-mismatch', `The body's id "${resource.id}" does not match the id "${id}" of the URL`, [`${type}.id`]);
     }
     const issues = this.validator.validate(resource);
     if (issues.length) throw new FhirError('invalid-resource', 422, issues);

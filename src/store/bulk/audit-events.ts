@@ -9,7 +9,10 @@ import { Statement } from '../statement.js';
 
 export async function recordBulkEvent(db: Queryable, actor: Actor, query: string): Promise<void> {
   const stmt = new Statement();
-  stmt.with('returned', 'SELECT NULL::text AS resource_type, NULL::text AS id, NULL::integer AS version_id, false AS deleted, NULL::text[] AS compartments WHERE false');
+  stmt.with(
+    'returned',
+    'SELECT NULL::text AS resource_type, NULL::text AS id, NULL::integer AS version_id, false AS deleted, NULL::text[] AS compartments WHERE false',
+  );
   addAccessAudit(stmt, actor, 'returned', { interaction: 'search-system', query: query.slice(0, 2000) });
   await db.query(stmt.build('SELECT 1'), stmt.params);
 }

@@ -84,7 +84,8 @@ interface JobRow {
   expires: Date | null;
 }
 
-const COLUMNS = 'id, client, level, request_url, params, grant_claims, actor, state, progress, transaction_time, attempt, done_types, output, errors, outcome, created, finished, expires';
+const COLUMNS =
+  'id, client, level, request_url, params, grant_claims, actor, state, progress, transaction_time, attempt, done_types, output, errors, outcome, created, finished, expires';
 
 export class ExportJobs {
   constructor(private readonly db: Queryable) {}
@@ -105,7 +106,9 @@ export class ExportJobs {
 
   /** Jobs of this client that are waiting or running (the 429 limit). */
   async activeCount(client: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bulk_export_job WHERE client = $1 AND state IN ('queued', 'running')`, [client]);
+    const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM bulk_export_job WHERE client = $1 AND state IN ('queued', 'running')`, [
+      client,
+    ]);
     return rows[0]?.n ?? 0;
   }
 
@@ -120,7 +123,9 @@ export class ExportJobs {
         WHERE j.id = (SELECT id FROM bulk_export_job
                        WHERE state = 'queued' OR (state = 'running' AND lease_until < now())
                        ORDER BY created LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING ${COLUMNS.split(', ').map((c) => `j.${c}`).join(', ')}`,
+        RETURNING ${COLUMNS.split(', ')
+          .map((c) => `j.${c}`)
+          .join(', ')}`,
       [worker, leaseSeconds],
     );
     return rows[0] && toJob(rows[0]);

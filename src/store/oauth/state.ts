@@ -31,8 +31,20 @@ export async function createPending(q: Queryable, p: Omit<PendingRequest, 'usern
      INSERT INTO oauth_pending (id, csrf_token, browser_hash, client_id, redirect_uri, scope, state, code_challenge, nonce,
         launch_patient, launch_encounter, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now() + make_interval(secs => $12))`,
-    [p.id, p.csrfToken, p.browserHash, p.clientId, p.redirectUri, p.scope, p.state, p.codeChallenge, p.nonce ?? null,
-      p.launchPatient ?? null, p.launchEncounter ?? null, PENDING_TTL_SECONDS],
+    [
+      p.id,
+      p.csrfToken,
+      p.browserHash,
+      p.clientId,
+      p.redirectUri,
+      p.scope,
+      p.state,
+      p.codeChallenge,
+      p.nonce ?? null,
+      p.launchPatient ?? null,
+      p.launchEncounter ?? null,
+      PENDING_TTL_SECONDS,
+    ],
   );
 }
 
@@ -159,8 +171,21 @@ export async function createGrantWithCode(
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id)
      INSERT INTO oauth_code (hash, grant_id, redirect_uri, code_challenge, nonce, expires_at)
      SELECT $9, g.id, $10, $11, $12, now() + make_interval(secs => $13) FROM g`,
-    [id, grant.clientId, grant.username, grant.scope, grant.patient ?? null, grant.encounter ?? null, grant.sessionHash ?? null,
-      grant.authTime.toISOString(), code.hash, code.redirectUri, code.codeChallenge, code.nonce ?? null, CODE_TTL_SECONDS],
+    [
+      id,
+      grant.clientId,
+      grant.username,
+      grant.scope,
+      grant.patient ?? null,
+      grant.encounter ?? null,
+      grant.sessionHash ?? null,
+      grant.authTime.toISOString(),
+      code.hash,
+      code.redirectUri,
+      code.codeChallenge,
+      code.nonce ?? null,
+      CODE_TTL_SECONDS,
+    ],
   );
   return id;
 }
@@ -229,10 +254,7 @@ export async function redeemCode(q: Queryable, hash: Buffer): Promise<CodeRedemp
 }
 
 export async function findGrant(q: Queryable, id: string): Promise<GrantRecord | undefined> {
-  const { rows } = await q.query<GrantRow>(
-    `SELECT ${GRANT_COLUMNS} FROM oauth_grant g JOIN oauth_user u ON u.username = g.username WHERE g.id = $1`,
-    [id],
-  );
+  const { rows } = await q.query<GrantRow>(`SELECT ${GRANT_COLUMNS} FROM oauth_grant g JOIN oauth_user u ON u.username = g.username WHERE g.id = $1`, [id]);
   return rows[0] && toGrant(rows[0]);
 }
 
@@ -244,10 +266,12 @@ export async function revokeGrant(q: Queryable, id: string, why: string): Promis
 export const OFFLINE_REFRESH_TTL_SECONDS = 90 * 86400;
 
 export async function storeRefreshToken(q: Queryable, hash: Buffer, grantId: string, scope: string, ttlSeconds: number): Promise<void> {
-  await q.query(
-    `INSERT INTO oauth_refresh_token (hash, grant_id, scope, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-    [hash, grantId, scope, ttlSeconds],
-  );
+  await q.query(`INSERT INTO oauth_refresh_token (hash, grant_id, scope, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [
+    hash,
+    grantId,
+    scope,
+    ttlSeconds,
+  ]);
 }
 
 export type RefreshUse =

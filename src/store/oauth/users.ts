@@ -23,7 +23,10 @@ interface UserRow {
 const COLUMNS = 'username, fhir_user, subject, password_hash, created_at, disabled_at';
 
 /** Inserts a user; undefined when the username is taken. */
-export async function insertUser(q: Queryable, user: { username: string; passwordHash: string; fhirUser: string; subject: string }): Promise<UserRecord | undefined> {
+export async function insertUser(
+  q: Queryable,
+  user: { username: string; passwordHash: string; fhirUser: string; subject: string },
+): Promise<UserRecord | undefined> {
   const { rows } = await q.query<UserRow>(
     `INSERT INTO oauth_user (username, password_hash, fhir_user, subject) VALUES ($1, $2, $3, $4)
      ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,

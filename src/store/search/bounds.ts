@@ -30,7 +30,8 @@ export const DEFAULT_SEARCH_BOUNDS: SearchBounds = {
 
 /** A 400 naming the bound, what was asked, and the setting that raises it. */
 function exceeded(what: string, asked: number, bound: number, setting: string, expression?: string): FhirError {
-  return FhirError.of('too-costly', 
+  return FhirError.of(
+    'too-costly',
     400,
     'too-costly',
     `This search asks for ${asked} ${what}; at most ${bound} are allowed in one search (${setting})`,
@@ -54,5 +55,6 @@ export function checkSearchBounds(bounds: SearchBounds, params: ReadonlyArray<re
     if (count > bounds.maxValues) throw exceeded(`values of "${name.slice(0, 80)}"`, count, bounds.maxValues, 'SEARCH_MAX_VALUES', name.slice(0, 80));
     values.set(name, count);
   }
-  if (includes > bounds.maxIncludeParameters) throw exceeded('_include and _revinclude parameters', includes, bounds.maxIncludeParameters, 'SEARCH_MAX_INCLUDES');
+  if (includes > bounds.maxIncludeParameters)
+    throw exceeded('_include and _revinclude parameters', includes, bounds.maxIncludeParameters, 'SEARCH_MAX_INCLUDES');
 }

@@ -90,7 +90,10 @@ export class SearchEngine {
     if (pairs.some(([name]) => isResultParameter(name))) return undefined;
     let parsed: ParsedSearch;
     try {
-      parsed = this.parse([type], pairs.map(([n, v]) => [n, v]));
+      parsed = this.parse(
+        [type],
+        pairs.map(([n, v]) => [n, v]),
+      );
     } catch {
       return undefined; // a malformed value (400 in a search) grants nothing here
     }
@@ -130,9 +133,15 @@ export class SearchEngine {
    */
   async match(q: Queryable, access: Access, type: string, criteria: ReadonlyArray<readonly [string, string]>, limit: number): Promise<Match[]> {
     if (!criteria.length) throw FhirError.badRequest('invalid-criteria', 'A conditional request needs at least one search parameter');
-    const parsed = this.parse([type], criteria.map(([n, v]) => [n, v]));
+    const parsed = this.parse(
+      [type],
+      criteria.map(([n, v]) => [n, v]),
+    );
     if (parsed.ignored.length) {
-      throw FhirError.badRequest('invalid-criteria', `Conditional criteria must all be supported search parameters: ${parsed.ignored.map((i) => i.reason).join('; ')}`);
+      throw FhirError.badRequest(
+        'invalid-criteria',
+        `Conditional criteria must all be supported search parameters: ${parsed.ignored.map((i) => i.reason).join('; ')}`,
+      );
     }
     const request: SearchRequest = { ...parsed.request, sort: [], cursor: undefined, count: limit, total: 'none', countOnly: false, includes: [] };
     const result = await runSearch(q, access, request, this.filters);
@@ -142,11 +151,7 @@ export class SearchEngine {
 
 export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   const model = options.model ?? ElementModel.load();
-  const definitions = [
-    ...officialDefinitions(),
-    ...(options.conformanceDir ? conformanceDefinitions(options.conformanceDir) : []),
-    ...(options.custom ?? []),
-  ];
+  const definitions = [...officialDefinitions(), ...(options.conformanceDir ? conformanceDefinitions(options.conformanceDir) : []), ...(options.custom ?? [])];
   const registry = new SearchRegistry(model, definitions);
   const indexer = new SearchIndexer(registry, { baseUrl: options.baseUrl, zone: options.zone });
   return new SearchEngine(model, registry, indexer, options);

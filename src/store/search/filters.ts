@@ -19,7 +19,10 @@ export function createFilterCompiler(parse: (type: string, pairs: Array<[string,
     if (!alternatives) {
       alternatives = filter.anyOf.map((pairs) => {
         try {
-          const result = parse(filter.resourceType, pairs.map(([n, v]) => [n, v]));
+          const result = parse(
+            filter.resourceType,
+            pairs.map(([n, v]) => [n, v]),
+          );
           return result.ignored.length ? undefined : result.request.criteria;
         } catch {
           return undefined;

@@ -88,4 +88,3 @@ async function includeRound(
   const { rows } = await q.query<ResourceRow>(statement, stmt.params, { prepare: true });
   return rows.map(toFound);
 }
-

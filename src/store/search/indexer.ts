@@ -48,7 +48,12 @@ export class SearchIndexer implements ResourceIndexer {
   }
 
   addBulkIndexWrites(stmt: Statement, ridByOrd: string, entries: IndexEntry[]): void {
-    addRowInserts(stmt, 'idx', ridByOrd, entries.map((e) => (e as SearchIndexEntry).rows));
+    addRowInserts(
+      stmt,
+      'idx',
+      ridByOrd,
+      entries.map((e) => (e as SearchIndexEntry).rows),
+    );
   }
 
   addIndexRemoval(stmt: Statement, written: string): void {

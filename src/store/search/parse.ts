@@ -110,16 +110,21 @@ class SearchParser {
         request.count = Math.min(Number(value), this.ctx.maxCount);
         return true;
       case '_total':
-        if (value !== 'none' && value !== 'estimate' && value !== 'accurate') throw FhirError.badRequest('invalid-parameter', '_total must be none, estimate or accurate', ['_total']);
+        if (value !== 'none' && value !== 'estimate' && value !== 'accurate')
+          throw FhirError.badRequest('invalid-parameter', '_total must be none, estimate or accurate', ['_total']);
         request.total = value;
         return true;
       case '_summary':
-        if (!['true', 'text', 'data', 'count', 'false'].includes(value)) throw FhirError.badRequest('invalid-parameter', '_summary must be true, text, data, count or false', ['_summary']);
+        if (!['true', 'text', 'data', 'count', 'false'].includes(value))
+          throw FhirError.badRequest('invalid-parameter', '_summary must be true, text, data, count or false', ['_summary']);
         parsed.summary = value as ParsedSearch['summary'];
         if (value === 'count') request.countOnly = true;
         return true;
       case '_elements':
-        parsed.elements = value.split(',').map((e) => e.trim()).filter(Boolean);
+        parsed.elements = value
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean);
         return true;
       case '_sort':
         request.sort = value.split(',').map((key) => this.sortKey(key));
@@ -153,9 +158,11 @@ class SearchParser {
 
   private include(name: string, value: string, reverse: boolean, iterate: boolean): IncludeSpec {
     const [sourceType, code, targetType, ...rest] = value.split(':');
-    if (!sourceType || !code || rest.length) throw FhirError.badRequest('invalid-include', `${name} must be SourceType:parameter[:TargetType], got "${value.slice(0, 80)}"`, [name]);
+    if (!sourceType || !code || rest.length)
+      throw FhirError.badRequest('invalid-include', `${name} must be SourceType:parameter[:TargetType], got "${value.slice(0, 80)}"`, [name]);
     if (!this.ctx.resourceTypes.has(sourceType)) throw FhirError.badRequest('invalid-include', `${name}: "${sourceType}" is not a resource type`, [name]);
-    if (targetType !== undefined && !this.ctx.resourceTypes.has(targetType)) throw FhirError.badRequest('invalid-include', `${name}: "${targetType}" is not a resource type`, [name]);
+    if (targetType !== undefined && !this.ctx.resourceTypes.has(targetType))
+      throw FhirError.badRequest('invalid-include', `${name}: "${targetType}" is not a resource type`, [name]);
     let params: ActiveParam[];
     if (code === '*') params = this.ctx.registry.forType(sourceType).filter((p) => p.type === 'reference');
     else {
@@ -187,7 +194,12 @@ class SearchParser {
       if (!types.length) throw new Unsupported(`"${code}" is not a parameter of every resource type; name the types with _type`);
       const alternatives = types.map((t) => {
         const param = this.ctx.registry.get(t, code);
-        if (!param) throw FhirError.badRequest('unknown-parameter', `Parameter "${code}" is not defined for ${t}; with _type only parameters of every listed type may be used`, [name]);
+        if (!param)
+          throw FhirError.badRequest(
+            'unknown-parameter',
+            `Parameter "${code}" is not defined for ${t}; with _type only parameters of every listed type may be used`,
+            [name],
+          );
         return { resourceType: t, criterion: this.valueCriterion(param, name, modifier, raw) };
       });
       return { kind: 'by-type', alternatives };
@@ -221,7 +233,8 @@ class SearchParser {
     const param = this.ctx.registry.get(types[0], code);
     if (!param) throw new Unsupported(`${types[0]} has no search parameter "${code}"`);
     if (param.type !== 'reference') throw FhirError.badRequest('invalid-chain', `"${code}" is not a reference parameter, so it cannot be chained`, [head]);
-    if (typeModifier && !this.ctx.resourceTypes.has(typeModifier)) throw FhirError.badRequest('invalid-chain', `"${typeModifier}" is not a resource type`, [head]);
+    if (typeModifier && !this.ctx.resourceTypes.has(typeModifier))
+      throw FhirError.badRequest('invalid-chain', `"${typeModifier}" is not a resource type`, [head]);
     const candidates = typeModifier ? [typeModifier] : param.targets.length ? param.targets : [];
     const restCode = rest.split(/[.:]/)[0];
     const targets = candidates.filter((t) => restCode === '_id' || restCode === '_lastUpdated' || restCode === '_has' || this.ctx.registry.get(t, restCode));

@@ -24,9 +24,7 @@ export async function activeSearchParameters(db: Queryable): Promise<SearchParam
 
 /** The SearchParameter resources stored through the API (current, not deleted, not retired). */
 export async function storedSearchParameters(db: Queryable): Promise<SearchParameter[]> {
-  const { rows } = await db.query<{ content: string }>(
-    `SELECT content FROM resource WHERE resource_type = 'SearchParameter' AND NOT deleted ORDER BY rid`,
-  );
+  const { rows } = await db.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'SearchParameter' AND NOT deleted ORDER BY rid`);
   return rows.map((r) => JSON.parse(r.content) as SearchParameter).filter((sp) => sp.status !== 'retired' && sp.expression && sp.code);
 }
 
@@ -47,35 +45,47 @@ export async function reindex(
     let after = 0;
     let count = 0;
     for (;;) {
-      const done = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ rid: number; content: string }>(
-          `SELECT rid, content FROM resource WHERE resource_type = $1 AND NOT deleted AND rid > $2 ORDER BY rid LIMIT $3 FOR UPDATE`,
-          [type, after, batchSize],
-        );
-        if (!rows.length) return true;
-        const entries = rows.map((r) => engine.indexer.extract(JSON.parse(r.content)));
-        const stmt = new Statement();
-        const rids = stmt.param(rows.map((r) => r.rid));
-        stmt.with('batch', `SELECT rid, ord FROM unnest(${rids}::bigint[]) WITH ORDINALITY AS b(rid, ord)`);
-        addRowRemovals(stmt, 'idx_del', 'SELECT rid FROM batch');
-        addRowInserts(stmt, 'idx', 'SELECT ord, rid FROM batch', entries.map((e) => e.rows));
-        stmt.with(
-          'compartments',
-          `UPDATE resource r SET compartments = ARRAY(SELECT json_array_elements_text(c.list::json))
+      const done = await db.transaction(
+        async (tx) => {
+          const { rows } = await tx.query<{ rid: number; content: string }>(
+            `SELECT rid, content FROM resource WHERE resource_type = $1 AND NOT deleted AND rid > $2 ORDER BY rid LIMIT $3 FOR UPDATE`,
+            [type, after, batchSize],
+          );
+          if (!rows.length) return true;
+          const entries = rows.map((r) => engine.indexer.extract(JSON.parse(r.content)));
+          const stmt = new Statement();
+          const rids = stmt.param(rows.map((r) => r.rid));
+          stmt.with('batch', `SELECT rid, ord FROM unnest(${rids}::bigint[]) WITH ORDINALITY AS b(rid, ord)`);
+          addRowRemovals(stmt, 'idx_del', 'SELECT rid FROM batch');
+          addRowInserts(
+            stmt,
+            'idx',
+            'SELECT ord, rid FROM batch',
+            entries.map((e) => e.rows),
+          );
+          stmt.with(
+            'compartments',
+            `UPDATE resource r SET compartments = ARRAY(SELECT json_array_elements_text(c.list::json))
             FROM unnest(${rids}::bigint[], ${stmt.param(entries.map((e) => JSON.stringify(e.compartments)))}::text[]) AS c(rid, list)
             WHERE r.rid = c.rid`,
-        );
-        await tx.query(stmt.build('SELECT 1'), stmt.params);
-        after = rows[rows.length - 1].rid;
-        count += rows.length;
-        return rows.length < batchSize;
-        // Reindexing changes resource rows (their compartments): the audit trail requires an actor.
-      }, { settings: { 'haven.actor': JSON.stringify(REINDEX_ACTOR) } });
+          );
+          await tx.query(stmt.build('SELECT 1'), stmt.params);
+          after = rows[rows.length - 1].rid;
+          count += rows.length;
+          return rows.length < batchSize;
+          // Reindexing changes resource rows (their compartments): the audit trail requires an actor.
+        },
+        { settings: { 'haven.actor': JSON.stringify(REINDEX_ACTOR) } },
+      );
       if (done) break;
     }
     total += count;
     if (count) options.log?.(`${type}: ${count} re-indexed`);
-    await activate(db, type, (options.custom ?? []).filter((sp) => (sp.base as string[] | undefined)?.includes(type)));
+    await activate(
+      db,
+      type,
+      (options.custom ?? []).filter((sp) => (sp.base as string[] | undefined)?.includes(type)),
+    );
   }
   return { resources: total, types };
 }

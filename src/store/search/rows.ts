@@ -82,18 +82,94 @@ export function emptyRows(): IndexRows {
 
 /** Column layout of each index table, in the order the rows' fields are written. */
 export const TABLES = {
-  token: { table: 'search_token', columns: [['param', 'int'], ['system', 'text'], ['code', 'text']] },
-  tokenPat: { table: 'search_token_pat', columns: [['pat', 'bigint'], ['param', 'int'], ['system', 'text'], ['code', 'text']] },
-  string: { table: 'search_string', columns: [['param', 'int'], ['norm', 'text'], ['exact', 'text']] },
-  date: { table: 'search_date', columns: [['param', 'int'], ['low', 'timestamptz'], ['high', 'timestamptz']] },
-  datePat: { table: 'search_date_pat', columns: [['pat', 'bigint'], ['param', 'int'], ['low', 'timestamptz'], ['high', 'timestamptz']] },
-  number: { table: 'search_number', columns: [['param', 'int'], ['value', 'numeric']] },
-  quantity: { table: 'search_quantity', columns: [['param', 'int'], ['value', 'numeric'], ['system', 'text'], ['code', 'text'], ['unit', 'text']] },
-  uri: { table: 'search_uri', columns: [['param', 'int'], ['uri', 'text']] },
-  reference: { table: 'search_reference', columns: [['param', 'int'], ['ref', 'text'], ['target_type', 'text'], ['target_id', 'text']] },
+  token: {
+    table: 'search_token',
+    columns: [
+      ['param', 'int'],
+      ['system', 'text'],
+      ['code', 'text'],
+    ],
+  },
+  tokenPat: {
+    table: 'search_token_pat',
+    columns: [
+      ['pat', 'bigint'],
+      ['param', 'int'],
+      ['system', 'text'],
+      ['code', 'text'],
+    ],
+  },
+  string: {
+    table: 'search_string',
+    columns: [
+      ['param', 'int'],
+      ['norm', 'text'],
+      ['exact', 'text'],
+    ],
+  },
+  date: {
+    table: 'search_date',
+    columns: [
+      ['param', 'int'],
+      ['low', 'timestamptz'],
+      ['high', 'timestamptz'],
+    ],
+  },
+  datePat: {
+    table: 'search_date_pat',
+    columns: [
+      ['pat', 'bigint'],
+      ['param', 'int'],
+      ['low', 'timestamptz'],
+      ['high', 'timestamptz'],
+    ],
+  },
+  number: {
+    table: 'search_number',
+    columns: [
+      ['param', 'int'],
+      ['value', 'numeric'],
+    ],
+  },
+  quantity: {
+    table: 'search_quantity',
+    columns: [
+      ['param', 'int'],
+      ['value', 'numeric'],
+      ['system', 'text'],
+      ['code', 'text'],
+      ['unit', 'text'],
+    ],
+  },
+  uri: {
+    table: 'search_uri',
+    columns: [
+      ['param', 'int'],
+      ['uri', 'text'],
+    ],
+  },
+  reference: {
+    table: 'search_reference',
+    columns: [
+      ['param', 'int'],
+      ['ref', 'text'],
+      ['target_type', 'text'],
+      ['target_id', 'text'],
+    ],
+  },
   composite: {
     table: 'search_composite',
-    columns: [['param', 'int'], ['key_system', 'text'], ['key_code', 'text'], ['system', 'text'], ['code', 'text'], ['value', 'numeric'], ['low', 'timestamptz'], ['high', 'timestamptz'], ['norm', 'text']],
+    columns: [
+      ['param', 'int'],
+      ['key_system', 'text'],
+      ['key_code', 'text'],
+      ['system', 'text'],
+      ['code', 'text'],
+      ['value', 'numeric'],
+      ['low', 'timestamptz'],
+      ['high', 'timestamptz'],
+      ['norm', 'text'],
+    ],
   },
 } as const satisfies Record<keyof IndexRows, { table: string; columns: ReadonlyArray<readonly [string, string]> }>;
 

@@ -49,7 +49,8 @@ export async function runSearch(
 ): Promise<SearchResult> {
   const q = badValuesAs400(db);
   const result: SearchResult = { matches: [], included: [], includesTruncated: false };
-  if (request.total !== 'none' || request.countOnly) result.total = await countMatches(q, access, request, request.total === 'estimate' && !request.countOnly, filters, related.chain);
+  if (request.total !== 'none' || request.countOnly)
+    result.total = await countMatches(q, access, request, request.total === 'estimate' && !request.countOnly, filters, related.chain);
   if (request.countOnly || request.count === 0) {
     // Nothing returned but the count: the search is recorded with no resources.
     if (audit) await recordEmptySearch(q, audit);
@@ -79,7 +80,10 @@ export function searchAuditEvent(request: SearchRequest, query?: string): Access
 
 async function recordEmptySearch(q: Queryable, audit: SearchAudit): Promise<void> {
   const stmt = new Statement();
-  stmt.with('returned', 'SELECT NULL::text AS resource_type, NULL::text AS id, NULL::integer AS version_id, false AS deleted, NULL::text[] AS compartments WHERE false');
+  stmt.with(
+    'returned',
+    'SELECT NULL::text AS resource_type, NULL::text AS id, NULL::integer AS version_id, false AS deleted, NULL::text[] AS compartments WHERE false',
+  );
   addAccessAudit(stmt, audit.actor, 'returned', audit.event, audit.options);
   await q.query(stmt.build('SELECT 1'), stmt.params);
 }
@@ -94,7 +98,8 @@ function badValuesAs400(q: Queryable): Queryable {
       try {
         return await q.query<R>(sql, params, options);
       } catch (error) {
-        if (dbFailure(error) === 'invalid-input') throw FhirError.badRequest('invalid-search-value', 'A search value cannot be used here (out of range or of the wrong kind)');
+        if (dbFailure(error) === 'invalid-input')
+          throw FhirError.badRequest('invalid-search-value', 'A search value cannot be used here (out of range or of the wrong kind)');
         throw error;
       }
     },
@@ -157,7 +162,8 @@ function matchesFrom(
       const key = stmt.param(c.param.key);
       const branches = c.values.flatMap((v) =>
         windowBounds(v, 'w', stmt).map(
-          (bound) => `SELECT w.rid FROM search_date_pat w WHERE w.pat = ${pat}::bigint AND w.param = ${key} AND ${bound ? `${bound} AND ` : ''}${compiler.dateValue(v, 'w.low', 'w.high')}`,
+          (bound) =>
+            `SELECT w.rid FROM search_date_pat w WHERE w.pat = ${pat}::bigint AND w.param = ${key} AND ${bound ? `${bound} AND ` : ''}${compiler.dateValue(v, 'w.low', 'w.high')}`,
         ),
       );
       from = `(SELECT u.rid FROM (${branches.join(' UNION ')}) u OFFSET 0) d JOIN resource r ON r.rid = d.rid`;
@@ -205,7 +211,14 @@ function isSingleToken(c: SearchRequest['criteria'][number]): boolean {
   return c.kind === 'token' && !c.not && c.values.length === 1 && c.values[0].system !== undefined && c.values[0].code !== undefined;
 }
 
-async function countMatches(q: Queryable, access: Access, request: SearchRequest, estimate: boolean, filters: FilterCompiler | undefined, chainAccess: Access): Promise<number> {
+async function countMatches(
+  q: Queryable,
+  access: Access,
+  request: SearchRequest,
+  estimate: boolean,
+  filters: FilterCompiler | undefined,
+  chainAccess: Access,
+): Promise<number> {
   const stmt = new Statement();
   const { from } = matchesFrom(stmt, access, request, filters, chainAccess);
   if (estimate) {
@@ -262,7 +275,10 @@ async function matchPage(
     // One row more than the page is fetched to know whether a next page exists; only the page
     // is returned, and recorded, in the same statement.
     stmt.with('page', pageSql);
-    stmt.with('returned', `SELECT resource_type, id, version_id, false AS deleted, compartments FROM page m ORDER BY ${order} LIMIT ${stmt.param(request.count)}`);
+    stmt.with(
+      'returned',
+      `SELECT resource_type, id, version_id, false AS deleted, compartments FROM page m ORDER BY ${order} LIMIT ${stmt.param(request.count)}`,
+    );
     addAccessAudit(stmt, audit.actor, 'returned', audit.event, audit.options);
     sql = stmt.build(`SELECT * FROM page m ORDER BY ${order}`);
   }

@@ -108,7 +108,11 @@ export async function claim<O>(db: Database, limit: number, leaseMs: number): Pr
 
 /** Sent (2xx) or no longer the owner's to see: the next of its Subscription becomes the head. */
 export async function finish(q: Queryable, seq: string, state: 'delivered' | 'dropped', note?: string): Promise<void> {
-  await q.query(`UPDATE subscription_outbox SET state = $2, done_at = now(), lease_until = NULL, last_error = $3 WHERE seq = $1::bigint`, [seq, state, note ?? null]);
+  await q.query(`UPDATE subscription_outbox SET state = $2, done_at = now(), lease_until = NULL, last_error = $3 WHERE seq = $1::bigint`, [
+    seq,
+    state,
+    note ?? null,
+  ]);
 }
 
 /** A failed attempt: retried at `retryInMs` from now; it stays the head, so order is kept. */

@@ -43,7 +43,9 @@ export async function removeSubscription(q: Queryable, id: string): Promise<void
 
 /** The active Subscriptions whose criteria search `resourceType`: one indexed lookup per write. */
 export async function activeSubscriptionRows<O>(q: Queryable, resourceType: string): Promise<Array<SubscriptionRow<O>>> {
-  const { rows } = await q.query<SubscriptionRow<O>>(`SELECT * FROM subscription WHERE resource_type = $1 AND status = 'active' ORDER BY id`, [resourceType], { prepare: true });
+  const { rows } = await q.query<SubscriptionRow<O>>(`SELECT * FROM subscription WHERE resource_type = $1 AND status = 'active' ORDER BY id`, [resourceType], {
+    prepare: true,
+  });
   return rows;
 }
 

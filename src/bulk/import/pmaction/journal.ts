@@ -27,11 +27,39 @@ const validateJournal = recordValidator<JournalEntry>({
 
 /** Each section's name and its fields as the app labels them (pmaction-complete-app.html's forms). */
 const SECTIONS: Partial<Record<RecordSection, { category: string; fields: Array<[string, string]> }>> = {
-  checkIns: { category: 'Feelings check-in', fields: [['feeling', 'Feeling'], ['subcategory', 'More specifically'], ['notes', 'Notes']] },
+  checkIns: {
+    category: 'Feelings check-in',
+    fields: [
+      ['feeling', 'Feeling'],
+      ['subcategory', 'More specifically'],
+      ['notes', 'Notes'],
+    ],
+  },
   appreciations: { category: 'Appreciation', fields: [['text', '']] },
-  accomplishments: { category: 'Accomplishment', fields: [['icon', 'Icon'], ['type', 'Type'], ['details', 'Details']] },
-  boundaries: { category: 'Boundary', fields: [['description', 'Boundary'], ['person', 'With whom'], ['outcome', 'Outcome'], ['rating', 'Success rating (1-5)']] },
-  quotes: { category: 'Quote', fields: [['text', ''], ['author', 'Author']] },
+  accomplishments: {
+    category: 'Accomplishment',
+    fields: [
+      ['icon', 'Icon'],
+      ['type', 'Type'],
+      ['details', 'Details'],
+    ],
+  },
+  boundaries: {
+    category: 'Boundary',
+    fields: [
+      ['description', 'Boundary'],
+      ['person', 'With whom'],
+      ['outcome', 'Outcome'],
+      ['rating', 'Success rating (1-5)'],
+    ],
+  },
+  quotes: {
+    category: 'Quote',
+    fields: [
+      ['text', ''],
+      ['author', 'Author'],
+    ],
+  },
 };
 
 /** The journal entry of a PMAction entry, or a 400 FhirError naming what is missing. */
@@ -60,6 +88,15 @@ export function journalDocument(entry: JournalEntry, patientId: string, identifi
     date: entry.recordedAt,
     author: [patientReference(patientId)],
     securityLabel: [{ coding: [JOURNAL_CONFIDENTIALITY] }],
-    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(entry.text, 'utf8').toString('base64'), title: entry.category, creation: entry.recordedAt } }],
+    content: [
+      {
+        attachment: {
+          contentType: 'text/plain; charset=utf-8',
+          data: Buffer.from(entry.text, 'utf8').toString('base64'),
+          title: entry.category,
+          creation: entry.recordedAt,
+        },
+      },
+    ],
   };
 }

@@ -38,7 +38,14 @@ export function planExport(sections: PmactionExport['sections'], now: Date): Pla
       if (planned.kind === 'refused') return planned;
       const key = planned.identifier.value as string;
       if (seen.has(key)) {
-        return { section, index, pmactionId: planned.pmactionId, kind: 'refused', status: 400, reason: `Another ${section} entry before it has the id ${planned.pmactionId}: not imported` };
+        return {
+          section,
+          index,
+          pmactionId: planned.pmactionId,
+          kind: 'refused',
+          status: 400,
+          reason: `Another ${section} entry before it has the id ${planned.pmactionId}: not imported`,
+        };
       }
       seen.add(key);
       return planned;
@@ -58,8 +65,10 @@ export function planEntry(section: RecordSection, index: number, raw: unknown, n
   const at: EntryPlace = { ...place, pmactionId };
   const identifier: Identifier = { system: PMACTION_ENTRY_SYSTEM, value: `${section}/${pmactionId}` };
   try {
-    if (section === 'assessments' || section === 'history') return { ...at, kind: 'record', label: 'assessment', definition: assessments, record: assessmentRecord(raw, now), identifier };
-    if (section === 'checkIns' && moodRating(raw) !== undefined) return { ...at, kind: 'record', label: 'mood entry', definition: moodEntries, record: moodRecord(raw, now), identifier };
+    if (section === 'assessments' || section === 'history')
+      return { ...at, kind: 'record', label: 'assessment', definition: assessments, record: assessmentRecord(raw, now), identifier };
+    if (section === 'checkIns' && moodRating(raw) !== undefined)
+      return { ...at, kind: 'record', label: 'mood entry', definition: moodEntries, record: moodRecord(raw, now), identifier };
     return { ...at, kind: 'journal', label: 'journal entry', entry: journalEntry(section, raw), identifier };
   } catch (error) {
     if (!(error instanceof FhirError)) throw error;
@@ -94,7 +103,10 @@ function assessmentRecord(entry: Json, now: Date): object {
   if (!type) throw FhirError.badRequest('invalid-record', `Unknown instrument ${JSON.stringify(named ?? null)}: Haven scores the PHQ-9 and the GAD-7 only`);
   const responses = itemAnswers(entry.answers ?? entry.responses);
   if (!responses) {
-    throw FhirError.badRequest('invalid-record', `The ${type} holds no item answers${typeof entry.score === 'number' ? ` (only its total, ${entry.score})` : ''}: Haven scores an assessment from its items`);
+    throw FhirError.badRequest(
+      'invalid-record',
+      `The ${type} holds no item answers${typeof entry.score === 'number' ? ` (only its total, ${entry.score})` : ''}: Haven scores an assessment from its items`,
+    );
   }
   const takenAt = entry.takenAt ?? entry.timestamp ?? entry.date;
   if (takenAt === undefined) throw FhirError.badRequest('invalid-record', `The ${type} has no time (timestamp or date)`);

@@ -32,7 +32,10 @@ export function readPmactionExport(text: string): PmactionExport {
     throw new PmactionFormatError(`Not JSON: ${(error as Error).message}`);
   }
   const data = appData(document);
-  if (!data) throw new PmactionFormatError('Not a PMAction export: no object with checkIns, appreciations, accomplishments, boundaries, quotes, habits, topics or programs');
+  if (!data)
+    throw new PmactionFormatError(
+      'Not a PMAction export: no object with checkIns, appreciations, accomplishments, boundaries, quotes, habits, topics or programs',
+    );
   const sections = Object.fromEntries(RECORD_SECTIONS.map((name) => [name, []])) as unknown as Record<RecordSection, unknown[]>;
   const others: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(data)) {

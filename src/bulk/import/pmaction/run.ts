@@ -95,7 +95,14 @@ class EntryImporter {
   /** The import's own key: the PMAction identifier, among this patient's resources. */
   private async existing(type: string, planned: Exclude<Planned, { kind: 'refused' }>): Promise<{ id: string; versionId: number } | undefined> {
     const { system, value } = planned.identifier;
-    const [found] = await this.services.store.reader(this.ctx).match(type, [['identifier', `${system}|${value}`], ['subject', `Patient/${this.options.patientId}`]], 1);
+    const [found] = await this.services.store.reader(this.ctx).match(
+      type,
+      [
+        ['identifier', `${system}|${value}`],
+        ['subject', `Patient/${this.options.patientId}`],
+      ],
+      1,
+    );
     return found;
   }
 
@@ -116,7 +123,14 @@ class EntryImporter {
   private async writeJournal(planned: Extract<Planned, { kind: 'journal' }>): Promise<Outcome> {
     const { store, writes } = this.services;
     return store.transaction(this.ctx, async (s) => {
-      const [found] = await s.match('DocumentReference', [['identifier', `${planned.identifier.system}|${planned.identifier.value}`], ['subject', `Patient/${this.options.patientId}`]], 1);
+      const [found] = await s.match(
+        'DocumentReference',
+        [
+          ['identifier', `${planned.identifier.system}|${planned.identifier.value}`],
+          ['subject', `Patient/${this.options.patientId}`],
+        ],
+        1,
+      );
       const document = journalDocument(planned.entry, this.options.patientId, planned.identifier, found?.id);
       if (!found) {
         await writes.create(s, 'DocumentReference', document);

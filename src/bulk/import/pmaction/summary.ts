@@ -35,7 +35,10 @@ export function notImported(others: Record<string, unknown>): PmactionSummary['n
 
 export function summaryLines(summary: PmactionSummary, dryRun: boolean, reportPath: string): string[] {
   const stored = Object.values(summary.stored).reduce((a, b) => a + b, 0);
-  const kinds = Object.entries(summary.stored).sort().map(([kind, n]) => `${kind} ${n}`).join(', ');
+  const kinds = Object.entries(summary.stored)
+    .sort()
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
   return [
     `${dryRun ? 'valid' : 'stored'}: ${stored} records${stored ? ` (${kinds})` : ''}`,
     ...(dryRun ? [] : [`imported before: ${summary.updated} updated, ${summary.unchanged} unchanged`]),

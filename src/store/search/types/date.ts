@@ -114,10 +114,12 @@ export function parseDate(name: string, raw: string, zone: string): DateValue {
   const { prefix, rest } = splitPrefix(raw);
   // Search dates may use a space for '+' that URL decoding turned from a literal '+' in the zone.
   const text = rest.replace(/ (\d{2}:\d{2})$/, '+$1');
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(text)) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a time needs hours and minutes, got "${rest}"`, [name]);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(text))
+    throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a time needs hours and minutes, got "${rest}"`, [name]);
   const range = dateRange(text, zone);
   if (!range) {
-    throw FhirError.badRequest('invalid-search-value', 
+    throw FhirError.badRequest(
+      'invalid-search-value',
       `Parameter "${name}": "${raw.slice(0, 60)}" is not a date; use [prefix]YYYY[-MM[-DD[Thh:mm[:ss][zone]]]] with a prefix among eq, ne, gt, lt, ge, le, sa, eb, ap`,
       [name],
     );

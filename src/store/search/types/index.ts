@@ -29,4 +29,3 @@ const TYPES: Record<ParamType, SearchParameterType> = {
 export function typeOf(param: ActiveParam): SearchParameterType {
   return TYPES[param.type];
 }
-

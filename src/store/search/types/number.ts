@@ -50,7 +50,6 @@ export function parseNumber(name: string, raw: string): NumberValue {
   return { prefix, ...range };
 }
 
-
 /** The range `ap` accepts: within 10% of the value, and never narrower than its precision. */
 export function approximateNumber(v: NumberValue): { low: string; high: string } {
   const value = Number(v.value);

@@ -80,6 +80,7 @@ export const referenceType: SearchParameterType<ReferenceCriterion> = {
   extract: addReference,
   target: (c) => (c.kind === 'reference-identifier' ? { rows: 'token', key: c.param.identifierKey } : { rows: 'reference', key: c.param.key }),
   sql: (c, x, bind) => (c.kind === 'reference-identifier' ? anyOf(c.values.map((v) => tokenSql(v, x, bind))) : referenceSql(c.refs, x, bind)),
-  test: (c, row) => (c.kind === 'reference-identifier' ? c.values.some((v) => tokenMatches(v, row as TokenColumns)) : referenceMatches(c.refs, (row as ReferenceRow).ref)),
+  test: (c, row) =>
+    c.kind === 'reference-identifier' ? c.values.some((v) => tokenMatches(v, row as TokenColumns)) : referenceMatches(c.refs, (row as ReferenceRow).ref),
   sort: { column: 'ref', cast: 'text' },
 };

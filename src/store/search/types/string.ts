@@ -17,12 +17,7 @@ const STRING_TYPES = new Set(['string', 'markdown', 'code', 'id', 'uri', 'url', 
 
 /** Case- and accent-insensitive form of a string: "Ána  María" -> "ana maria". */
 export function normalizeString(value: string): string {
-  return value
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return value.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** The normalised form as the index keeps it (cut at MAX_INDEXED_STRING). */
@@ -80,7 +75,8 @@ export function exactMatches(text: string, value: string): boolean {
 
 export const stringType: SearchParameterType<StringCriterion> = {
   parse({ param, modifier, values }) {
-    if (!modifier || modifier === 'contains') return { kind: 'string', param, mode: modifier ? 'contains' : 'prefix', values: values.map((v) => normalizeString(unescape(v))) };
+    if (!modifier || modifier === 'contains')
+      return { kind: 'string', param, mode: modifier ? 'contains' : 'prefix', values: values.map((v) => normalizeString(unescape(v))) };
     if (modifier === 'exact') return { kind: 'string', param, mode: 'exact', values: values.map(unescape) };
     return undefined;
   },

@@ -28,7 +28,8 @@ export interface OfTypeValue {
 export function parseToken(name: string, raw: string): TokenValue {
   const parts = splitEscaped(raw, '|');
   if (parts.length === 1) return { code: unescape(parts[0]) };
-  if (parts.length !== 2) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a token is [system|]code, got "${raw.slice(0, 80)}"`, [name]);
+  if (parts.length !== 2)
+    throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": a token is [system|]code, got "${raw.slice(0, 80)}"`, [name]);
   const [system, code] = parts.map(unescape);
   if (!system && !code) throw FhirError.badRequest('invalid-search-value', `Parameter "${name}": "|" needs a system or a code`, [name]);
   return { system: system === '' ? null : system, ...(code !== '' ? { code } : {}) };
