@@ -3,6 +3,7 @@ import { alertHooks } from '../alerts/hooks.js';
 import type { Authorizer } from '../auth/authorize.js';
 import { WriteHooks } from '../fhir/interactions/hooks.js';
 import type { ResourceValidator } from '../fhir/validate.js';
+import { DEFAULT_SEARCH_BOUNDS } from '../store/search/bounds.js';
 import type { SearchEngine } from '../store/search/engine.js';
 import { searchMatcher } from '../subscriptions/matcher.js';
 import { subscriptionGuardHook, subscriptionMatchHook } from '../subscriptions/write-hooks.js';
@@ -22,6 +23,9 @@ export function havenWriteHooks(validator: ResourceValidator, services: HookServ
     hooks.on('QuestionnaireResponse', alerts.response).on('Observation', alerts.observation).on('Goal', alerts.goal).on('Flag', alerts.flag);
   }
   // Subscriptions: every write is matched in its own transaction (src/subscriptions/), alert Flags included.
-  if (services.authorizer) hooks.on('Subscription', subscriptionGuardHook).onEvery(subscriptionMatchHook(services.authorizer, searchMatcher));
+  if (services.authorizer) {
+    const matcher = searchMatcher((services.search?.context.bounds ?? DEFAULT_SEARCH_BOUNDS).maxValues);
+    hooks.on('Subscription', subscriptionGuardHook).onEvery(subscriptionMatchHook(services.authorizer, matcher));
+  }
   return hooks;
 }

@@ -46,3 +46,23 @@ t.test("a transaction Bundle's creates are matched together, queued in entry ord
   t.same(await queued(high.json.id), [ids[0], ids[1], ids[4]], 'the readings above 150, in entry order');
   t.same(await queued(mine.json.id), [ids[0], ids[2], ids[4]], "patient a's Subscription: a's readings only");
 });
+
+t.test('a transaction Bundle with more creates than one search may name ids is matched in parts', async (t) => {
+  // SEARCH_MAX_VALUES bounds the values of one parameter, `_id` of the batch match included: with
+  // 5, a Bundle of 12 creates must still be matched whole (it was refused as too costly).
+  const { app, receiver } = await deliveryKit(t, { SEARCH_MAX_VALUES: '5' }, { startWorker: false });
+  const sub = await app.fhir('POST', 'Subscription', restHook(receiver, 'Observation?patient=Patient/a'));
+  t.equal(sub.status, 201);
+  const bundle = await app.fhir('POST', '', {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: Array.from({ length: 12 }, (_, i) => ({ resource: observation(i % 3 ? 'a' : 'b', 100 + i), request: { method: 'POST', url: 'Observation' } })),
+  });
+  t.equal(bundle.status, 200, 'the transaction');
+  const ids: string[] = bundle.json.entry.map((e: { response: { location: string } }) => e.response.location.split('/')[1]);
+  t.same(
+    (await outbox(app, sub.json.id)).map((row) => row.resource_id),
+    ids.filter((_, i) => i % 3 !== 0),
+    "patient a's eight readings, in entry order",
+  );
+});
