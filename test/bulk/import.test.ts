@@ -11,6 +11,9 @@ import { StoreWriter, type ImportWriter } from '../../src/bulk/import/writers.js
 import { packageRoot } from '../../src/paths.js';
 import { testApp } from '../helpers/app.js';
 import { writeSyntheaFolder } from './synthea.js';
+import { WriteInteractions } from '../../src/fhir/interactions/write.js';
+import { havenWriteHooks } from '../../src/hooks/index.js';
+import { newPatient, observation, openAlerts } from '../alerts/helpers.js';
 
 const run = promisify(execFile);
 
@@ -124,6 +127,32 @@ t.test('malformed NDJSON: the broken lines reported, the rest stored', async (t)
   t.equal((await app.fhir('GET', 'Patient/n3')).status, 404);
 });
 
+t.test("batches overlap, yet each batch's alert rules see every line before it", async (t) => {
+  // One line a batch: a patient's weight of yesterday, then today's 4 lb more (weight-gain-day,
+  // 3.0 lb) in the next batch. That batch is inserted while the one before it is still in its
+  // transaction; its rules must wait for that one's commit, or they find no previous day. A hook
+  // added here holds yesterday's batch open a while, so that the order cannot come by luck.
+  const app = await testApp(t);
+  const { validator, auth, search } = app.services;
+  const hooks = havenWriteHooks(validator, { authorizer: auth.authorizer, search }).on('Observation', async (_s, { version }) => {
+    if (version.id.endsWith('-w1')) await new Promise((resolve) => setTimeout(resolve, 150));
+  });
+  const slowYesterday = new StoreWriter({ ...app.services, writes: new WriteInteractions(validator, hooks) });
+  const dir = tmp(t);
+  const file = path.join(dir, 'weights.ndjson');
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+  const patients: string[] = [];
+  for (let i = 0; i < 8; i++) patients.push(await newPatient(app, 'overlap'));
+  const lines = patients.flatMap((p) => [
+    { ...observation(p, '29463-7', 180, '[lb_av]', yesterday), id: `${p}-w1` },
+    { ...observation(p, '29463-7', 184, '[lb_av]'), id: `${p}-w2` },
+  ]);
+  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  const summary = await importPaths([file], slowYesterday, { batchSize: 1, reportPath: path.join(dir, 'report.ndjson'), progressOut: quiet });
+  t.same(summary.stored, { Observation: 16 });
+  for (const p of patients) t.equal((await openAlerts(app, p, 'weight-gain-day')).length, 1, `${p}: the gain over yesterday raised its Flag`);
+});
+
 t.test('an interrupted import resumes where it stopped', async (t) => {
   const app = await testApp(t);
   const dir = tmp(t);
@@ -132,9 +161,9 @@ t.test('an interrupted import resumes where it stopped', async (t) => {
   const store = new StoreWriter(app.services);
   let batches = 0;
   const crashing: ImportWriter = {
-    resources: async (resources) => {
+    resources: async (resources, after) => {
       if (++batches === 3) throw new Error('power cut');
-      return store.resources(resources);
+      return store.resources(resources, after);
     },
     bundle: (bundle) => store.bundle(bundle),
   };

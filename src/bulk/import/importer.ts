@@ -81,12 +81,35 @@ async function importNdjson(source: Source, writer: ImportWriter, options: Impor
   const skip = checkpoint?.linesDone(source) ?? 0;
   let lineNo = 0;
   let batch: Array<{ line: number; resource: Json }> = [];
+  // Two batches overlap: while one is in the database, the next is read, checked and written by
+  // its own statement (Node's work and the database's then run on two cores instead of taking
+  // turns). The next batch's after-write hooks wait until the one before has committed, so alert
+  // rules see every earlier line as in a one-at-a-time import; outcomes, report lines and the
+  // checkpoint follow the file's order. Batches that share a resource do not overlap (two
+  // transactions writing one row could wait for each other).
+  let previous: { done: Promise<void>; keys: Set<string> } | undefined;
   const flush = async () => {
     if (!batch.length) return;
-    const lines = batch.map((b) => b.line);
-    tally(source, await writer.resources(batch.map((b) => b.resource)), (i) => ({ line: lines[i] }));
+    const sent = batch;
+    const upTo = lineNo;
     batch = [];
-    checkpoint?.record(source, lineNo, false);
+    const keys = new Set(sent.map((b) => keyOf(b.resource)).filter((k) => k !== undefined));
+    const before = previous;
+    if (before && [...keys].some((k) => before.keys.has(k))) await before.done;
+    const written = writer.resources(
+      sent.map((b) => b.resource),
+      before?.done,
+    );
+    const done = (async () => {
+      const outcomes = await written;
+      await before?.done;
+      tally(source, outcomes, (i) => ({ line: sent[i].line }));
+      checkpoint?.record(source, upTo, false);
+    })();
+    // Awaited below or by the next flush; this keeps a failure from also being reported unhandled.
+    done.catch(() => undefined);
+    previous = { done, keys };
+    await before?.done;
   };
   const lines = createInterface({ input: createReadStream(source.path, 'utf8'), crlfDelay: Infinity });
   for await (const text of lines) {
@@ -107,6 +130,12 @@ async function importNdjson(source: Source, writer: ImportWriter, options: Impor
     if (batch.length >= options.batchSize) await flush();
   }
   await flush();
+  await previous?.done;
+}
+
+/** Type/id of a resource that names its id (the rows two batches could both write). */
+function keyOf(resource: Json): string | undefined {
+  return typeof resource.resourceType === 'string' && typeof resource.id === 'string' ? `${resource.resourceType}/${resource.id}` : undefined;
 }
 
 async function importJson(source: Source, writer: ImportWriter, tally: Tally): Promise<void> {

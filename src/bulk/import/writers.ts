@@ -24,8 +24,12 @@ export interface EntryOutcome {
 }
 
 export interface ImportWriter {
-  /** Independent resources (NDJSON lines): each stored or refused on its own. */
-  resources(resources: Json[]): Promise<EntryOutcome[]>;
+  /**
+   * Independent resources (NDJSON lines): each stored or refused on its own. `after`: the batch
+   * before this one, still being written; this one's after-write hooks (and anything but its
+   * insert) wait for it, so they see what it stored.
+   */
+  resources(resources: Json[], after?: Promise<unknown>): Promise<EntryOutcome[]>;
   /** A Bundle as one unit: a transaction stores all of its entries or none. */
   bundle(bundle: Json): Promise<EntryOutcome[]>;
 }
@@ -50,8 +54,11 @@ export class StoreWriter implements ImportWriter {
     return { actor: { requestId: `import-${this.runId}`, subject: 'haven-import' }, access: ALL_ACCESS };
   }
 
-  async resources(resources: Json[]): Promise<EntryOutcome[]> {
-    return (await this.createAll(resources)) ?? this.batch(resources);
+  async resources(resources: Json[], after?: Promise<unknown>): Promise<EntryOutcome[]> {
+    const created = await this.createAll(resources, after);
+    if (created) return created;
+    await after;
+    return this.batch(resources);
   }
 
   /**
@@ -61,9 +68,10 @@ export class StoreWriter implements ImportWriter {
    * audit records, then their after-write hooks (scores, alert rules, Subscription matching) as
    * one batch. When that transaction fails as a FHIR error (an id that exists already, a hook
    * refusing a resource), nothing of it stays and the batch takes the general path (undefined),
-   * where each resource is stored or refused on its own.
+   * where each resource is stored or refused on its own. The statement may run while the batch
+   * before (`after`) is still in its transaction; the hooks wait for it.
    */
-  private async createAll(resources: Json[]): Promise<EntryOutcome[] | undefined> {
+  private async createAll(resources: Json[], after?: Promise<unknown>): Promise<EntryOutcome[] | undefined> {
     const { writes, store } = this.services;
     const simple = resources.every((r) => {
       const type = typeOf(r);
@@ -84,7 +92,11 @@ export class StoreWriter implements ImportWriter {
       }
     }
     try {
-      await store.transaction(this.ctx(), (s) => writes.createMany(s, items));
+      await store.transaction(this.ctx(), (s) =>
+        writes.createMany(s, items, undefined, async () => {
+          await after;
+        }),
+      );
     } catch (error) {
       if (error instanceof FhirError) return undefined;
       throw error;
@@ -128,7 +140,8 @@ export class StoreWriter implements ImportWriter {
 export class DryRunWriter implements ImportWriter {
   constructor(private readonly writes: WriteInteractions) {}
 
-  async resources(resources: Json[]): Promise<EntryOutcome[]> {
+  async resources(resources: Json[], after?: Promise<unknown>): Promise<EntryOutcome[]> {
+    await after;
     return resources.map((r) => this.check(r));
   }
 

@@ -40,16 +40,20 @@ export class WriteInteractions {
    * New resources, already checked with checkResource (transaction Bundles, imports), created in
    * one statement, each item with its own access. Their hooks run afterwards, in input order, as
    * one batch: look-ups the same for every item are made once (WriteHooks.afterWriteMany).
+   * `beforeHooks`: awaited between the statement and the hooks (an import's next batch is
+   * inserted while the batch before it finishes, and runs its hooks only once that one committed).
    */
   async createMany(
     s: ResourceStore,
     items: Array<{ resource: Resource; id: string; access: Access }>,
     itemError?: (index: number, error: unknown) => unknown,
+    beforeHooks?: () => Promise<void>,
   ): Promise<WriteOutcome[]> {
     const versions = await s.createMany(
       items.map((item) => ({ ...item, method: 'POST' as const })),
       { itemError },
     );
+    await beforeHooks?.();
     await this.hooks.afterWriteMany(
       versions.map((version, index) => ({ s: s.as(items[index].access), interaction: 'create' as const, version })),
       itemError,
